@@ -1,0 +1,38 @@
+# The production image runs what `make run` and the end-to-end tests run: `gunicorn app.main:app`.
+FROM python:3.11-slim-bookworm
+
+# More languages at build time: --build-arg TESSERACT_LANGS="eng osd deu fra jpn"
+ARG TESSERACT_LANGS="eng osd deu fra spa ita por nld"
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PORT=8000
+
+WORKDIR /srv
+
+# Tesseract and its language data from Debian, installed by the same Makefile target as on a
+# developer machine.
+COPY Makefile ./
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends make \
+    && make system-deps TESSERACT_LANGS="${TESSERACT_LANGS}" \
+    && rm -rf /var/lib/apt/lists/*
+
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+
+COPY gunicorn.conf.py ./
+COPY app ./app
+
+RUN useradd --system --uid 10001 --home-dir /srv ocr \
+    && mkdir -p /srv/uploads \
+    && chown ocr /srv/uploads
+USER ocr
+
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8000')}/v1/health\", timeout=4)"]
+
+CMD ["gunicorn", "app.main:app"]

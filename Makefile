@@ -1,0 +1,71 @@
+# One place that installs what the project needs and runs it. `make run`, `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+TESSERACT_LANGS ?= eng osd deu fra spa ita por nld
+
+# apt only when we are root or have password-less sudo; otherwise say what is missing.
+SUDO := $(shell if [ "$$(id -u)" = 0 ]; then echo; elif sudo -n true 2>/dev/null; then echo sudo -n; else echo none; fi)
+TESSDATA_FILES := $(foreach lang,$(TESSERACT_LANGS),/usr/share/tesseract-ocr/5/tessdata/$(lang).traineddata)
+APT_OCR := tesseract-ocr $(foreach lang,$(TESSERACT_LANGS),tesseract-ocr-$(lang))
+APT_TEST := chromium fonts-dejavu-core
+
+.PHONY: help run test lint bench bench-accuracy soak smoke system-deps system-deps-test venv clean
+
+help:
+	@echo "make run    serve the app on http://127.0.0.1:$(PORT) (installs what is missing)"
+	@echo "make test   install what is missing, then run the whole test suite"
+	@echo "make lint   ruff and the other pre-commit hooks"
+	@echo "make bench  throughput benchmark; make bench-accuracy  accuracy benchmark"
+
+define apt_install
+	@missing=""; for pkg in $(1); do dpkg -s "$$pkg" >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$(SUDO)" = none ]; then \
+	    echo "Missing system packages:$$missing. Install them (apt-get install$$missing) or run as root."; exit 1; \
+	  fi; \
+	  echo "Installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+system-deps:
+	$(call apt_install,$(APT_OCR))
+
+system-deps-test: system-deps
+	$(call apt_install,$(APT_TEST))
+
+$(BIN)/activate:
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  $(MAKE) --no-print-directory _apt-venv && $(PYTHON) -m venv $(VENV); }
+
+_apt-venv:
+	$(call apt_install,python3-venv)
+
+$(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+.dev-token:
+	@$(PYTHON) -c "import secrets; print('dev-' + secrets.token_urlsafe(18))" > $@
+
+run: system-deps venv .dev-token
+	@echo "Serving on http://127.0.0.1:$(PORT)  development token: $$(cat .dev-token)"
+	APP_AUTH_TOKEN="$${APP_AUTH_TOKEN:-$$(cat .dev-token)}" ECHO_ACTIVE="$${ECHO_ACTIVE:-1}" \
+	  $(BIN)/gunicorn app.main:app --bind 127.0.0.1:$(PORT)
+
+test: system-deps-test venv
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/pre-commit run --all-files
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -1,0 +1,1 @@
+"""OCR microservice: images and documents in, text out."""

@@ -1,0 +1,64 @@
+"""Settings, read once from the environment and an optional `.env` file."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    app_auth_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token(s) for the OCR endpoints; a comma-separated list allows rotation.",
+    )
+    debug: bool = False
+    skip_auth: bool = Field(default=False, description="Only honoured together with DEBUG=1.")
+    echo_active: bool = False
+    upload_dir: Path = Path("uploads")
+
+    max_upload_bytes: Annotated[int, Field(gt=0)] = 20 * 1024 * 1024
+    max_image_pixels: Annotated[int, Field(gt=0)] = 40_000_000
+    max_pages: Annotated[int, Field(gt=0)] = 50
+    request_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+
+    ocr_engine: Literal["tesserocr", "pytesseract"] = "tesserocr"
+    ocr_threads: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="Threads doing OCR in each worker; defaults to the usable CPUs."
+    )
+    ocr_max_queue: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="Requests allowed to wait for a thread; defaults to 2 x threads."
+    )
+    tessdata_prefix: str | None = Field(
+        default=None, description="Folder holding *.traineddata; found automatically when unset."
+    )
+    default_lang: str = "eng"
+
+    @model_validator(mode="after")
+    def _require_token(self) -> "Settings":
+        if not self.auth_tokens and not self.auth_disabled:
+            raise ValueError(
+                "APP_AUTH_TOKEN is not set. Set it to the bearer token clients must send "
+                "(a comma-separated list allows rotation), or run with DEBUG=1 SKIP_AUTH=1 "
+                "for local development only."
+            )
+        return self
+
+    @property
+    def auth_disabled(self) -> bool:
+        return self.debug and self.skip_auth
+
+    @property
+    def auth_tokens(self) -> tuple[str, ...]:
+        if self.app_auth_token is None:
+            return ()
+        raw = self.app_auth_token.get_secret_value()
+        return tuple(token.strip() for token in raw.split(",") if token.strip())
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,90 @@
+"""Domain errors. Each carries the HTTP status it maps to; one handler turns them into JSON."""
+
+
+class ServiceError(Exception):
+    status_code: int = 500
+    detail: str = "Internal error."
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail or self.detail)
+        self.detail = detail or self.detail
+        self.headers = headers or {}
+
+
+class BadRequest(ServiceError):
+    status_code = 400
+    detail = "Bad request."
+
+
+class InvalidImage(ServiceError):
+    status_code = 400
+    detail = "The file could not be decoded as an image; it may be truncated or corrupt."
+
+
+class EmptyUpload(ServiceError):
+    status_code = 400
+    detail = "The uploaded file is empty."
+
+
+class UnsupportedMediaType(ServiceError):
+    status_code = 415
+    detail = "Unsupported file type."
+
+
+class PayloadTooLarge(ServiceError):
+    status_code = 413
+    detail = "The upload is too large."
+
+
+class Unauthorized(ServiceError):
+    status_code = 401
+    detail = "Missing or invalid token."
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class NotFound(ServiceError):
+    status_code = 404
+    detail = "Not found."
+
+
+class UnprocessableOption(ServiceError):
+    status_code = 422
+    detail = "Invalid option."
+
+
+class _RetryLater(ServiceError):
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
+        self.retry_after = max(1, retry_after)
+
+
+class RateLimited(_RetryLater):
+    status_code = 429
+    detail = "Too many requests; retry after the time in the Retry-After header."
+
+
+class ServiceBusy(_RetryLater):
+    status_code = 503
+    detail = "The OCR service is busy; retry after the time in the Retry-After header."
+
+
+class DeadlineExceeded(_RetryLater):
+    status_code = 503
+    detail = "The request could not be finished within its time limit."
+
+
+class ClientGone(ServiceError):
+    status_code = 499  # nginx's "client closed request": nobody is left to read it
+    detail = "The client disconnected before the result was ready."
+
+
+class ProcessingTimeout(ServiceError):
+    status_code = 422
+    detail = "Recognition took longer than the time limit."
+
+
+class EngineFailure(ServiceError):
+    status_code = 500
+    detail = "The OCR engine failed on this input."

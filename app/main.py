@@ -1,0 +1,93 @@
+"""Wires the application: settings, engine, routes, middleware and the error handler."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+
+from app.deps import resolve_settings
+from app.errors import ServiceError
+from app.middleware import BodySizeLimit
+from app.ocr.cpus import usable_cpus
+from app.ocr.engine import create_engine, find_tessdata
+from app.ocr.runner import OcrRunner
+from app.routes import echo, health, page, predict
+
+logger = logging.getLogger("app")
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+class ConfigurationError(RuntimeError):
+    """The service cannot start with these settings."""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    try:
+        settings = resolve_settings(app)
+    except ValidationError as error:
+        messages = "; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())
+        raise ConfigurationError(f"Refusing to start: {messages}") from None
+    threads = settings.ocr_threads or usable_cpus()
+    max_queue = settings.ocr_max_queue if settings.ocr_max_queue is not None else 2 * threads
+    tessdata = find_tessdata(settings.tessdata_prefix)
+    engine = create_engine(settings.ocr_engine, tessdata=tessdata, max_handles=2 * threads)
+    runner = OcrRunner(threads=threads, max_queue=max_queue)
+    warm_up = getattr(engine, "warm_up", None)
+    if warm_up is not None:
+        await asyncio.to_thread(warm_up, settings.default_lang)
+    app.state.engine = engine
+    app.state.runner = runner
+    logger.info(
+        "OCR engine %s %s ready: %d threads, queue %d, tessdata %s",
+        engine.name,
+        engine.version(),
+        threads,
+        max_queue,
+        tessdata,
+    )
+    try:
+        yield
+    finally:
+        runner.shutdown()
+        engine.close()
+
+
+async def handle_service_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ServiceError)
+    return JSONResponse({"detail": error.detail}, error.status_code, headers=error.headers)
+
+
+async def handle_unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    logger.exception("Unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse({"detail": "Internal error."}, 500)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="OCR service",
+        summary="Images and documents in, text out.",
+        version="1.0.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.add_middleware(BodySizeLimit)
+    app.add_exception_handler(ServiceError, handle_service_error)
+    app.add_exception_handler(Exception, handle_unexpected_error)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(page.router)
+    app.include_router(echo.router)
+    app.include_router(predict.router)
+    app.include_router(health.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""The OCR engine and image work. Nothing in this package knows about HTTP."""

@@ -1,0 +1,148 @@
+"""Decoding uploads into images, safely: content decides the format, limits are checked first."""
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import BytesIO
+
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from app.errors import EmptyUpload, InvalidImage, PayloadTooLarge, UnsupportedMediaType
+
+# Pillow format name -> (media type, file extension). Only these decoders are ever tried, so
+# formats that shell out or parse scripts (EPS, PDF via Pillow, ...) can never be reached.
+IMAGE_FORMATS: dict[str, tuple[str, str]] = {
+    "PNG": ("image/png", ".png"),
+    "JPEG": ("image/jpeg", ".jpg"),
+    "TIFF": ("image/tiff", ".tif"),
+    "WEBP": ("image/webp", ".webp"),
+    "BMP": ("image/bmp", ".bmp"),
+    "GIF": ("image/gif", ".gif"),
+}
+SUPPORTED_NAMES = ", ".join(IMAGE_FORMATS)
+
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+# Everything a broken file can make a Pillow decoder raise.
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageKind:
+    format: str
+    media_type: str
+    extension: str
+
+
+def open_image(data: bytes, *, max_pixels: int) -> tuple[Image.Image, ImageKind]:
+    """Identify an image from its bytes and check its size; pixels are not decoded yet."""
+    if not data:
+        raise EmptyUpload()
+    with warnings.catch_warnings():
+        # We check the pixel count ourselves against our own limit, below.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(BytesIO(data), formats=list(IMAGE_FORMATS))
+        except UnidentifiedImageError:
+            raise UnsupportedMediaType(
+                f"The file is not an image in a supported format ({SUPPORTED_NAMES})."
+            ) from None
+        except Image.DecompressionBombError:
+            raise PayloadTooLarge(
+                f"The image has more pixels than the limit of {max_pixels} (MAX_IMAGE_PIXELS)."
+            ) from None
+        except _DECODE_ERRORS:
+            raise InvalidImage() from None
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise InvalidImage("The image has no pixels.")
+    if width * height > max_pixels:
+        raise PayloadTooLarge(
+            f"The image is {width}x{height} = {width * height} pixels; the limit is "
+            f"{max_pixels} (MAX_IMAGE_PIXELS)."
+        )
+    media_type, extension = IMAGE_FORMATS[image.format or ""]
+    return image, ImageKind(format=image.format or "", media_type=media_type, extension=extension)
+
+
+def decode_image(data: bytes, *, max_pixels: int) -> tuple[Image.Image, ImageKind]:
+    """Fully decode the first frame, so truncated or corrupt files fail here, not in the engine."""
+    image, kind = open_image(data, max_pixels=max_pixels)
+    return load_frame(image), kind
+
+
+def load_frame(image: Image.Image) -> Image.Image:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image.load()
+        except Image.DecompressionBombError:
+            raise PayloadTooLarge("The image declares more pixels than allowed.") from None
+        except (*_DECODE_ERRORS, MemoryError):
+            raise InvalidImage() from None
+    return image
+
+
+def iter_frames(image: Image.Image, *, max_frames: int) -> Iterator[Image.Image]:
+    """Each frame of a multi-page image (TIFF); a GIF gives only its first frame."""
+    if image.format == "GIF":
+        yield load_frame(image)
+        return
+    index = 0
+    while True:
+        if index >= max_frames:
+            raise PayloadTooLarge(
+                f"The document has more than {max_frames} pages, the limit (MAX_PAGES)."
+            )
+        try:
+            image.seek(index)
+        except EOFError:
+            return
+        except _DECODE_ERRORS:
+            raise InvalidImage(f"Page {index + 1} of the image could not be read.") from None
+        yield load_frame(image).copy()
+        index += 1
+
+
+def upright(image: Image.Image) -> tuple[Image.Image, list[str]]:
+    """Apply the EXIF orientation, as a phone camera intends the photo to be seen."""
+    try:
+        orientation = image.getexif().get(0x0112, 1)
+    except _DECODE_ERRORS:
+        return image, []
+    if orientation in (None, 1):
+        return image, []
+    try:
+        rotated = ImageOps.exif_transpose(image)
+    except _DECODE_ERRORS:
+        return image, []
+    return rotated, [f"exif-orientation:{orientation}"]
+
+
+def to_engine_mode(image: Image.Image) -> Image.Image:
+    """Convert any Pillow mode (CMYK, 16-bit, palette, LA, ...) to one the engine reads."""
+    if image.mode in ("L", "RGB"):
+        return image
+    if image.mode in ("1",):
+        return image.convert("L")
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return _scale_wide_grey(image)
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        return _flatten_on_white(image)
+    return image.convert("RGB")
+
+
+def _scale_wide_grey(image: Image.Image) -> Image.Image:
+    wide = image.convert("F")
+    low, high = wide.getextrema()
+    if high <= low:
+        return Image.new("L", image.size, 255 if high > 0 else 0)
+    scale = 255.0 / (high - low)
+    return wide.point(lambda value: (value - low) * scale).convert("L")
+
+
+def _flatten_on_white(image: Image.Image) -> Image.Image:
+    rgba = image.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    background.alpha_composite(rgba)
+    return background.convert("RGB")

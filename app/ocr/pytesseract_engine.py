@@ -1,0 +1,88 @@
+"""Tesseract as a subprocess through pytesseract: the portable alternative engine."""
+
+import os
+
+import pytesseract
+from PIL import Image
+
+from app.errors import EngineFailure, ProcessingTimeout
+from app.ocr.engine import RecognizeOptions, installed_languages
+from app.ocr.results import Line, Page, Word
+
+# A tesseract process per request must not also spin OpenMP threads on every core.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+class PytesseractEngine:
+    name = "pytesseract"
+
+    def __init__(self, *, tessdata: str) -> None:
+        self._tessdata = tessdata
+
+    def version(self) -> str:
+        return str(pytesseract.get_tesseract_version())
+
+    def languages(self) -> list[str]:
+        return installed_languages(self._tessdata)
+
+    def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+        config = f'--psm {options.psm} --tessdata-dir "{self._tessdata}"'
+        if options.dpi:
+            config += f" --dpi {options.dpi}"
+        try:
+            data = pytesseract.image_to_data(
+                image,
+                lang=options.lang,
+                config=config,
+                output_type=pytesseract.Output.DICT,
+                timeout=options.timeout_seconds or 0,
+            )
+        except RuntimeError as error:
+            if "timeout" in str(error).lower():
+                raise ProcessingTimeout(
+                    f"Recognition did not finish within {options.timeout_seconds:.0f} seconds "
+                    "(REQUEST_TIMEOUT_SECONDS)."
+                ) from None
+            raise EngineFailure(f"tesseract failed: {error}") from None
+        except (pytesseract.TesseractError, OSError) as error:
+            raise EngineFailure(f"tesseract failed: {error}") from None
+        grouped = _words_by_line(data)
+        lines = [_line(words) for words in grouped.values()]
+        text = _text(list(grouped), lines)
+        return Page(text=text, width=image.width, height=image.height, lines=lines)
+
+    def close(self) -> None:
+        pass
+
+
+def _words_by_line(data: dict[str, list]) -> dict[tuple[int, int, int], list[Word]]:
+    grouped: dict[tuple[int, int, int], list[Word]] = {}
+    keys = zip(data["block_num"], data["par_num"], data["line_num"], strict=True)
+    for index, key in enumerate(keys):
+        text = str(data["text"][index]).strip()
+        if data["level"][index] != 5 or not text:
+            continue
+        left, top = data["left"][index], data["top"][index]
+        box = (left, top, left + data["width"][index], top + data["height"][index])
+        confidence = round(float(data["conf"][index]), 2)
+        grouped.setdefault(key, []).append(Word(text=text, bbox=box, confidence=confidence))
+    return grouped
+
+
+def _line(words: list[Word]) -> Line:
+    bbox = (
+        min(w.bbox[0] for w in words),
+        min(w.bbox[1] for w in words),
+        max(w.bbox[2] for w in words),
+        max(w.bbox[3] for w in words),
+    )
+    confidence = round(sum(w.confidence for w in words) / len(words), 2)
+    return Line(" ".join(w.text for w in words), bbox, confidence, tuple(words))
+
+
+def _text(keys: list[tuple[int, int, int]], lines: list[Line]) -> str:
+    """Tesseract's plain text layout: lines end with a newline, paragraphs with a blank line."""
+    paragraphs: dict[tuple[int, int], list[str]] = {}
+    for key, line in zip(keys, lines, strict=True):
+        paragraphs.setdefault(key[:2], []).append(line.text)
+    return "\n".join("\n".join(lines) + "\n" for lines in paragraphs.values())

@@ -1,0 +1,121 @@
+"""A bounded thread pool for blocking image and OCR work, with admission control.
+
+At most `threads` jobs run and at most `max_queue` wait; past that a job is refused at once
+(ServiceBusy, with a Retry-After estimate) rather than queued without limit. A job whose
+deadline passed while it waited, or whose client went away, is dropped before it starts.
+"""
+
+import asyncio
+import math
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+from app.errors import ClientGone, DeadlineExceeded, ServiceBusy
+
+T = TypeVar("T")
+
+DisconnectCheck = Callable[[], Awaitable[bool]]
+
+
+class OcrRunner:
+    def __init__(self, *, threads: int, max_queue: int) -> None:
+        self.threads = threads
+        self.capacity = threads + max_queue
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ocr")
+        self._lock = threading.Lock()
+        self._admitted = 0
+        self._running = 0
+        self._mean_job_seconds = 1.0
+        self.rejected = 0
+        self.dropped = 0
+
+    @property
+    def admitted(self) -> int:
+        return self._admitted
+
+    @property
+    def waiting(self) -> int:
+        with self._lock:
+            return max(0, self._admitted - self._running)
+
+    @property
+    def saturated(self) -> bool:
+        return self._admitted >= self.capacity
+
+    def retry_after_seconds(self) -> int:
+        queued_rounds = max(1.0, self._admitted / self.threads)
+        return max(1, math.ceil(queued_rounds * self._mean_job_seconds))
+
+    async def run(
+        self,
+        func: Callable[..., T],
+        *args: object,
+        deadline: float | None = None,
+        disconnected: DisconnectCheck | None = None,
+    ) -> T:
+        """Run func(*args) on the pool; `deadline` is a time.monotonic() value."""
+        with self._lock:
+            if self._admitted >= self.capacity:
+                self.rejected += 1
+                raise ServiceBusy(retry_after=self.retry_after_seconds())
+            self._admitted += 1
+        cancelled = threading.Event()
+        try:
+            future = self._executor.submit(self._job, func, args, deadline, cancelled)
+        except BaseException:
+            self._leave()
+            raise
+        future.add_done_callback(lambda _: self._leave())
+        return await self._wait(future, cancelled, disconnected)
+
+    async def _wait(
+        self, future: "Future[T]", cancelled: threading.Event, disconnected: DisconnectCheck | None
+    ) -> T:
+        wrapped = asyncio.wrap_future(future)
+        try:
+            if disconnected is None:
+                return await wrapped
+            while True:
+                done, _ = await asyncio.wait({wrapped}, timeout=0.2)
+                if done:
+                    return wrapped.result()
+                if await disconnected():
+                    cancelled.set()
+                    raise ClientGone()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    def _job(
+        self,
+        func: Callable[..., T],
+        args: tuple[object, ...],
+        deadline: float | None,
+        cancelled: threading.Event,
+    ) -> T:
+        if cancelled.is_set():
+            self.dropped += 1
+            raise ClientGone()
+        if deadline is not None and time.monotonic() > deadline:
+            self.dropped += 1
+            raise DeadlineExceeded(retry_after=self.retry_after_seconds())
+        with self._lock:
+            self._running += 1
+        started = time.perf_counter()
+        try:
+            return func(*args)
+        finally:
+            elapsed = time.perf_counter() - started
+            with self._lock:
+                self._running -= 1
+                self._mean_job_seconds = 0.8 * self._mean_job_seconds + 0.2 * elapsed
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._admitted -= 1
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

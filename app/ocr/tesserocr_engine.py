@@ -1,0 +1,170 @@
+"""Tesseract in-process through tesserocr, with a bounded pool of loaded handles per language.
+
+Loading a model costs far more than reading a small image, so handles are kept and reused.
+A handle is reset before it goes back to the pool, so no setting leaks from one request to
+the next, and a handle that failed is dropped rather than reused.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import tesserocr
+from PIL import Image
+from tesserocr import OEM, PSM, RIL, PyTessBaseAPI
+
+from app.errors import EngineFailure, ProcessingTimeout
+from app.ocr.engine import RecognizeOptions, installed_languages
+from app.ocr.results import Line, Page, Word
+
+
+class TesserocrEngine:
+    name = "tesserocr"
+
+    def __init__(self, *, tessdata: str, max_handles: int) -> None:
+        self._tessdata = tessdata.rstrip("/") + "/"
+        self._max_handles = max(1, max_handles)
+        self._lock = threading.Condition()
+        self._idle: OrderedDict[str, list[PyTessBaseAPI]] = OrderedDict()
+        self._total = 0
+
+    def version(self) -> str:
+        return tesserocr.tesseract_version().split()[1]
+
+    def languages(self) -> list[str]:
+        return installed_languages(self._tessdata)
+
+    @property
+    def handle_count(self) -> int:
+        with self._lock:
+            return self._total
+
+    def warm_up(self, lang: str) -> None:
+        with self._handle(lang):
+            pass
+
+    def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+        with self._handle(options.lang) as api:
+            api.SetPageSegMode(options.psm)
+            api.SetImage(image)
+            if options.dpi:
+                api.SetSourceResolution(options.dpi)
+            timeout_ms = int(options.timeout_seconds * 1000) if options.timeout_seconds else 0
+            if not api.Recognize(timeout=timeout_ms):
+                raise ProcessingTimeout(
+                    f"Recognition did not finish within {options.timeout_seconds:.0f} seconds "
+                    "(REQUEST_TIMEOUT_SECONDS)."
+                )
+            text = api.GetUTF8Text()
+            lines = _lines(api)
+        return Page(text=text, width=image.width, height=image.height, lines=lines)
+
+    def close(self) -> None:
+        with self._lock:
+            for handles in self._idle.values():
+                for api in handles:
+                    api.End()
+            self._idle.clear()
+            self._total = 0
+
+    @contextmanager
+    def _handle(self, lang: str) -> Iterator[PyTessBaseAPI]:
+        api = self._acquire(lang)
+        try:
+            yield api
+        except BaseException:
+            self._discard(api)
+            raise
+        else:
+            try:
+                api.Clear()
+                api.SetPageSegMode(PSM.AUTO)
+            except Exception:
+                self._discard(api)
+                raise
+            self._release(lang, api)
+
+    def _acquire(self, lang: str) -> PyTessBaseAPI:
+        with self._lock:
+            while True:
+                idle = self._idle.get(lang)
+                if idle:
+                    self._idle.move_to_end(lang)
+                    return idle.pop()
+                if self._total < self._max_handles:
+                    self._total += 1
+                    break
+                if not self._evict_one_idle():
+                    self._lock.wait()
+        try:
+            return PyTessBaseAPI(path=self._tessdata, lang=lang, oem=OEM.LSTM_ONLY)
+        except RuntimeError as error:
+            with self._lock:
+                self._total -= 1
+                self._lock.notify()
+            raise EngineFailure(f"Could not load Tesseract language {lang!r}: {error}") from None
+
+    def _release(self, lang: str, api: PyTessBaseAPI) -> None:
+        with self._lock:
+            self._idle.setdefault(lang, []).append(api)
+            self._idle.move_to_end(lang)
+            self._lock.notify()
+
+    def _discard(self, api: PyTessBaseAPI) -> None:
+        try:
+            api.End()
+        finally:
+            with self._lock:
+                self._total -= 1
+                self._lock.notify()
+
+    def _evict_one_idle(self) -> bool:
+        """Free the least recently used idle handle, so another language can load."""
+        for lang, handles in self._idle.items():
+            if handles:
+                handles.pop().End()
+                self._total -= 1
+                if not handles:
+                    del self._idle[lang]
+                return True
+        return False
+
+
+def _lines(api: PyTessBaseAPI) -> list[Line]:
+    iterator = api.GetIterator()
+    if iterator is None:
+        return []
+    lines: list[Line] = []
+    words: list[Word] = []
+    line_box: tuple[int, int, int, int] | None = None
+    line_conf = 0.0
+
+    def flush() -> None:
+        if words and line_box is not None:
+            text = " ".join(word.text for word in words)
+            lines.append(Line(text=text, bbox=line_box, confidence=line_conf, words=tuple(words)))
+
+    iterator.Begin()
+    while True:
+        if iterator.Empty(RIL.WORD):
+            if not iterator.Next(RIL.WORD):
+                break
+            continue
+        if iterator.IsAtBeginningOf(RIL.TEXTLINE):
+            flush()
+            words = []
+            line_box = iterator.BoundingBox(RIL.TEXTLINE)
+            line_conf = round(iterator.Confidence(RIL.TEXTLINE), 2)
+        text = iterator.GetUTF8Text(RIL.WORD)
+        box = iterator.BoundingBox(RIL.WORD)
+        if text and text.strip() and box:
+            words.append(
+                Word(
+                    text=text.strip(), bbox=box, confidence=round(iterator.Confidence(RIL.WORD), 2)
+                )
+            )
+        if not iterator.Next(RIL.WORD):
+            break
+    flush()
+    return lines

@@ -1,0 +1,1 @@
+"""HTTP routes, one module per resource. Only HTTP concerns live here."""

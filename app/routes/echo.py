@@ -1,0 +1,39 @@
+"""POST /img-echo/: validate an upload as an image, keep it, and send it back."""
+
+from uuid import uuid4
+
+import aiofiles
+import aiofiles.os
+from fastapi import APIRouter, Response
+
+from app.deps import LimitsDep, RunnerDep, SettingsDep, UploadDep
+from app.errors import NotFound
+from app.ocr.pipeline import validate_image
+from app.schemas import ErrorBody
+
+router = APIRouter(tags=["echo"])
+
+
+@router.post(
+    "/img-echo/",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/*": {}}, "description": "The image, byte for byte."},
+        400: {"model": ErrorBody},
+        404: {"model": ErrorBody, "description": "Echo is disabled (ECHO_ACTIVE)."},
+        413: {"model": ErrorBody},
+        415: {"model": ErrorBody},
+    },
+)
+async def echo_image(
+    upload: UploadDep, settings: SettingsDep, runner: RunnerDep, limits: LimitsDep
+) -> Response:
+    if not settings.echo_active:
+        raise NotFound("Image echo is disabled; set ECHO_ACTIVE=1 to enable it.")
+    kind = await runner.run(validate_image, upload, limits)
+    # The name is ours: nothing the client sent reaches the file system.
+    await aiofiles.os.makedirs(settings.upload_dir, exist_ok=True)
+    path = settings.upload_dir / f"{uuid4().hex}{kind.extension}"
+    async with aiofiles.open(path, "wb") as saved:
+        await saved.write(upload)
+    return Response(content=upload, media_type=kind.media_type)

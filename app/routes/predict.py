@@ -1,0 +1,38 @@
+"""POST /: the token-protected prediction, with the original service's response contract."""
+
+import time
+
+from fastapi import APIRouter, Request
+
+from app.deps import AuthDep, EngineDep, LimitsDep, RunnerDep, SettingsDep, UploadDep
+from app.ocr.engine import RecognizeOptions
+from app.ocr.pipeline import recognize_image
+from app.schemas import ErrorBody, Prediction
+
+router = APIRouter(tags=["prediction"])
+
+_ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 503)}
+
+
+@router.post("/", dependencies=[AuthDep], responses=_ERRORS)
+async def predict(
+    request: Request,
+    upload: UploadDep,
+    settings: SettingsDep,
+    engine: EngineDep,
+    runner: RunnerDep,
+    limits: LimitsDep,
+) -> Prediction:
+    """Read the text of one image. Send `Authorization: Bearer <token>` and the image as `file`."""
+    timeout = settings.request_timeout_seconds
+    options = RecognizeOptions(lang=settings.default_lang, timeout_seconds=timeout)
+    page = await runner.run(
+        recognize_image,
+        upload,
+        engine,
+        options,
+        limits,
+        deadline=time.monotonic() + timeout,
+        disconnected=request.is_disconnected,
+    )
+    return Prediction(results=page.text_lines, original=page.text)
