@@ -13,7 +13,7 @@ class Settings(BaseSettings):
 
     app_auth_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token(s) for the OCR endpoints; a comma-separated list allows rotation.",
+        description="Bearer token(s) for the OCR endpoints; a comma-separated list rotates.",
     )
     debug: bool = False
     skip_auth: bool = Field(default=False, description="Only honoured together with DEBUG=1.")

@@ -5,8 +5,7 @@ import time
 from fastapi import APIRouter, Request
 
 from app.deps import AuthDep, EngineDep, LimitsDep, RunnerDep, SettingsDep, UploadDep
-from app.ocr.engine import RecognizeOptions
-from app.ocr.pipeline import recognize_image
+from app.ocr.pipeline import PageOptions, recognize_image
 from app.schemas import ErrorBody, Prediction
 
 router = APIRouter(tags=["prediction"])
@@ -25,7 +24,7 @@ async def predict(
 ) -> Prediction:
     """Read the text of one image. Send `Authorization: Bearer <token>` and the image as `file`."""
     timeout = settings.request_timeout_seconds
-    options = RecognizeOptions(lang=settings.default_lang, timeout_seconds=timeout)
+    options = PageOptions(lang=settings.default_lang, timeout_seconds=timeout)
     page = await runner.run(
         recognize_image,
         upload,

@@ -1,0 +1,192 @@
+"""Shared fixtures: sample files, an in-process client, settings overrides, a real server."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+import requests
+from fastapi.testclient import TestClient
+from PIL import Image, ImageDraw, ImageFont
+
+from app.config import Settings, get_settings
+from app.main import create_app
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DIR = Path(os.environ.get("OCR_SHARED_DIR", REPO_ROOT.parent / "shared"))
+SAMPLES_DIR = SHARED_DIR / "samples"
+EVAL_DIR = SHARED_DIR / "eval"
+TEST_TOKEN = "test-token"
+ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
+
+SettingsFactory = Callable[..., Settings]
+
+
+def make_settings(**changes: object) -> Settings:
+    """Settings for tests: no .env file, a test token, then the given changes."""
+    values: dict[str, object] = {"app_auth_token": TEST_TOKEN}
+    values.update(changes)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    return SAMPLES_DIR
+
+
+@pytest.fixture(scope="session")
+def eval_dir() -> Path:
+    return EVAL_DIR
+
+
+@pytest.fixture(scope="session")
+def sample_png(samples_dir: Path) -> bytes:
+    return (samples_dir / "ingredients-2.png").read_bytes()
+
+
+@pytest.fixture(scope="session")
+def app_instance(tmp_path_factory: pytest.TempPathFactory):
+    app = create_app()
+    upload_dir = tmp_path_factory.mktemp("uploads")
+    base = make_settings(upload_dir=upload_dir)
+    app.dependency_overrides[get_settings] = lambda: base
+    return app
+
+
+@pytest.fixture(scope="session")
+def _session_client(app_instance) -> Iterator[TestClient]:
+    with TestClient(app_instance) as client:
+        yield client
+
+
+@pytest.fixture
+def client(_session_client: TestClient, app_instance, tmp_path: Path) -> Iterator[TestClient]:
+    """A TestClient on the real app and engine; settings reset to the test defaults each test."""
+    base = make_settings(upload_dir=tmp_path / "uploads")
+    app_instance.dependency_overrides[get_settings] = lambda: base
+    yield _session_client
+    app_instance.dependency_overrides[get_settings] = lambda: base
+
+
+@pytest.fixture
+def override_settings(app_instance, tmp_path: Path) -> SettingsFactory:
+    """Call with Settings fields to change them for the rest of the test."""
+
+    def apply(**changes: object) -> Settings:
+        changes.setdefault("upload_dir", tmp_path / "uploads")
+        settings = make_settings(**changes)
+        app_instance.dependency_overrides[get_settings] = lambda: settings
+        return settings
+
+    return apply
+
+
+@pytest.fixture(scope="session")
+def auth_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {TEST_TOKEN}"}
+
+
+def text_image(text: str, *, size: int = 40, padding: int = 30, fmt: str = "PNG") -> bytes:
+    """A clean image of some text, drawn with a real font, encoded in the given format."""
+    font = ImageFont.load_default(size=size)
+    lines = text.splitlines()
+    width = max(int(font.getlength(line)) for line in lines) + 2 * padding
+    height = len(lines) * int(size * 1.5) + 2 * padding
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    for index, line in enumerate(lines):
+        draw.text((padding, padding + index * int(size * 1.5)), line, fill="black", font=font)
+    buffer = BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """`gunicorn app.main:app` exactly as production runs it, on a free loopback port."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "PORT": str(self.port),
+            "APP_AUTH_TOKEN": TEST_TOKEN,
+            "WEB_CONCURRENCY": "1",
+            **(env or {}),
+        }
+        self.log_path: Path | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, log_dir: Path) -> "LiveServer":
+        self.log_path = log_dir / f"gunicorn-{self.port}.log"
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(gunicorn), "app.main:app"],
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early:\n{self.log()}")
+            try:
+                if requests.get(f"{self.url}/v1/ready", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not become ready:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real production server, shared by the end-to-end tests of a run."""
+    upload_dir = tmp_path_factory.mktemp("live-uploads")
+    server = LiveServer({"ECHO_ACTIVE": "1", "UPLOAD_DIR": str(upload_dir)})
+    server.start(tmp_path_factory.mktemp("live-logs"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Start a dedicated real server with extra environment; stopped after the test."""
+    started: list[LiveServer] = []
+
+    def start(**env: str) -> LiveServer:
+        server = LiveServer(env)
+        started.append(server)
+        return server.start(tmp_path)
+
+    yield start
+    for server in started:
+        server.stop()
