@@ -5,7 +5,6 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.deps import resolve_settings, too_large_detail
-from app.errors import PayloadTooLarge
 
 # Room for the multipart envelope (boundaries, part headers) around a file at the limit.
 MULTIPART_OVERHEAD_BYTES = 16 * 1024
@@ -29,17 +28,30 @@ class BodySizeLimit:
             await _send_too_large(send, limit)
             return
         received = 0
+        refused = False
+        response_started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and not refused:
                 received += len(message.get("body", b""))
-                if received > max_body:
-                    raise PayloadTooLarge(too_large_detail(limit))
+                if received > max_body and not response_started:
+                    # Answer now, then tell the app the client is gone: whatever the app makes
+                    # of that (a parse error) is never sent, and no more body is read.
+                    refused = True
+                    await _send_too_large(send, limit)
+                    return {"type": "http.disconnect"}
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_started
+            if refused:
+                return
+            response_started = True
+            await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -23,6 +23,10 @@ SUPPORTED_NAMES = ", ".join(IMAGE_FORMATS)
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
+# Signatures of the supported formats: a file that starts like one but won't open is corrupt
+# (400), not of an unsupported type (415).
+_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF8")
+
 # Everything a broken file can make a Pillow decoder raise.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError)
 
@@ -44,6 +48,8 @@ def open_image(data: bytes, *, max_pixels: int) -> tuple[Image.Image, ImageKind]
         try:
             image = Image.open(BytesIO(data), formats=list(IMAGE_FORMATS))
         except UnidentifiedImageError:
+            if data.startswith(_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+                raise InvalidImage() from None
             raise UnsupportedMediaType(
                 f"The file is not an image in a supported format ({SUPPORTED_NAMES})."
             ) from None
