@@ -1,0 +1,93 @@
+"""Settings: the token is required, lists rotate, .env is read, the app refuses to start without."""
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from app.config import Settings, get_settings
+from app.main import ConfigurationError, create_app
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("APP_AUTH_TOKEN", "DEBUG", "SKIP_AUTH", "ECHO_ACTIVE", "UPLOAD_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_missing_token_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(ValidationError, match="APP_AUTH_TOKEN is not set"):
+        Settings()
+
+
+@pytest.mark.usefixtures("clean_env")
+@pytest.mark.parametrize(
+    ("env", "allowed"),
+    [
+        pytest.param({"DEBUG": "1", "SKIP_AUTH": "1"}, True, id="debug-and-skip-auth"),
+        pytest.param({"SKIP_AUTH": "1"}, False, id="skip-auth-alone"),
+        pytest.param({"DEBUG": "1"}, False, id="debug-alone"),
+    ],
+)
+def test_skip_auth_needs_debug(monkeypatch: pytest.MonkeyPatch, env: dict, allowed: bool) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if allowed:
+        assert Settings().auth_disabled
+    else:
+        with pytest.raises(ValidationError):
+            Settings()
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_comma_separated_tokens_allow_rotation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_AUTH_TOKEN", "old-token, new-token ,")
+    assert Settings().auth_tokens == ("old-token", "new-token")
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_settings_read_from_dotenv(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "APP_AUTH_TOKEN=from-file\nECHO_ACTIVE=1\nUPLOAD_DIR=/tmp/x\nMAX_UPLOAD_BYTES=1234\n"
+    )
+    settings = Settings()
+    assert settings.auth_tokens == ("from-file",)
+    assert settings.echo_active is True
+    assert settings.upload_dir == Path("/tmp/x")
+    assert settings.max_upload_bytes == 1234
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_environment_overrides_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("APP_AUTH_TOKEN=from-file\n")
+    monkeypatch.setenv("APP_AUTH_TOKEN", "from-env")
+    assert Settings().auth_tokens == ("from-env",)
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_defaults_are_safe(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_AUTH_TOKEN", "t")
+    settings = Settings()
+    assert settings.echo_active is False
+    assert settings.debug is False
+    assert settings.auth_disabled is False
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_app_refuses_to_start_without_token() -> None:
+    with (
+        pytest.raises(ConfigurationError, match="APP_AUTH_TOKEN is not set"),
+        TestClient(create_app()),
+    ):
+        pass
+
+
+def test_token_is_not_shown_in_repr() -> None:
+    settings = Settings(_env_file=None, app_auth_token="very-secret-value")  # type: ignore[call-arg]
+    assert "very-secret-value" not in repr(settings)
