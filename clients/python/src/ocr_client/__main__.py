@@ -1,0 +1,5 @@
+import sys
+
+from ocr_client.cli import main
+
+sys.exit(main())

@@ -1,0 +1,279 @@
+"""The `ocr` command: read files, folders and globs through the service, several at a time.
+
+Exit codes:
+  0  every file was read
+  1  some files failed (each one's error is printed); the others were written
+  2  usage error: bad arguments, or no input files found
+  3  the service refused the token (401)
+  4  the service could not be reached, timed out, or stayed busy (503/429) after retries
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import glob
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from ocr_client import __version__
+from ocr_client.client import AsyncOCRClient
+from ocr_client.errors import (
+    APIError,
+    AuthenticationError,
+    OCRConnectionError,
+    OCRError,
+    RateLimitedError,
+    ServiceUnavailableError,
+)
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_UNAVAILABLE = 4
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+URL_ENV = "OCR_URL"
+TOKEN_ENV = "OCR_TOKEN"  # noqa: S105 (a variable name, not a secret)
+FORMATS = ("text", "json", "hocr", "alto", "tsv", "pdf")
+EXTENSIONS = {"text": ".txt", "json": ".json", "hocr": ".hocr", "alto": ".xml", "tsv": ".tsv"}
+EXTENSIONS["pdf"] = ".pdf"
+# What a folder given on the command line is searched for.
+INPUT_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".pdf", ".pnm"}
+)
+
+
+class UsageError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    name: str
+    """Relative output name without extension, unique within the batch."""
+
+
+@dataclass
+class Outcome:
+    job: Job
+    payload: Any = None
+    error: OCRError | None = None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ocr",
+        description="Command line for the OCR service.",
+        epilog=__doc__.split("\n", 2)[2] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    read = commands.add_parser("read", help="read the text of files, folders or globs")
+    read.add_argument("inputs", nargs="+", metavar="FILE", help="files, folders or globs")
+    _add_connection_options(read)
+    read.add_argument("--lang", help="language(s), e.g. eng or eng+fra (default: the server's)")
+    read.add_argument("--psm", type=int, help="Tesseract page segmentation mode")
+    read.add_argument("--dpi", type=int, help="resolution hint for images without one")
+    read.add_argument("--pages", help="pages of a document to read, e.g. 1-3,7")
+    read.add_argument("--format", choices=FORMATS, default="text", help="default: text")
+    read.add_argument("--out", type=Path, metavar="DIR", help="write one file per input here")
+    read.add_argument("--jobs", "-j", type=int, default=4, help="requests at once (default 4)")
+    progress = read.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress", action="store_true", default=None, help="always show the progress bar"
+    )
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
+
+    languages = commands.add_parser("languages", help="list the languages the service has")
+    _add_connection_options(languages)
+    return parser
+
+
+def _add_connection_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--url",
+        default=os.environ.get(URL_ENV, DEFAULT_URL),
+        help=f"service URL (env {URL_ENV}; default {DEFAULT_URL})",
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_ENV),
+        help=f"access token (better: the {TOKEN_ENV} environment variable)",
+    )
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
+
+
+def collect_inputs(inputs: Sequence[str]) -> list[Job]:
+    """Files named, found in folders (recursively) or matched by globs, in a stable order."""
+    jobs: list[Job] = []
+    seen: set[Path] = set()
+    names: set[str] = set()
+    for item in inputs:
+        for source, name in _expand(item):
+            resolved = source.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            unique, counter = name, 2
+            while unique in names:
+                unique, counter = f"{name}-{counter}", counter + 1
+            names.add(unique)
+            jobs.append(Job(source, unique))
+    if not jobs:
+        raise UsageError("no input files found")
+    return jobs
+
+
+def _expand(item: str) -> list[tuple[Path, str]]:
+    path = Path(item)
+    if path.is_dir():
+        found = sorted(
+            child
+            for child in path.rglob("*")
+            if child.is_file() and child.suffix.lower() in INPUT_SUFFIXES
+        )
+        return [(child, child.relative_to(path).with_suffix("").as_posix()) for child in found]
+    if path.is_file():
+        return [(path, path.stem)]
+    if glob.has_magic(item):
+        matches = sorted(Path(match) for match in glob.glob(item, recursive=True))
+        return [(match, match.stem) for match in matches if match.is_file()]
+    raise UsageError(f"{item}: no such file or folder")
+
+
+async def read_all(args: argparse.Namespace, jobs: list[Job]) -> list[Outcome]:
+    limit = asyncio.Semaphore(max(1, args.jobs))
+    show = args.progress if args.progress is not None else len(jobs) > 1 and sys.stderr.isatty()
+    async with AsyncOCRClient(
+        args.url, args.token, timeout=args.timeout, max_connections=max(1, args.jobs)
+    ) as client:
+
+        async def one(job: Job) -> Outcome:
+            async with limit:
+                try:
+                    payload = await client.ocr(
+                        job.source,
+                        lang=args.lang,
+                        psm=args.psm,
+                        dpi=args.dpi,
+                        pages=args.pages,
+                        format=args.format,
+                    )
+                except OCRError as error:
+                    return Outcome(job, error=error)
+                return Outcome(job, payload=payload)
+
+        outcomes: list[Outcome] = []
+        with tqdm(total=len(jobs), unit="file", disable=not show, file=sys.stderr) as bar:
+            for finished in asyncio.as_completed([one(job) for job in jobs]):
+                outcome = await finished
+                outcomes.append(outcome)
+                bar.update(1)
+                if outcome.error is not None:
+                    bar.write(f"{outcome.job.source}: {_describe(outcome.error)}", file=sys.stderr)
+                elif args.out is not None:
+                    _write(args.out, outcome, args.format)
+    order = {job: index for index, job in enumerate(jobs)}
+    return sorted(outcomes, key=lambda outcome: order[outcome.job])
+
+
+def _describe(error: OCRError) -> str:
+    if isinstance(error, APIError):
+        return f"error {error.status_code}: {error.detail}"
+    return str(error)
+
+
+def _serialise(payload: Any, fmt: str) -> bytes:
+    if fmt == "json":
+        return (json.dumps(payload.raw, ensure_ascii=False, indent=2) + "\n").encode()
+    if fmt == "pdf":
+        return payload
+    return payload.encode()
+
+
+def _write(out: Path, outcome: Outcome, fmt: str) -> None:
+    target = out / (outcome.job.name + EXTENSIONS[fmt])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(_serialise(outcome.payload, fmt))
+
+
+def _print(outcomes: list[Outcome], fmt: str, many: bool) -> None:
+    done = [outcome for outcome in outcomes if outcome.error is None]
+    if fmt == "json" and many:
+        for outcome in done:
+            line = {"file": str(outcome.job.source), **outcome.payload.raw}
+            print(json.dumps(line, ensure_ascii=False))
+        return
+    for outcome in done:
+        if many:
+            print(f"==> {outcome.job.source} <==")
+        data = _serialise(outcome.payload, fmt)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+
+
+def exit_code(outcomes: list[Outcome]) -> int:
+    errors = [outcome.error for outcome in outcomes if outcome.error is not None]
+    if any(isinstance(error, AuthenticationError) for error in errors):
+        return EXIT_AUTH
+    unavailable = (OCRConnectionError, ServiceUnavailableError, RateLimitedError)
+    if any(isinstance(error, unavailable) for error in errors):
+        return EXIT_UNAVAILABLE
+    return EXIT_SOME_FAILED if errors else EXIT_OK
+
+
+def run_read(args: argparse.Namespace) -> int:
+    jobs = collect_inputs(args.inputs)
+    many = len(jobs) > 1
+    if args.out is None and many and args.format in ("pdf", "hocr", "alto", "tsv"):
+        raise UsageError(f"--format {args.format} with several files needs --out DIR")
+    outcomes = asyncio.run(read_all(args, jobs))
+    if args.out is None:
+        _print(outcomes, args.format, many)
+    return exit_code(outcomes)
+
+
+async def _languages(args: argparse.Namespace) -> list[str]:
+    async with AsyncOCRClient(args.url, args.token, timeout=args.timeout) as client:
+        return await client.languages()
+
+
+def run_languages(args: argparse.Namespace) -> int:
+    try:
+        languages = asyncio.run(_languages(args))
+    except OCRError as error:
+        print(f"ocr: {_describe(error)}", file=sys.stderr)
+        return exit_code([Outcome(Job(Path("-"), "-"), error=error)])
+    print("\n".join(languages))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "read":
+            return run_read(args)
+        return run_languages(args)
+    except UsageError as error:
+        parser.error(str(error))  # exits with EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
