@@ -114,6 +114,7 @@ class OCRClient(_Base):
         retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         max_connections: int = 10,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         super().__init__(base_url, token, timeout=timeout, retry=retry, headers=headers)
         self._http = httpx.Client(
@@ -121,6 +122,7 @@ class OCRClient(_Base):
             headers=self._headers,
             timeout=self._timeout,
             limits=httpx.Limits(max_connections=max_connections),
+            transport=transport,
         )
 
     def __enter__(self) -> OCRClient:
@@ -241,6 +243,7 @@ class AsyncOCRClient(_Base):
         retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         max_connections: int = 10,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(base_url, token, timeout=timeout, retry=retry, headers=headers)
         self._http = httpx.AsyncClient(
@@ -248,6 +251,7 @@ class AsyncOCRClient(_Base):
             headers=self._headers,
             timeout=self._timeout,
             limits=httpx.Limits(max_connections=max_connections),
+            transport=transport,
         )
 
     async def __aenter__(self) -> AsyncOCRClient:
