@@ -13,8 +13,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /srv
 
 # Tesseract and its language data from Debian, installed by the same Makefile target as on a
-# developer machine.
+# developer machine. Versions come from the pinned Debian release of the base image; pinning each
+# package too would break the build at every Debian point release.
 COPY Makefile ./
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends make \
     && make system-deps TESSERACT_LANGS="${TESSERACT_LANGS}" \
@@ -29,7 +31,7 @@ COPY app ./app
 RUN useradd --system --uid 10001 --home-dir /srv ocr \
     && mkdir -p /srv/uploads \
     && chown ocr /srv/uploads
-USER ocr
+USER 10001
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

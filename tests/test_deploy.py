@@ -1,0 +1,151 @@
+"""The deploy files: the Dockerfile passes hadolint and runs what the tests run; the
+DigitalOcean App Platform template holds the fields the platform documents, with values that
+match this app."""
+
+import re
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from tests.conftest import REPO_ROOT
+
+DOCKERFILE = REPO_ROOT / "Dockerfile"
+TEMPLATE = REPO_ROOT / ".do" / "deploy.template.yaml"
+
+# https://docs.digitalocean.com/products/app-platform/details/pricing/ (current plans), plus the
+# legacy slugs the app spec still accepts.
+SINGLE_INSTANCE_ONLY = {"apps-s-1vcpu-0.5gb", "apps-s-1vcpu-1gb-fixed"}
+INSTANCE_SIZES = SINGLE_INSTANCE_ONLY | {
+    "apps-s-1vcpu-1gb",
+    "apps-s-1vcpu-2gb",
+    "apps-s-2vcpu-4gb",
+    "apps-d-1vcpu-0.5gb",
+    "apps-d-1vcpu-1gb",
+    "apps-d-1vcpu-2gb",
+    "apps-d-1vcpu-4gb",
+    "apps-d-2vcpu-4gb",
+    "apps-d-2vcpu-8gb",
+    "apps-d-4vcpu-8gb",
+    "apps-d-4vcpu-16gb",
+    "apps-d-8vcpu-32gb",
+    "basic-xxs",
+    "basic-xs",
+    "basic-s",
+    "basic-m",
+    "professional-xs",
+    "professional-s",
+    "professional-m",
+    "professional-1l",
+    "professional-l",
+    "professional-xl",
+}
+ENV_SCOPES = {"RUN_TIME", "BUILD_TIME", "RUN_AND_BUILD_TIME"}
+ENV_TYPES = {"GENERAL", "SECRET"}
+NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")  # the app spec's rule for names
+
+
+def test_dockerfile_passes_hadolint() -> None:
+    hadolint = Path(sys.executable).parent / "hadolint"
+    result = subprocess.run(
+        [str(hadolint), "--no-color", str(DOCKERFILE)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dockerfile_runs_what_the_makefile_and_tests_run() -> None:
+    text = DOCKERFILE.read_text()
+    assert "make system-deps" in text
+    commands = [line for line in text.splitlines() if line.startswith("CMD ")]
+    assert commands == ['CMD ["gunicorn", "app.main:app"]']
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    return yaml.safe_load(TEMPLATE.read_text())["spec"]
+
+
+@pytest.fixture(scope="module")
+def service(spec: dict[str, Any]) -> dict[str, Any]:
+    services = spec["services"]
+    assert isinstance(services, list)
+    assert len(services) == 1
+    return services[0]
+
+
+def gunicorn_default_port(monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.delenv("PORT", raising=False)
+    bind = runpy.run_path(str(REPO_ROOT / "gunicorn.conf.py"))["bind"]
+    return int(bind.rsplit(":", 1)[1])
+
+
+def test_names_follow_the_app_spec_rules(spec: dict[str, Any], service: dict[str, Any]) -> None:
+    assert NAME.match(spec["name"])
+    assert NAME.match(service["name"])
+
+
+def test_source_is_a_github_repo_and_branch_to_edit(service: dict[str, Any]) -> None:
+    sources = [key for key in ("github", "gitlab", "git", "image") if key in service]
+    assert sources == ["github"]
+    github = service["github"]
+    assert re.fullmatch(r"[\w.-]+/[\w.-]+", github["repo"])
+    assert github["branch"]
+    text = TEMPLATE.read_text()
+    assert "edit `repo`" in text
+    assert "`branch`" in text
+
+
+def test_dockerfile_path_exists(service: dict[str, Any]) -> None:
+    path = REPO_ROOT / service["dockerfile_path"]
+    assert path.is_file()
+    assert path.resolve() == DOCKERFILE.resolve()
+
+
+def test_http_port_is_gunicorns_default_port(
+    service: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = gunicorn_default_port(monkeypatch)
+    assert service["http_port"] == port
+    assert f"EXPOSE {port}" in DOCKERFILE.read_text()
+
+
+def test_health_check_path_answers_200(service: dict[str, Any], client: TestClient) -> None:
+    check = service["health_check"]
+    assert check["http_path"].startswith("/")
+    assert client.get(check["http_path"]).status_code == 200
+    for field in ("initial_delay_seconds", "period_seconds", "timeout_seconds"):
+        assert isinstance(check.get(field, 1), int)
+        assert check.get(field, 1) >= 0
+
+
+def test_token_is_a_secret_and_envs_are_well_formed(service: dict[str, Any]) -> None:
+    envs = {env["key"]: env for env in service["envs"]}
+    assert envs["APP_AUTH_TOKEN"]["type"] == "SECRET"
+    for env in service["envs"]:
+        assert env.get("scope", "RUN_AND_BUILD_TIME") in ENV_SCOPES
+        assert env.get("type", "GENERAL") in ENV_TYPES
+        assert isinstance(env.get("value", ""), str), f"{env['key']}: values must be strings"
+
+
+def test_instance_count_and_size_are_documented_values(service: dict[str, Any]) -> None:
+    count = service["instance_count"]
+    size = service["instance_size_slug"]
+    assert isinstance(count, int)
+    assert count >= 1
+    assert size in INSTANCE_SIZES
+    if count > 1:
+        assert size not in SINGLE_INSTANCE_ONLY, f"{size} cannot run more than one instance"
+
+
+def test_routes_send_traffic_to_the_service(service: dict[str, Any]) -> None:
+    paths = [route["path"] for route in service.get("routes", [])]
+    assert "/" in paths
