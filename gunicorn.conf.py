@@ -9,6 +9,9 @@ worker_class = "uvicorn_worker.UvicornWorker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5
+# X-Forwarded-For/-Proto are believed only from these proxies (comma-separated addresses or
+# networks, "*" for any): from anyone else they could fake the client address and scheme.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Heartbeat files in memory: a slow or full disk must not make workers look dead.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = "-" if os.environ.get("ACCESS_LOG", "0") == "1" else None

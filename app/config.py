@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,6 +36,16 @@ class Settings(BaseSettings):
         default=None, description="Folder holding *.traineddata; found automatically when unset."
     )
     default_lang: str = "eng"
+    root_path: str = Field(
+        default="",
+        description="Path prefix the service is published under behind a gateway, e.g. /ocr.",
+    )
+
+    @field_validator("root_path")
+    @classmethod
+    def _normalise_root_path(cls, value: str) -> str:
+        value = value.strip().strip("/")
+        return f"/{value}" if value else ""
 
     @model_validator(mode="after")
     def _require_token(self) -> "Settings":

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from app.deps import resolve_settings
 from app.errors import ServiceError
+from app.gateway import RootPath
 from app.middleware import BodySizeLimit
 from app.ocr.cpus import usable_cpus
 from app.ocr.engine import create_engine, find_tessdata
@@ -80,6 +81,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RootPath)
     app.add_exception_handler(ServiceError, handle_service_error)
     app.add_exception_handler(Exception, handle_unexpected_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
