@@ -64,6 +64,11 @@ run: system-deps venv .dev-token
 test: system-deps-test venv
 	$(BIN)/pytest
 
+# Smoke checks against a deployed service: make smoke URL=https://ocr.example.com TOKEN=...
+smoke: venv
+	@if [ -z "$(URL)" ]; then echo "usage: make smoke URL=https://your-app TOKEN=your-token"; exit 2; fi
+	SMOKE_URL="$(URL)" SMOKE_TOKEN="$(TOKEN)" $(BIN)/pytest tests/smoke -m smoke
+
 lint: venv
 	$(BIN)/pre-commit run --all-files
 

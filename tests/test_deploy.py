@@ -130,6 +130,9 @@ def test_health_check_path_answers_200(service: dict[str, Any], client: TestClie
 def test_token_is_a_secret_and_envs_are_well_formed(service: dict[str, Any]) -> None:
     envs = {env["key"]: env for env in service["envs"]}
     assert envs["APP_AUTH_TOKEN"]["type"] == "SECRET"
+    # Behind the platform's load balancer the app must believe its X-Forwarded-Proto, or the
+    # page links its assets over http from an https page.
+    assert envs["FORWARDED_ALLOW_IPS"]["value"] == "*"
     for env in service["envs"]:
         assert env.get("scope", "RUN_AND_BUILD_TIME") in ENV_SCOPES
         assert env.get("type", "GENERAL") in ENV_TYPES
