@@ -26,6 +26,11 @@ class EmptyUpload(ServiceError):
     detail = "The uploaded file is empty."
 
 
+class UnknownLanguage(ServiceError):
+    status_code = 400
+    detail = "Unknown language."
+
+
 class UnsupportedMediaType(ServiceError):
     status_code = 415
     detail = "Unsupported file type."

@@ -18,7 +18,7 @@ from app.middleware import BodySizeLimit
 from app.ocr.cpus import usable_cpus
 from app.ocr.engine import create_engine, find_tessdata
 from app.ocr.runner import OcrRunner
-from app.routes import echo, health, page, predict
+from app.routes import echo, page, predict, v1
 
 logger = logging.getLogger("app")
 
@@ -88,7 +88,7 @@ def create_app() -> FastAPI:
     app.include_router(page.router)
     app.include_router(echo.router)
     app.include_router(predict.router)
-    app.include_router(health.router)
+    app.include_router(v1.router)
     return app
 
 

@@ -1,6 +1,6 @@
 """Response bodies of the HTTP API."""
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Prediction(BaseModel):
@@ -15,3 +15,58 @@ class Prediction(BaseModel):
 
 class ErrorBody(BaseModel):
     detail: str = Field(examples=["Invalid token."])
+
+
+class WordResult(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    text: str
+    bbox: tuple[int, int, int, int] = Field(
+        description="[x0, y0, x1, y1] in pixels of the page as sent (after EXIF rotation).",
+        examples=[[29, 3, 34, 17]],
+    )
+    confidence: float = Field(description="0 to 100.", examples=[96.5])
+
+
+class LineResult(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    text: str
+    bbox: tuple[int, int, int, int]
+    confidence: float
+    words: list[WordResult]
+
+
+class PageResult(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int = Field(description="1-based page number in the document.")
+    width: int
+    height: int
+    rotation: int = Field(
+        description="Degrees the page was turned to read it upright (0, 90, 180, 270)."
+    )
+    text: str
+    lines: list[LineResult]
+    source: str = Field(
+        description="`ocr`, or `text-layer` for a PDF page whose own text was used as it is."
+    )
+    steps: list[str] = Field(description="Preparation steps applied to the page, in order.")
+
+
+class EngineInfo(BaseModel):
+    name: str = Field(examples=["tesserocr"])
+    version: str = Field(examples=["5.5.4"])
+
+
+class OcrResult(BaseModel):
+    text: str = Field(description="All pages' text, pages separated by a form feed.")
+    pages: list[PageResult]
+    lang: str = Field(examples=["eng"])
+    engine: EngineInfo
+    timings_ms: dict[str, float] = Field(examples=[{"queue": 0.4, "ocr": 87.1, "total": 90.2}])
+
+
+class Languages(BaseModel):
+    languages: list[str] = Field(examples=[["deu", "eng", "fra"]])
+    default: str = Field(examples=["eng"])

@@ -8,7 +8,8 @@ from typing import Protocol
 
 from PIL import Image
 
-from app.errors import EngineFailure
+from app.errors import EngineFailure, UnknownLanguage
+from app.ocr.formats import OutputFormat
 from app.ocr.results import Page
 
 
@@ -31,6 +32,16 @@ class OcrEngine(Protocol):
         """Read one page image; boxes are in that image's pixels."""
         ...
 
+    def render(
+        self,
+        images: list[Image.Image],
+        dpis: list[int | None],
+        options: RecognizeOptions,
+        fmt: "OutputFormat",
+    ) -> bytes:
+        """Tesseract's own renderer (hOCR, ALTO, TSV, text, searchable PDF) over all pages."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -51,6 +62,18 @@ def find_tessdata(configured: str | None = None) -> str:
 
 def installed_languages(tessdata: str) -> list[str]:
     return sorted(p.stem for p in Path(tessdata).glob("*.traineddata") if p.stem != "osd")
+
+
+def check_languages(lang: str, installed: list[str]) -> str:
+    """`lang` as Tesseract takes it (`eng`, `eng+fra`), each part installed, or UnknownLanguage."""
+    parts = lang.split("+")
+    unknown = [part for part in parts if part not in installed]
+    if not lang or unknown:
+        raise UnknownLanguage(
+            f"Language {'+'.join(unknown) or lang!r} is not installed. Installed: "
+            f"{', '.join(installed)}. Combine several with '+', e.g. eng+fra."
+        )
+    return lang
 
 
 def create_engine(name: str, *, tessdata: str, max_handles: int) -> OcrEngine:

@@ -1,12 +1,14 @@
 """Tesseract as a subprocess through pytesseract: the portable alternative engine."""
 
 import os
+import subprocess
 
 import pytesseract
 from PIL import Image
 
 from app.errors import EngineFailure, ProcessingTimeout
 from app.ocr.engine import RecognizeOptions, installed_languages
+from app.ocr.formats import OutputFormat, page_files, read_output
 from app.ocr.results import Line, Page, Word
 
 # A tesseract process per request must not also spin OpenMP threads on every core.
@@ -50,6 +52,36 @@ class PytesseractEngine:
         lines = [_line(words) for words in grouped.values()]
         text = _text(list(grouped), lines)
         return Page(text=text, width=image.width, height=image.height, lines=lines)
+
+    def render(
+        self,
+        images: list[Image.Image],
+        dpis: list[int | None],
+        options: RecognizeOptions,
+        fmt: OutputFormat,
+    ) -> bytes:
+        """Tesseract's own renderer for `fmt` over all pages, in one tesseract process."""
+        with page_files(images, dpis) as (list_file, output_base):
+            command = [
+                pytesseract.pytesseract.tesseract_cmd, list_file, output_base,
+                "-l", options.lang, "--psm", str(options.psm),
+                "--tessdata-dir", self._tessdata, fmt.cli_config,
+            ]  # fmt: skip
+            try:
+                subprocess.run(
+                    command,
+                    capture_output=True,
+                    check=True,
+                    timeout=options.timeout_seconds or None,
+                    env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+                )
+            except subprocess.TimeoutExpired:
+                raise ProcessingTimeout(
+                    "Rendering did not finish within the time limit (REQUEST_TIMEOUT_SECONDS)."
+                ) from None
+            except (subprocess.CalledProcessError, OSError) as error:
+                raise EngineFailure(f"tesseract failed: {error}") from None
+            return read_output(output_base, fmt, EngineFailure)
 
     def close(self) -> None:
         pass

@@ -16,7 +16,13 @@ from tesserocr import OEM, PSM, RIL, PyTessBaseAPI
 
 from app.errors import EngineFailure, ProcessingTimeout
 from app.ocr.engine import RecognizeOptions, installed_languages
+from app.ocr.formats import OutputFormat, page_files, read_output
 from app.ocr.results import Line, Page, Word
+
+TSV_HEADER = (
+    "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\t"
+    "left\ttop\twidth\theight\tconf\ttext\n"
+)
 
 
 class TesserocrEngine:
@@ -59,6 +65,47 @@ class TesserocrEngine:
             text = api.GetUTF8Text()
             lines = _lines(api)
         return Page(text=text, width=image.width, height=image.height, lines=lines)
+
+    def render(
+        self,
+        images: list[Image.Image],
+        dpis: list[int | None],
+        options: RecognizeOptions,
+        fmt: OutputFormat,
+    ) -> bytes:
+        """Tesseract's own renderer for `fmt` over all pages, in-process."""
+        timeout_ms = int(options.timeout_seconds * 1000) if options.timeout_seconds else 0
+        if fmt.name == "tsv":  # tesserocr's ProcessPages has no TSV renderer switch
+            return self._render_tsv(images, options, timeout_ms)
+        with (
+            page_files(images, dpis) as (list_file, output),
+            self._handle(options.lang) as api,
+        ):
+            api.SetPageSegMode(options.psm)
+            api.SetVariable(fmt.tesseract_variable, "1")
+            try:
+                if not api.ProcessPages(output, list_file, timeout=timeout_ms):
+                    raise ProcessingTimeout(
+                        "Rendering did not finish within the time limit (REQUEST_TIMEOUT_SECONDS)."
+                    )
+            finally:
+                api.SetVariable(fmt.tesseract_variable, "0")
+            return read_output(output, fmt, EngineFailure)
+
+    def _render_tsv(
+        self, images: list[Image.Image], options: RecognizeOptions, timeout_ms: int
+    ) -> bytes:
+        rows = [TSV_HEADER]
+        with self._handle(options.lang) as api:
+            api.SetPageSegMode(options.psm)
+            for number, image in enumerate(images, start=1):
+                api.SetImage(image)
+                if not api.Recognize(timeout=timeout_ms):
+                    raise ProcessingTimeout(
+                        "Rendering did not finish within the time limit (REQUEST_TIMEOUT_SECONDS)."
+                    )
+                rows.append(api.GetTSVText(number - 1))
+        return "".join(rows).encode()
 
     def close(self) -> None:
         with self._lock:

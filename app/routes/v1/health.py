@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 
 from app.deps import RunnerDep
 
-router = APIRouter(prefix="/v1", tags=["health"])
+router = APIRouter(tags=["health"])
 
 
 @router.get("/health")

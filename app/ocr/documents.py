@@ -1,0 +1,201 @@
+"""An upload as a document: its pages as images (or as text, when a PDF page already has some).
+
+Images of every supported format and PDFs are told apart by their bytes. PDF pages are rendered
+with pypdfium2 (PDFium, the engine in Chrome): no ghostscript or poppler process to spawn.
+"""
+
+import re
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+import pypdfium2 as pdfium
+from PIL import Image
+
+from app.errors import InvalidImage, PayloadTooLarge, ProcessingTimeout, UnprocessableOption
+from app.ocr.engine import OcrEngine, RecognizeOptions
+from app.ocr.formats import OutputFormat
+from app.ocr.images import iter_frames, load_frame, open_image, to_engine_mode, upright
+from app.ocr.pipeline import Limits, PageOptions, recognize_page
+from app.ocr.results import Page
+
+PDF_SIGNATURE = b"%PDF-"
+PDF_RENDER_DPI = 300
+_PAGES_SPEC = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
+
+
+@dataclass(slots=True)
+class SourcePage:
+    """One page to read: `text_layer` is set when the page carries its own text already."""
+
+    number: int
+    image: Image.Image
+    text_layer: str | None = None
+    dpi: int | None = None
+    steps: list[str] = field(default_factory=list)
+
+
+def is_pdf(data: bytes) -> bool:
+    # The PDF spec allows the header anywhere in the first 1024 bytes.
+    return PDF_SIGNATURE in data[:1024]
+
+
+def parse_pages(spec: str | None) -> set[int] | None:
+    """`"1-3,7"` -> {1, 2, 3, 7}; None or empty means every page."""
+    if spec is None or not spec.strip():
+        return None
+    if not _PAGES_SPEC.match(spec):
+        raise UnprocessableOption(
+            f"pages={spec!r} is not a page selection like '1-3,7' (1-based, ascending ranges)."
+        )
+    selected: set[int] = set()
+    for part in spec.split(","):
+        first, _, last = part.partition("-")
+        start, end = int(first), int(last or first)
+        if start < 1 or end < start:
+            raise UnprocessableOption(f"pages={spec!r}: ranges are 1-based and ascending.")
+        if end - start > 100_000:
+            raise UnprocessableOption(f"pages={spec!r}: the range is too long.")
+        selected.update(range(start, end + 1))
+    return selected
+
+
+def load_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[SourcePage]:
+    """The selected pages of an image file or a PDF, each decoded only when it is reached."""
+    if is_pdf(data):
+        yield from _pdf_pages(data, limits, pages)
+        return
+    image, _ = open_image(data, max_pixels=limits.max_pixels)
+    for index, frame in enumerate(iter_frames(image, max_frames=limits.max_pages), start=1):
+        if pages is not None and index not in pages:
+            continue
+        dpi = _dpi(frame)
+        turned, steps = upright(frame)
+        yield SourcePage(number=index, image=turned, dpi=dpi, steps=steps)
+
+
+def _dpi(image: Image.Image) -> int | None:
+    dpi = image.info.get("dpi")
+    try:
+        value = round(float(dpi[0])) if dpi else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if value and 50 <= value <= 2400 else None
+
+
+def _pdf_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[SourcePage]:
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        raise InvalidImage(f"The file is not a readable PDF ({error}).") from None
+    try:
+        count = len(document)
+        if count > limits.max_pages:
+            raise PayloadTooLarge(
+                f"The document has {count} pages; the limit is {limits.max_pages} (MAX_PAGES)."
+            )
+        scale = PDF_RENDER_DPI / 72
+        for index in range(count):
+            number = index + 1
+            if pages is not None and number not in pages:
+                continue
+            page = document[index]
+            try:
+                width, height = page.get_size()
+                pixels = int(width * scale) * int(height * scale)
+                if pixels > limits.max_pixels:
+                    raise PayloadTooLarge(
+                        f"Page {number} renders to {pixels} pixels at {PDF_RENDER_DPI} dpi; the "
+                        f"limit is {limits.max_pixels} (MAX_IMAGE_PIXELS)."
+                    )
+                text = _text_layer(page)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    image = page.render(scale=scale, grayscale=True).to_pil()
+                yield SourcePage(
+                    number=number,
+                    image=load_frame(image),
+                    text_layer=text,
+                    dpi=PDF_RENDER_DPI,
+                    steps=[f"pdf-render:{PDF_RENDER_DPI}dpi"],
+                )
+            finally:
+                page.close()
+    finally:
+        document.close()
+
+
+def _text_layer(page: pdfium.PdfPage) -> str | None:
+    textpage = page.get_textpage()
+    try:
+        text = textpage.get_text_bounded()
+    finally:
+        textpage.close()
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text if text.strip() else None
+
+
+def read_document(
+    data: bytes,
+    engine: OcrEngine,
+    options: PageOptions,
+    limits: Limits,
+    pages: set[int] | None = None,
+    deadline: float | None = None,
+) -> list[Page]:
+    """Every selected page as a recognised Page; a PDF page with a text layer is not OCRed."""
+    results = []
+    for source in load_pages(data, limits, pages):
+        remaining = _remaining(deadline, options.timeout_seconds)
+        if source.text_layer is not None:
+            page = Page(
+                text=source.text_layer,
+                width=source.image.width,
+                height=source.image.height,
+                source="text-layer",
+            )
+        else:
+            page_options = replace(
+                options, dpi=options.dpi or source.dpi, timeout_seconds=remaining
+            )
+            page = recognize_page(source.image, engine, page_options)
+        page.number = source.number
+        page.steps = source.steps + page.steps
+        results.append(page)
+    if not results:
+        raise UnprocessableOption("No page of the document is in the `pages` selection.")
+    return results
+
+
+def render_document(
+    data: bytes,
+    engine: OcrEngine,
+    options: PageOptions,
+    limits: Limits,
+    fmt: OutputFormat,
+    pages: set[int] | None = None,
+) -> bytes:
+    """All selected pages through one of Tesseract's own renderers (hOCR, ALTO, PDF, ...)."""
+    sources = list(load_pages(data, limits, pages))
+    if not sources:
+        raise UnprocessableOption("No page of the document is in the `pages` selection.")
+    images = [to_engine_mode(source.image) for source in sources]
+    dpis = [options.dpi or source.dpi for source in sources]
+    engine_options = RecognizeOptions(
+        lang=options.lang,
+        psm=options.psm if options.psm is not None else 3,
+        timeout_seconds=options.timeout_seconds,
+    )
+    return engine.render(images, dpis, engine_options, fmt)
+
+
+def _remaining(deadline: float | None, fallback: float | None) -> float | None:
+    if deadline is None:
+        return fallback
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise ProcessingTimeout(
+            "The document took longer than the time limit per request (REQUEST_TIMEOUT_SECONDS)."
+        )
+    return remaining

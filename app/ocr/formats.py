@@ -1,0 +1,56 @@
+"""Tesseract's own output renderers: which config variable makes each, and its media type."""
+
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFormat:
+    name: str
+    media_type: str
+    extension: str
+    tesseract_variable: str
+    cli_config: str
+
+
+OUTPUT_FORMATS: dict[str, OutputFormat] = {
+    fmt.name: fmt
+    for fmt in (
+        OutputFormat("text", "text/plain; charset=utf-8", ".txt", "tessedit_create_txt", "txt"),
+        OutputFormat("hocr", "text/html; charset=utf-8", ".hocr", "tessedit_create_hocr", "hocr"),
+        OutputFormat("alto", "application/xml", ".xml", "tessedit_create_alto", "alto"),
+        OutputFormat(
+            "tsv", "text/tab-separated-values; charset=utf-8", ".tsv", "tessedit_create_tsv", "tsv"
+        ),
+        OutputFormat("pdf", "application/pdf", ".pdf", "tessedit_create_pdf", "pdf"),
+    )
+}
+
+
+@contextmanager
+def page_files(images: list[Image.Image], dpis: list[int | None]) -> Iterator[tuple[str, str]]:
+    """The pages as PNG files plus a list file naming them, as Tesseract's renderers read them.
+
+    Yields (list file path, output base path) inside a private temporary folder.
+    """
+    with tempfile.TemporaryDirectory(prefix="ocr-render-") as folder:
+        paths = []
+        for index, (image, dpi) in enumerate(zip(images, dpis, strict=True)):
+            path = Path(folder) / f"page-{index:05d}.png"
+            image.save(path, format="PNG", dpi=(dpi or 300, dpi or 300))
+            paths.append(str(path))
+        list_file = Path(folder) / "pages.txt"
+        list_file.write_text("\n".join(paths) + "\n")
+        yield str(list_file), str(Path(folder) / "output")
+
+
+def read_output(output_base: str, fmt: OutputFormat, failed: Callable[[str], Exception]) -> bytes:
+    path = Path(output_base + fmt.extension)
+    if not path.exists():
+        raise failed(f"Tesseract produced no {fmt.name} output.")
+    return path.read_bytes()

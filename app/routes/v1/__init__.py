@@ -1,0 +1,10 @@
+"""The versioned API, /v1."""
+
+from fastapi import APIRouter
+
+from app.routes.v1 import health, languages, ocr
+
+router = APIRouter(prefix="/v1")
+router.include_router(ocr.router)
+router.include_router(languages.router)
+router.include_router(health.router)

@@ -1,0 +1,113 @@
+"""POST /v1/ocr: documents and images, options, boxes and standard output formats."""
+
+import time
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.deps import AuthDep, EngineDep, LimitsDep, RunnerDep, SettingsDep, UploadDep
+from app.errors import UnprocessableOption
+from app.ocr.documents import parse_pages, read_document, render_document
+from app.ocr.engine import check_languages
+from app.ocr.formats import OUTPUT_FORMATS
+from app.ocr.pipeline import PageOptions
+from app.ocr.results import Page
+from app.schemas import EngineInfo, ErrorBody, OcrResult, PageResult
+
+router = APIRouter(tags=["ocr"])
+
+FormatName = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
+# 0 is orientation detection only and 2 is layout without OCR: neither gives text.
+SUPPORTED_PSM = (1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)
+
+_RESPONSES: dict[int | str, dict] = {
+    200: {
+        "description": "JSON by default; with `format`, Tesseract's own output.",
+        "content": {fmt.media_type.split(";")[0]: {} for fmt in OUTPUT_FORMATS.values()},
+    },
+    **{status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 429, 503)},
+}
+
+
+@router.post("/ocr", dependencies=[AuthDep], responses=_RESPONSES)
+async def ocr(
+    request: Request,
+    upload: UploadDep,
+    settings: SettingsDep,
+    engine: EngineDep,
+    runner: RunnerDep,
+    limits: LimitsDep,
+    lang: Annotated[
+        str | None,
+        Query(
+            description="Tesseract language(s), `+`-joined; see GET /v1/languages. "
+            "Default: DEFAULT_LANG.",
+            examples=["eng", "eng+fra"],
+            max_length=200,
+        ),
+    ] = None,
+    psm: Annotated[
+        int | None,
+        Query(
+            description="Tesseract page segmentation mode (1, 3-13). Default: chosen per page.",
+            examples=[6],
+        ),
+    ] = None,
+    dpi: Annotated[
+        int | None,
+        Query(ge=50, le=2400, description="Resolution hint for images that carry none."),
+    ] = None,
+    pages: Annotated[
+        str | None,
+        Query(
+            description="Pages to read, 1-based: `1-3,7`. Default: all.",
+            examples=["1-3,7"],
+            max_length=200,
+        ),
+    ] = None,
+    output: Annotated[
+        FormatName,
+        Query(
+            alias="format",
+            description="`json` (page -> line -> word tree with boxes), `text`, `hocr`, "
+            "`alto`, `tsv`, or `pdf` (one searchable PDF for all pages).",
+        ),
+    ] = "json",
+) -> OcrResult:
+    """Read an image (PNG, JPEG, TIFF, WebP, BMP, GIF) or a PDF. Send the file as `file`."""
+    received = time.monotonic()
+    language = check_languages(lang or settings.default_lang, engine.languages())
+    if psm is not None and psm not in SUPPORTED_PSM:
+        raise UnprocessableOption(f"psm={psm} is not supported; use one of {SUPPORTED_PSM}.")
+    selection = parse_pages(pages)
+    timeout = settings.request_timeout_seconds
+    options = PageOptions(lang=language, psm=psm, dpi=dpi, timeout_seconds=timeout)
+    deadline = received + timeout
+    waiting = {"disconnected": request.is_disconnected, "deadline": deadline}
+
+    if output != "json":
+        fmt = OUTPUT_FORMATS[output]
+        body = await runner.run(
+            render_document, upload, engine, options, limits, fmt, selection, **waiting
+        )
+        return Response(content=body, media_type=fmt.media_type)  # type: ignore[return-value]
+
+    started: list[float] = []
+
+    def read() -> list[Page]:
+        started.append(time.monotonic())
+        return read_document(upload, engine, options, limits, selection, deadline)
+
+    result_pages = await runner.run(read, **waiting)
+    done = time.monotonic()
+    return OcrResult(
+        text="\f".join(page.text for page in result_pages),
+        pages=[PageResult.model_validate(page) for page in result_pages],
+        lang=language,
+        engine=EngineInfo(name=engine.name, version=engine.version()),
+        timings_ms={
+            "queue": round((started[0] - received) * 1000, 1),
+            "ocr": round((done - started[0]) * 1000, 1),
+            "total": round((done - received) * 1000, 1),
+        },
+    )
