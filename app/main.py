@@ -18,7 +18,7 @@ from app.middleware import BodySizeLimit
 from app.ocr.cpus import usable_cpus
 from app.ocr.engine import create_engine, find_tessdata
 from app.ocr.runner import OcrRunner
-from app.routes import echo, page, predict, v1
+from app.routes import docs, echo, page, predict, v1
 
 logger = logging.getLogger("app")
 
@@ -89,6 +89,7 @@ def create_app() -> FastAPI:
     app.include_router(echo.router)
     app.include_router(predict.router)
     app.include_router(v1.router)
+    app.include_router(docs.router)
     return app
 
 

@@ -92,9 +92,19 @@ def auth_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {TEST_TOKEN}"}
 
 
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # fonts-dejavu-core
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    # Pillow's built-in font has no accented letters; DejaVu has them all.
+    return (
+        ImageFont.truetype(str(DEJAVU), size) if DEJAVU.exists() else ImageFont.load_default(size)
+    )
+
+
 def text_image(text: str, *, size: int = 40, padding: int = 30, fmt: str = "PNG") -> bytes:
     """A clean image of some text, drawn with a real font, encoded in the given format."""
-    font = ImageFont.load_default(size=size)
+    font = _font(size)
     lines = text.splitlines()
     width = max(int(font.getlength(line)) for line in lines) + 2 * padding
     height = len(lines) * int(size * 1.5) + 2 * padding

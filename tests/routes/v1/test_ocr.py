@@ -1,0 +1,289 @@
+"""POST /v1/ocr: inputs of every kind, options, the JSON tree, formats and limits."""
+
+import re
+from io import BytesIO
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image, ImageOps
+
+from tests.conftest import SettingsFactory, text_image
+
+PAGE_TEXTS = ["Alpha page one", "Bravo page two", "Charlie page three"]
+
+
+def ocr(client: TestClient, data: bytes, headers: dict, **params: object):
+    return client.post("/v1/ocr", params=params, files={"file": ("upload", data)}, headers=headers)
+
+
+def pages_as(fmt: str, texts: list[str]) -> bytes:
+    images = [Image.open(BytesIO(text_image(text))).convert("RGB") for text in texts]
+    buffer = BytesIO()
+    images[0].save(buffer, format=fmt, save_all=True, append_images=images[1:], resolution=150)
+    return buffer.getvalue()
+
+
+def encoded(fmt: str, mode: str = "RGB", text: str = "Quick brown fox") -> bytes:
+    buffer = BytesIO()
+    Image.open(BytesIO(text_image(text))).convert(mode).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "TIFF", "WEBP", "BMP", "GIF"])
+def test_every_image_format_is_read(client: TestClient, auth_headers: dict, fmt: str) -> None:
+    body = ocr(client, encoded(fmt), auth_headers).json()
+    assert "Quick brown fox" in body["text"]
+    assert len(body["pages"]) == 1
+
+
+def test_json_tree_has_pages_lines_words_and_boxes(
+    client: TestClient, sample_png: bytes, auth_headers: dict
+) -> None:
+    response = ocr(client, sample_png, auth_headers)
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"text", "pages", "lang", "engine", "timings_ms"}
+    assert body["lang"] == "eng"
+    assert body["engine"]["name"] == "tesserocr"
+    assert re.match(r"^\d+\.\d+", body["engine"]["version"])
+    assert body["timings_ms"]["total"] >= body["timings_ms"]["ocr"] > 0
+    page = body["pages"][0]
+    assert (page["number"], page["width"], page["height"]) == (1, 509, 369)
+    assert page["source"] == "ocr"
+    assert page["rotation"] == 0
+    assert "kosher salt" in page["text"]
+    line = next(line for line in page["lines"] if "kosher" in line["text"])
+    assert [w["text"] for w in line["words"]][-2:] == ["kosher", "salt"]
+    x0, y0, x1, y1 = line["bbox"]
+    for word in line["words"]:
+        wx0, wy0, wx1, wy1 = word["bbox"]
+        assert x0 <= wx0 < wx1 <= x1
+        assert y0 <= wy0 < wy1 <= y1
+        assert 0 <= word["confidence"] <= 100
+
+
+def test_word_boxes_land_on_ink(client: TestClient, sample_png: bytes, auth_headers: dict) -> None:
+    image = Image.open(BytesIO(sample_png)).convert("L")
+    page = ocr(client, sample_png, auth_headers).json()["pages"][0]
+    words = [word for line in page["lines"] for word in line["words"]]
+    assert len(words) > 20
+    for word in words:
+        crop = image.crop(tuple(word["bbox"]))
+        low, high = crop.getextrema()
+        assert low < 128 < high, f"no ink inside the box of {word['text']!r}"
+    # And the blank margin right of the longest line holds no ink at all.
+    right_edge = max(word["bbox"][2] for word in words)
+    margin = image.crop((right_edge + 5, 0, image.width, image.height))
+    assert margin.getextrema()[0] > 128
+
+
+def test_boxes_are_in_the_pixels_of_the_exif_rotated_page(
+    client: TestClient, sample_png: bytes, auth_headers: dict
+) -> None:
+    upright = Image.open(BytesIO(sample_png)).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = BytesIO()
+    upright.transpose(Image.Transpose.ROTATE_90).save(buffer, format="JPEG", quality=95, exif=exif)
+    page = ocr(client, buffer.getvalue(), auth_headers).json()["pages"][0]
+    assert (page["width"], page["height"]) == upright.size
+    assert any(step.startswith("exif-orientation") for step in page["steps"])
+    grey = upright.convert("L")
+    for word in (w for line in page["lines"] for w in line["words"]):
+        assert grey.crop(tuple(word["bbox"])).getextrema()[0] < 128
+
+
+def test_multi_page_tiff_reads_every_page(client: TestClient, auth_headers: dict) -> None:
+    body = ocr(client, pages_as("TIFF", PAGE_TEXTS), auth_headers).json()
+    assert [page["number"] for page in body["pages"]] == [1, 2, 3]
+    for page, expected in zip(body["pages"], PAGE_TEXTS, strict=True):
+        assert expected in page["text"]
+    assert body["text"].count("\f") == 2
+
+
+def test_pdf_pages_are_rendered_and_read(client: TestClient, auth_headers: dict) -> None:
+    body = ocr(client, pages_as("PDF", PAGE_TEXTS), auth_headers).json()
+    assert len(body["pages"]) == 3
+    for page, expected in zip(body["pages"], PAGE_TEXTS, strict=True):
+        assert expected in page["text"]
+        assert page["source"] == "ocr"
+        assert "pdf-render:300dpi" in page["steps"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "numbers"),
+    [
+        pytest.param("2", [2], id="one"),
+        pytest.param("1,3", [1, 3], id="list"),
+        pytest.param("2-3", [2, 3], id="range"),
+    ],
+)
+def test_pages_selects_pages(
+    client: TestClient, auth_headers: dict, spec: str, numbers: list[int]
+) -> None:
+    body = ocr(client, pages_as("PDF", PAGE_TEXTS), auth_headers, pages=spec).json()
+    assert [page["number"] for page in body["pages"]] == numbers
+    assert PAGE_TEXTS[numbers[0] - 1] in body["pages"][0]["text"]
+
+
+def test_pdf_text_layer_is_used_without_ocr(client: TestClient, auth_headers: dict) -> None:
+    searchable = ocr(client, pages_as("PNG", ["Hidden layer words"]), auth_headers, format="pdf")
+    assert searchable.status_code == 200
+    body = ocr(client, searchable.content, auth_headers).json()
+    page = body["pages"][0]
+    assert page["source"] == "text-layer"
+    assert "Hidden layer words" in page["text"]
+
+
+def test_french_is_read_with_lang_fra(client: TestClient, auth_headers: dict) -> None:
+    page = text_image("Une fenêtre élégante près du château", size=44)
+    french = ocr(client, page, auth_headers, lang="fra").json()
+    assert french["lang"] == "fra"
+    assert "fenêtre élégante" in french["text"]
+    assert "château" in french["text"]
+
+
+def test_languages_combine(client: TestClient, auth_headers: dict) -> None:
+    body = ocr(client, text_image("Hello château"), auth_headers, lang="fra+eng").json()
+    assert body["lang"] == "fra+eng"
+    assert "château" in body["text"]
+
+
+@pytest.mark.parametrize("lang", ["xx", "eng+zzz", "../../etc/passwd", "eng+", "+"])
+def test_unknown_language_is_400_listing_installed(
+    client: TestClient, auth_headers: dict, lang: str
+) -> None:
+    response = ocr(client, text_image("x"), auth_headers, lang=lang)
+    assert response.status_code == 400
+    assert "Installed: " in response.json()["detail"]
+    assert "eng" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"psm": 0}, id="psm-0"),
+        pytest.param({"psm": 2}, id="psm-2"),
+        pytest.param({"psm": 14}, id="psm-14"),
+        pytest.param({"psm": "x"}, id="psm-text"),
+        pytest.param({"dpi": 10}, id="dpi-low"),
+        pytest.param({"pages": "a-b"}, id="pages-garbled"),
+        pytest.param({"pages": "3-1"}, id="pages-descending"),
+        pytest.param({"pages": "0"}, id="pages-zero"),
+        pytest.param({"format": "docx"}, id="format-unknown"),
+    ],
+)
+def test_malformed_options_are_422(client: TestClient, auth_headers: dict, params: dict) -> None:
+    response = ocr(client, text_image("x"), auth_headers, **params)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_psm_is_honoured(client: TestClient, auth_headers: dict) -> None:
+    # psm 7 reads the image as one line: two text lines come back as one.
+    two_lines = text_image("First line\nSecond line")
+    default = ocr(client, two_lines, auth_headers).json()["pages"][0]
+    single = ocr(client, two_lines, auth_headers, psm=7).json()["pages"][0]
+    assert len(default["lines"]) == 2
+    assert len(single["lines"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("fmt", "media_type", "marker"),
+    [
+        pytest.param("text", "text/plain", b"Quick brown fox", id="text"),
+        pytest.param("hocr", "text/html", b"class='ocrx_word'", id="hocr"),
+        pytest.param("alto", "application/xml", b"<alto", id="alto"),
+        pytest.param("tsv", "text/tab-separated-values", b"level\tpage_num", id="tsv"),
+        pytest.param("pdf", "application/pdf", b"%PDF-", id="pdf"),
+    ],
+)
+def test_output_formats(
+    client: TestClient, auth_headers: dict, fmt: str, media_type: str, marker: bytes
+) -> None:
+    response = ocr(client, encoded("PNG"), auth_headers, format=fmt)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media_type)
+    assert marker in response.content
+    if fmt in ("hocr", "alto", "tsv"):
+        assert b"brown" in response.content
+
+
+def test_searchable_pdf_has_every_page_and_its_text(client: TestClient, auth_headers: dict) -> None:
+    response = ocr(client, pages_as("TIFF", PAGE_TEXTS), auth_headers, format="pdf")
+    document = pdfium.PdfDocument(response.content)
+    assert len(document) == 3
+    for index, expected in enumerate(PAGE_TEXTS):
+        text = document[index].get_textpage().get_text_bounded()
+        assert expected in text
+    # The page image is there too, not only the invisible text.
+    rendered = document[0].render(scale=1).to_pil().convert("L")
+    assert rendered.getextrema()[0] < 100
+    document.close()
+
+
+def test_hocr_reads_all_pages(client: TestClient, auth_headers: dict) -> None:
+    body = ocr(client, pages_as("TIFF", PAGE_TEXTS), auth_headers, format="hocr").content
+    assert body.count(b"class='ocr_page'") == 3
+
+
+def test_eval_page_is_read(client: TestClient, eval_dir: Path, auth_headers: dict) -> None:
+    image = (eval_dir / "tesseract-test" / "phototest.tif").read_bytes()
+    truth = (eval_dir / "tesseract-test" / "phototest.txt").read_text()
+    text = ocr(client, image, auth_headers).json()["text"]
+    assert truth.split()[:4] == text.split()[:4]
+
+
+def test_auth_is_required(client: TestClient) -> None:
+    response = ocr(client, text_image("x"), {})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+class TestLimits:
+    def test_pages_per_document(
+        self, client: TestClient, override_settings: SettingsFactory, auth_headers: dict
+    ) -> None:
+        override_settings(max_pages=2)
+        for document in (pages_as("PDF", PAGE_TEXTS), pages_as("TIFF", PAGE_TEXTS)):
+            response = ocr(client, document, auth_headers)
+            assert response.status_code == 413
+            assert "MAX_PAGES" in response.json()["detail"]
+            assert "2" in response.json()["detail"]
+
+    def test_pixels_per_page(
+        self, client: TestClient, override_settings: SettingsFactory, auth_headers: dict
+    ) -> None:
+        override_settings(max_image_pixels=20_000)
+        for document in (pages_as("PDF", PAGE_TEXTS[:1]), encoded("PNG")):
+            response = ocr(client, document, auth_headers)
+            assert response.status_code == 413
+            assert "MAX_IMAGE_PIXELS" in response.json()["detail"]
+
+    def test_bytes_per_upload(
+        self, client: TestClient, override_settings: SettingsFactory, auth_headers: dict
+    ) -> None:
+        override_settings(max_upload_bytes=1000)
+        response = ocr(client, encoded("PNG"), auth_headers)
+        assert response.status_code == 413
+        assert "MAX_UPLOAD_BYTES" in response.json()["detail"]
+
+    def test_seconds_per_request(
+        self, client: TestClient, override_settings: SettingsFactory, auth_headers: dict
+    ) -> None:
+        override_settings(request_timeout_seconds=0.001)
+        big = ImageOps.expand(Image.open(BytesIO(pages_as("PNG", ["x " * 40]))), 400, "white")
+        buffer = BytesIO()
+        big.save(buffer, format="PNG")
+        response = ocr(client, buffer.getvalue(), auth_headers)
+        assert response.status_code in (422, 503)
+        assert "REQUEST_TIMEOUT_SECONDS" in response.json()["detail"] or response.headers.get(
+            "retry-after"
+        )
+
+    def test_broken_pdf_is_400(self, client: TestClient, auth_headers: dict) -> None:
+        response = ocr(client, b"%PDF-1.7\n" + b"garbage" * 50, auth_headers)
+        assert response.status_code == 400
+        assert "PDF" in response.json()["detail"]
