@@ -41,6 +41,26 @@ class Settings(BaseSettings):
         description="Path prefix the service is published under behind a gateway, e.g. /ocr.",
     )
 
+    cors_allow_origins: str = Field(
+        default="", description="Comma-separated origins allowed to call the API from browsers."
+    )
+    rate_limit_per_token: Annotated[int, Field(ge=0)] = Field(
+        default=600, description="Requests a minute per token on the OCR endpoints; 0 is off."
+    )
+    rate_limit_per_address: Annotated[int, Field(ge=0)] = Field(
+        default=600, description="Requests a minute per client address; 0 is off."
+    )
+    echo_retention_seconds: Annotated[int, Field(ge=0)] = Field(
+        default=3600, description="Echo files older than this are deleted; 0 keeps them."
+    )
+    metrics_enabled: bool = True
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        return tuple(
+            origin.strip() for origin in self.cors_allow_origins.split(",") if origin.strip()
+        )
+
     @field_validator("root_path")
     @classmethod
     def _normalise_root_path(cls, value: str) -> str:

@@ -1,5 +1,6 @@
 """FastAPI dependencies, as `Annotated` aliases the routes declare."""
 
+import hashlib
 import hmac
 from typing import Annotated
 
@@ -59,6 +60,18 @@ def token_matches(candidate: str, tokens: tuple[str, ...]) -> bool:
     return matched
 
 
+def enforce_rate_limits(request: Request, settings: SettingsDep) -> None:
+    """Spend one request of the client address's budget, and of the token's."""
+    limiter = request.app.state.rate_limiter
+    address = request.client.host if request.client else "unknown"
+    limiter.check(f"address:{address}", settings.rate_limit_per_address)
+    parts = (request.headers.get("authorization") or "").split()
+    if len(parts) == 2:
+        # Keyed by a digest: the limiter never holds a token itself.
+        digest = hashlib.sha256(parts[1].encode()).hexdigest()[:32]
+        limiter.check(f"token:{digest}", settings.rate_limit_per_token)
+
+
 def get_engine(request: Request) -> OcrEngine:
     return request.app.state.engine
 
@@ -72,6 +85,7 @@ def get_limits(settings: SettingsDep) -> Limits:
 
 
 AuthDep = Depends(require_token)
+RateLimitDep = Depends(enforce_rate_limits)
 EngineDep = Annotated[OcrEngine, Depends(get_engine)]
 RunnerDep = Annotated[OcrRunner, Depends(get_runner)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]

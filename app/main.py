@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,11 +15,15 @@ from pydantic import ValidationError
 from app.deps import resolve_settings
 from app.errors import ServiceError
 from app.gateway import RootPath
+from app.logs import RequestContext, configure_logging
+from app.metrics import Metrics, RequestMetrics
 from app.middleware import BodySizeLimit
 from app.ocr.cpus import usable_cpus
 from app.ocr.engine import create_engine, find_tessdata
 from app.ocr.runner import OcrRunner
-from app.routes import docs, echo, page, predict, v1
+from app.ratelimit import RateLimiter
+from app.routes import docs, echo, metrics, page, predict, v1
+from app.security import AllowListedCORS, SecurityHeaders
 
 logger = logging.getLogger("app")
 
@@ -31,6 +36,7 @@ class ConfigurationError(RuntimeError):
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    configure_logging("DEBUG" if os.environ.get("DEBUG") == "1" else "INFO")
     try:
         settings = resolve_settings(app)
     except ValidationError as error:
@@ -46,6 +52,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(warm_up, settings.default_lang)
     app.state.engine = engine
     app.state.runner = runner
+    app.state.rate_limiter = RateLimiter()
+    app.state.metrics = Metrics()
+    app.state.metrics.watch(runner, engine)
     logger.info(
         "OCR engine %s %s ready: %d threads, queue %d, tessdata %s",
         engine.name,
@@ -80,7 +89,12 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    # Outermost last: ids and headers wrap everything, the body limit sits next to the app.
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(AllowListedCORS)
+    app.add_middleware(RequestMetrics)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestContext)
     app.add_middleware(RootPath)
     app.add_exception_handler(ServiceError, handle_service_error)
     app.add_exception_handler(Exception, handle_unexpected_error)
@@ -90,6 +104,7 @@ def create_app() -> FastAPI:
     app.include_router(predict.router)
     app.include_router(v1.router)
     app.include_router(docs.router)
+    app.include_router(metrics.router)
     return app
 
 

@@ -31,6 +31,8 @@ class OcrRunner:
         self._mean_job_seconds = 1.0
         self.rejected = 0
         self.dropped = 0
+        self.on_job_done: Callable[[float], None] | None = None
+        self.on_rejected: Callable[[str], None] | None = None
 
     @property
     def admitted(self) -> int:
@@ -60,6 +62,7 @@ class OcrRunner:
         with self._lock:
             if self._admitted >= self.capacity:
                 self.rejected += 1
+                self._report_rejection("busy")
                 raise ServiceBusy(retry_after=self.retry_after_seconds())
             self._admitted += 1
         cancelled = threading.Event()
@@ -84,6 +87,7 @@ class OcrRunner:
                     return wrapped.result()
                 if await disconnected():
                     cancelled.set()
+                    self._report_rejection("disconnected")
                     raise ClientGone()
         except asyncio.CancelledError:
             cancelled.set()
@@ -101,6 +105,7 @@ class OcrRunner:
             raise ClientGone()
         if deadline is not None and time.monotonic() > deadline:
             self.dropped += 1
+            self._report_rejection("deadline")
             raise DeadlineExceeded(retry_after=self.retry_after_seconds())
         with self._lock:
             self._running += 1
@@ -112,6 +117,12 @@ class OcrRunner:
             with self._lock:
                 self._running -= 1
                 self._mean_job_seconds = 0.8 * self._mean_job_seconds + 0.2 * elapsed
+            if self.on_job_done is not None:
+                self.on_job_done(elapsed)
+
+    def _report_rejection(self, reason: str) -> None:
+        if self.on_rejected is not None:
+            self.on_rejected(reason)
 
     def _leave(self) -> None:
         with self._lock:

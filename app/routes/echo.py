@@ -1,21 +1,24 @@
 """POST /img-echo/: validate an upload as an image, keep it, and send it back."""
 
+import asyncio
 from uuid import uuid4
 
 import aiofiles
 import aiofiles.os
 from fastapi import APIRouter, Response
 
-from app.deps import LimitsDep, RunnerDep, SettingsDep, UploadDep
+from app.deps import LimitsDep, RateLimitDep, RunnerDep, SettingsDep, UploadDep
 from app.errors import NotFound
 from app.ocr.pipeline import validate_image
 from app.schemas import ErrorBody
+from app.storage import remove_older_than
 
 router = APIRouter(tags=["echo"])
 
 
 @router.post(
     "/img-echo/",
+    dependencies=[RateLimitDep],
     response_class=Response,
     responses={
         200: {"content": {"image/*": {}}, "description": "The image, byte for byte."},
@@ -36,4 +39,5 @@ async def echo_image(
     path = settings.upload_dir / f"{uuid4().hex}{kind.extension}"
     async with aiofiles.open(path, "wb") as saved:
         await saved.write(upload)
+    await asyncio.to_thread(remove_older_than, settings.upload_dir, settings.echo_retention_seconds)
     return Response(content=upload, media_type=kind.media_type)

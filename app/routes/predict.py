@@ -4,7 +4,7 @@ import time
 
 from fastapi import APIRouter, Request
 
-from app.deps import AuthDep, EngineDep, LimitsDep, RunnerDep, SettingsDep, UploadDep
+from app.deps import AuthDep, EngineDep, LimitsDep, RateLimitDep, RunnerDep, SettingsDep, UploadDep
 from app.ocr.pipeline import PageOptions, recognize_image
 from app.schemas import ErrorBody, Prediction
 
@@ -13,7 +13,7 @@ router = APIRouter(tags=["prediction"])
 _ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 503)}
 
 
-@router.post("/", dependencies=[AuthDep], responses=_ERRORS)
+@router.post("/", dependencies=[AuthDep, RateLimitDep], responses=_ERRORS)
 async def predict(
     request: Request,
     upload: UploadDep,

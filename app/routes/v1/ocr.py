@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.deps import AuthDep, EngineDep, LimitsDep, RunnerDep, SettingsDep, UploadDep
+from app.deps import AuthDep, EngineDep, LimitsDep, RateLimitDep, RunnerDep, SettingsDep, UploadDep
 from app.errors import UnprocessableOption
 from app.ocr.documents import parse_pages, read_document, render_document
 from app.ocr.engine import check_languages
@@ -29,7 +29,7 @@ _RESPONSES: dict[int | str, dict] = {
 }
 
 
-@router.post("/ocr", dependencies=[AuthDep], responses=_RESPONSES)
+@router.post("/ocr", dependencies=[AuthDep, RateLimitDep], responses=_RESPONSES)
 async def ocr(
     request: Request,
     upload: UploadDep,

@@ -1,0 +1,86 @@
+"""Prometheus metrics: requests, latency, OCR time, queue depth, rejections, engine handles.
+
+Each gunicorn worker keeps its own registry; with several workers a scrape sees one of them
+(run one worker per container, the default, or scrape each instance).
+"""
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.ocr.runner import OcrRunner
+
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests_total",
+            "HTTP requests by route template, method and status.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "Time from request to response, by route template.",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.ocr_seconds = Histogram(
+            "ocr_job_seconds",
+            "Time a job spent on the engine (decode + recognise).",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "ocr_queue_depth", "Jobs admitted but not yet running.", registry=self.registry
+        )
+        self.in_flight = Gauge(
+            "ocr_jobs_admitted", "Jobs admitted (running or waiting).", registry=self.registry
+        )
+        self.rejections = Counter(
+            "ocr_rejections_total",
+            "Requests refused or dropped, by reason.",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.engine_handles = Gauge(
+            "ocr_engine_handles", "Loaded Tesseract handles.", registry=self.registry
+        )
+
+    def watch(self, runner: OcrRunner, engine: object) -> None:
+        self.queue_depth.set_function(lambda: runner.waiting)
+        self.in_flight.set_function(lambda: runner.admitted)
+        self.engine_handles.set_function(lambda: getattr(engine, "handle_count", 0))
+        runner.on_job_done = self.ocr_seconds.observe
+        runner.on_rejected = lambda reason: self.rejections.labels(reason).inc()
+
+
+class RequestMetrics:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        metrics: Metrics | None = getattr(scope["app"].state, "metrics", None)
+        if scope["type"] != "http" or metrics is None:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            metrics.requests.labels(route, scope["method"], str(status)).inc()
+            metrics.latency.labels(route).observe(time.perf_counter() - started)
