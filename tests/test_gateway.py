@@ -25,7 +25,7 @@ def asset_urls(html: str) -> list[str]:
 
 @pytest.mark.parametrize("path", ["", f"{PREFIX}"], ids=["prefix-stripped", "prefix-kept"])
 @pytest.mark.parametrize(
-    "route", ["/", "/static/style.css", "/v1/health", "/openapi.json"], ids=str
+    "route", ["/", "/static/style.css", "/v1/health", "/openapi.json", "/docs"], ids=str
 )
 def test_routes_answer_with_and_without_the_prefix(
     client: TestClient, override_settings: SettingsFactory, path: str, route: str
