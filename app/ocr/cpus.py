@@ -4,6 +4,8 @@ import math
 import os
 from pathlib import Path
 
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
 
 def usable_cpus() -> int:
     try:
@@ -17,7 +19,7 @@ def usable_cpus() -> int:
 
 
 def _cgroup_quota() -> float | None:
-    cgroup_v2 = Path("/sys/fs/cgroup/cpu.max")
+    cgroup_v2 = CGROUP_ROOT / "cpu.max"
     try:
         quota, period = cgroup_v2.read_text().split()[:2]
         if quota != "max":
@@ -25,8 +27,8 @@ def _cgroup_quota() -> float | None:
     except (OSError, ValueError):
         pass
     try:
-        quota_us = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text())
-        period_us = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text())
+        quota_us = int((CGROUP_ROOT / "cpu" / "cpu.cfs_quota_us").read_text())
+        period_us = int((CGROUP_ROOT / "cpu" / "cpu.cfs_period_us").read_text())
         if quota_us > 0 and period_us > 0:
             return quota_us / period_us
     except (OSError, ValueError):

@@ -11,15 +11,15 @@ from app.ocr.engine import RecognizeOptions, installed_languages
 from app.ocr.formats import OutputFormat, page_files, read_output
 from app.ocr.results import Line, Page, Word
 
-# A tesseract process per request must not also spin OpenMP threads on every core.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
 
 class PytesseractEngine:
     name = "pytesseract"
 
     def __init__(self, *, tessdata: str) -> None:
         self._tessdata = tessdata
+        # A tesseract process per request must not also spin OpenMP threads on every core;
+        # pytesseract's children inherit this environment.
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
     def version(self) -> str:
         return str(pytesseract.get_tesseract_version())

@@ -57,7 +57,11 @@ class TesserocrEngine:
             if options.dpi:
                 api.SetSourceResolution(options.dpi)
             timeout_ms = int(options.timeout_seconds * 1000) if options.timeout_seconds else 0
-            if not api.Recognize(timeout=timeout_ms):
+            try:
+                finished = api.Recognize(timeout=timeout_ms)
+            except RuntimeError as error:  # the handle is discarded on the way out
+                raise EngineFailure(f"The OCR engine failed on this page: {error}") from None
+            if not finished:
                 raise ProcessingTimeout(
                     f"Recognition did not finish within {options.timeout_seconds:.0f} seconds "
                     "(REQUEST_TIMEOUT_SECONDS)."

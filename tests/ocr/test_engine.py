@@ -1,0 +1,179 @@
+"""Both engines, the same expectations: reading, boxes, languages, nothing kept between requests."""
+
+import os
+import stat
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.errors import EngineFailure, UnknownLanguage
+from app.ocr.engine import (
+    OcrEngine,
+    RecognizeOptions,
+    check_languages,
+    create_engine,
+    find_tessdata,
+)
+from app.ocr.formats import OUTPUT_FORMATS
+from app.ocr.tesserocr_engine import TesserocrEngine
+from tests.conftest import text_image
+
+ENGINES = ["tesserocr", "pytesseract"]
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> Iterator[OcrEngine]:
+    created = create_engine(request.param, tessdata=find_tessdata(), max_handles=2)
+    yield created
+    created.close()
+
+
+def image_of(text: str) -> Image.Image:
+    return Image.open(BytesIO(text_image(text))).convert("RGB")
+
+
+@pytest.mark.parametrize(
+    ("sample", "phrases"),
+    [
+        pytest.param("ingredients-1.png", ["chili powder", "ground cumin"], id="ingredients-1"),
+        pytest.param(
+            "ingredients-2.png", ["chili powder", "ground cumin", "kosher salt"], id="ingredients-2"
+        ),
+    ],
+)
+def test_samples_are_read(
+    engine: OcrEngine, samples_dir: Path, sample: str, phrases: list[str]
+) -> None:
+    image = Image.open(samples_dir / sample).convert("RGB")
+    page = engine.recognize(image, RecognizeOptions())
+    for phrase in phrases:
+        assert phrase in page.text
+    assert (page.width, page.height) == image.size
+
+
+def test_lines_and_word_boxes(engine: OcrEngine) -> None:
+    page = engine.recognize(image_of("Hello there\nSecond line"), RecognizeOptions())
+    assert [line.text for line in page.lines] == ["Hello there", "Second line"]
+    first, second = page.lines
+    assert first.bbox[3] <= second.bbox[1] + 2  # first line above the second
+    hello, there = first.words
+    assert hello.bbox[2] < there.bbox[0]  # left to right
+    assert all(0 <= word.confidence <= 100 for word in first.words)
+
+
+def test_languages_and_version(engine: OcrEngine) -> None:
+    assert {"eng", "fra", "deu"} <= set(engine.languages())
+    assert "osd" not in engine.languages()
+    assert engine.version()[0] == "5"
+
+
+def test_language_option(engine: OcrEngine) -> None:
+    page = engine.recognize(image_of("Très élégant château"), RecognizeOptions(lang="fra"))
+    assert "élégant château" in page.text
+
+
+def test_psm_does_not_leak_into_the_next_request(engine: OcrEngine) -> None:
+    two_lines = image_of("First line here\nSecond line here")
+    single = engine.recognize(two_lines, RecognizeOptions(psm=7))
+    assert len(single.lines) == 1
+    after = engine.recognize(two_lines, RecognizeOptions())
+    assert len(after.lines) == 2
+
+
+def test_renderers(engine: OcrEngine) -> None:
+    images = [image_of("Page one words"), image_of("Page two words")]
+    hocr = engine.render(images, [300, 300], RecognizeOptions(), OUTPUT_FORMATS["hocr"])
+    assert hocr.count(b"class='ocr_page'") == 2
+    pdf = engine.render(images, [300, 300], RecognizeOptions(), OUTPUT_FORMATS["pdf"])
+    assert pdf.startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("lang", ["eng", "eng+fra", "fra+deu"])
+def test_check_languages_accepts_installed(lang: str) -> None:
+    assert check_languages(lang, ["deu", "eng", "fra"]) == lang
+
+
+@pytest.mark.parametrize("lang", ["", "xx", "eng+", "../eng", "eng+xx"])
+def test_check_languages_refuses_the_rest(lang: str) -> None:
+    with pytest.raises(UnknownLanguage, match="Installed: deu, eng"):
+        check_languages(lang, ["deu", "eng"])
+
+
+class TestTesserocrPool:
+    def test_handles_are_reused_not_reloaded(self) -> None:
+        engine = TesserocrEngine(tessdata=find_tessdata(), max_handles=2)
+        for _ in range(5):
+            engine.recognize(image_of("again"), RecognizeOptions())
+        assert engine.handle_count == 1
+        engine.close()
+
+    def test_handles_per_language_are_bounded(self) -> None:
+        engine = TesserocrEngine(tessdata=find_tessdata(), max_handles=2)
+        for lang in ("eng", "fra", "deu", "eng"):
+            engine.recognize(image_of("bounded"), RecognizeOptions(lang=lang))
+            assert engine.handle_count <= 2
+        engine.close()
+
+    def test_a_failing_handle_is_discarded_and_rebuilt(self) -> None:
+        engine = TesserocrEngine(tessdata=find_tessdata(), max_handles=2)
+        engine.recognize(image_of("warm"), RecognizeOptions())
+        ended: list[str] = []
+
+        class CrashingHandle:
+            """The pooled handle, except that recognising crashes."""
+
+            def __init__(self, real: object) -> None:
+                self.real = real
+
+            def __getattr__(self, name: str) -> object:
+                return getattr(self.real, name)
+
+            def Recognize(self, timeout: int = 0) -> bool:
+                raise RuntimeError("engine crashed")
+
+            def End(self) -> None:
+                ended.append("ended")
+                self.real.End()
+
+        idle = engine._idle["eng"]
+        idle[0] = CrashingHandle(idle[0])
+        with pytest.raises(EngineFailure, match="engine crashed"):
+            engine.recognize(image_of("boom"), RecognizeOptions())
+        assert ended == ["ended"]
+        assert engine.handle_count == 0
+        page = engine.recognize(image_of("Works again"), RecognizeOptions())
+        assert "Works again" in page.text
+        assert engine.handle_count == 1
+        engine.close()
+
+    def test_unknown_language_data_is_an_engine_failure(self) -> None:
+        engine = TesserocrEngine(tessdata=find_tessdata(), max_handles=1)
+        with pytest.raises(EngineFailure):
+            engine.recognize(image_of("x"), RecognizeOptions(lang="zzz"))
+        assert engine.handle_count == 0
+
+
+def test_subprocess_engine_keeps_openmp_to_one_thread(tmp_path: Path) -> None:
+    import pytesseract
+
+    seen = tmp_path / "omp.txt"
+    real = pytesseract.pytesseract.tesseract_cmd
+    wrapper = tmp_path / "tesseract"
+    wrapper.write_text(f'#!/bin/sh\necho "$OMP_THREAD_LIMIT" > {seen}\nexec {real} "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    saved = os.environ.pop("OMP_THREAD_LIMIT", None)
+    pytesseract.pytesseract.tesseract_cmd = str(wrapper)
+    try:
+        engine = create_engine("pytesseract", tessdata=find_tessdata(), max_handles=1)
+        engine.recognize(image_of("threads"), RecognizeOptions())
+        assert seen.read_text().strip() == "1"
+        seen.unlink()
+        engine.render([image_of("threads")], [300], RecognizeOptions(), OUTPUT_FORMATS["text"])
+        assert seen.read_text().strip() == "1"
+    finally:
+        pytesseract.pytesseract.tesseract_cmd = real
+        if saved is not None:
+            os.environ["OMP_THREAD_LIMIT"] = saved

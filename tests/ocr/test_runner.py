@@ -1,0 +1,137 @@
+"""The bounded pool: backpressure, deadlines, disconnected clients, the event loop kept free."""
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from app.errors import ClientGone, DeadlineExceeded, ServiceBusy
+from app.ocr.runner import OcrRunner
+
+
+class Gate:
+    """A job that holds its thread until released, to fill the pool on purpose."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self) -> str:
+        self.started.set()
+        assert self.release.wait(10)
+        return "done"
+
+
+async def started(gate: Gate) -> None:
+    # The gate is a thread's event: wait for it without blocking the loop.
+    assert await asyncio.to_thread(gate.started.wait, 10)
+
+
+def test_jobs_run_off_the_event_loop() -> None:
+    async def scenario() -> None:
+        runner = OcrRunner(threads=2, max_queue=0)
+        loop_thread = threading.get_ident()
+        worker_thread = await runner.run(threading.get_ident)
+        assert worker_thread != loop_thread
+        runner.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_past_capacity_requests_are_refused_at_once_with_retry_after() -> None:
+    async def scenario() -> None:
+        runner = OcrRunner(threads=1, max_queue=1)
+        running, waiting = Gate(), Gate()
+        first = asyncio.create_task(runner.run(running))
+        await started(running)
+        second = asyncio.create_task(runner.run(waiting))
+        await asyncio.sleep(0.05)
+        assert runner.waiting == 1
+        assert runner.saturated
+        with pytest.raises(ServiceBusy) as refused:
+            await runner.run(lambda: "never")
+        assert refused.value.status_code == 503
+        assert int(refused.value.headers["Retry-After"]) >= 1
+        assert runner.rejected == 1
+        running.release.set()
+        waiting.release.set()
+        assert await first == "done"
+        assert await second == "done"
+        assert runner.admitted == 0
+        assert await runner.run(lambda: "room again") == "room again"
+        runner.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_a_job_whose_deadline_passed_while_waiting_is_dropped() -> None:
+    async def scenario() -> None:
+        runner = OcrRunner(threads=1, max_queue=1)
+        gate = Gate()
+        ran = threading.Event()
+        blocker = asyncio.create_task(runner.run(gate))
+        await started(gate)
+        late = asyncio.create_task(runner.run(ran.set, deadline=time.monotonic() + 0.05))
+        await asyncio.sleep(0.1)
+        gate.release.set()
+        with pytest.raises(DeadlineExceeded):
+            await late
+        assert not ran.is_set()
+        assert runner.dropped == 1
+        await blocker
+        runner.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_a_disconnected_client_costs_no_engine_time() -> None:
+    async def scenario() -> None:
+        runner = OcrRunner(threads=1, max_queue=1)
+        gate = Gate()
+        ran = threading.Event()
+        blocker = asyncio.create_task(runner.run(gate))
+        await started(gate)
+
+        async def gone() -> bool:
+            return True
+
+        with pytest.raises(ClientGone):
+            await runner.run(ran.set, disconnected=gone)
+        gate.release.set()
+        await blocker
+        await asyncio.sleep(0.05)
+        assert not ran.is_set()
+        assert runner.admitted == 0
+        runner.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_errors_in_jobs_reach_the_caller_and_free_the_slot() -> None:
+    async def scenario() -> None:
+        runner = OcrRunner(threads=1, max_queue=0)
+
+        def fail() -> None:
+            raise ValueError("bad page")
+
+        with pytest.raises(ValueError, match="bad page"):
+            await runner.run(fail)
+        assert runner.admitted == 0
+        assert await runner.run(lambda: 42) == 42
+        runner.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_job_times_are_reported() -> None:
+    async def scenario() -> None:
+        runner = OcrRunner(threads=1, max_queue=0)
+        seen: list[float] = []
+        runner.on_job_done = seen.append
+        await runner.run(time.sleep, 0.01)
+        assert len(seen) == 1
+        assert seen[0] >= 0
+        runner.shutdown()
+
+    asyncio.run(scenario())
