@@ -74,3 +74,7 @@ lint: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts
+
+# Throughput benchmark (not a test): make bench, or make bench QUICK=1 for a shorter run.
+bench: system-deps venv
+	$(BIN)/python -m bench.bench $(if $(QUICK),--quick)

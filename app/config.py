@@ -30,7 +30,10 @@ class Settings(BaseSettings):
         default=None, description="Threads doing OCR in each worker; defaults to the usable CPUs."
     )
     ocr_max_queue: Annotated[int, Field(ge=0)] | None = Field(
-        default=None, description="Requests allowed to wait for a thread; defaults to 2 x threads."
+        default=None, description="Requests allowed to wait for a thread; defaults to 8 x threads."
+    )
+    ocr_max_wait_seconds: Annotated[float, Field(ge=0)] = Field(
+        default=1.0, description="Longest expected wait to queue a request; longer gets 503."
     )
     tessdata_prefix: str | None = Field(
         default=None, description="Folder holding *.traineddata; found automatically when unset."

@@ -19,6 +19,7 @@ class RecognizeOptions:
     psm: int = 3
     dpi: int | None = None
     timeout_seconds: float | None = None
+    boxes: bool = True  # lines and words with boxes; off when only the text is wanted
 
 
 class OcrEngine(Protocol):

@@ -29,6 +29,7 @@ class PageOptions:
     dpi: int | None = None
     timeout_seconds: float | None = None
     preprocess: bool = True
+    boxes: bool = True
 
 
 @dataclass(slots=True)
@@ -64,6 +65,7 @@ def recognize_page(image: Image.Image, engine: OcrEngine, options: PageOptions) 
         psm=options.psm if options.psm is not None else 3,
         dpi=options.dpi,
         timeout_seconds=options.timeout_seconds,
+        boxes=options.boxes,
     )
     page = engine.recognize(prepared.image, engine_options)
     page = prepared.to_source(page)

@@ -1,8 +1,11 @@
 """A bounded thread pool for blocking image and OCR work, with admission control.
 
-At most `threads` jobs run and at most `max_queue` wait; past that a job is refused at once
-(ServiceBusy, with a Retry-After estimate) rather than queued without limit. A job whose
-deadline passed while it waited, or whose client went away, is dropped before it starts.
+At most `threads` jobs run and at most `max_queue` wait, and a job is only queued when its
+expected wait (the jobs ahead of it times the recent job time, over the threads) is within
+`max_wait_seconds`: small images may queue deeply, full pages hardly at all. Past that a job
+is refused at once (ServiceBusy, with a Retry-After estimate) rather than queued without
+limit. A job whose deadline passed while it waited, or whose client went away, is dropped
+before it starts.
 """
 
 import asyncio
@@ -21,14 +24,15 @@ DisconnectCheck = Callable[[], Awaitable[bool]]
 
 
 class OcrRunner:
-    def __init__(self, *, threads: int, max_queue: int) -> None:
+    def __init__(self, *, threads: int, max_queue: int, max_wait_seconds: float = 1.0) -> None:
         self.threads = threads
         self.capacity = threads + max_queue
+        self.max_wait_seconds = max_wait_seconds
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ocr")
         self._lock = threading.Lock()
         self._admitted = 0
         self._running = 0
-        self._mean_job_seconds = 1.0
+        self._mean_job_seconds = 0.1
         self.rejected = 0
         self.dropped = 0
         self.on_job_done: Callable[[float], None] | None = None
@@ -45,11 +49,16 @@ class OcrRunner:
 
     @property
     def saturated(self) -> bool:
-        return self._admitted >= self.capacity
+        return self._admitted >= self.capacity or self._expected_wait() > self.max_wait_seconds
+
+    def _expected_wait(self) -> float:
+        """Seconds a job admitted now would wait for a thread."""
+        ahead = self._admitted - self.threads + 1
+        return max(0, ahead) * self._mean_job_seconds / self.threads
 
     def retry_after_seconds(self) -> int:
-        queued_rounds = max(1.0, self._admitted / self.threads)
-        return max(1, math.ceil(queued_rounds * self._mean_job_seconds))
+        """When room is likely again: a thread frees up every mean job time over the threads."""
+        return max(1, math.ceil(self._mean_job_seconds / self.threads))
 
     async def run(
         self,
@@ -60,7 +69,7 @@ class OcrRunner:
     ) -> T:
         """Run func(*args) on the pool; `deadline` is a time.monotonic() value."""
         with self._lock:
-            if self._admitted >= self.capacity:
+            if self.saturated:
                 self.rejected += 1
                 self._report_rejection("busy")
                 raise ServiceBusy(retry_after=self.retry_after_seconds())

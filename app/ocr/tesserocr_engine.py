@@ -67,7 +67,7 @@ class TesserocrEngine:
                     "(REQUEST_TIMEOUT_SECONDS)."
                 )
             text = api.GetUTF8Text()
-            lines = _lines(api)
+            lines = _lines(api) if options.boxes else []
         return Page(text=text, width=image.width, height=image.height, lines=lines)
 
     def render(

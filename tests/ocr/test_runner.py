@@ -135,3 +135,24 @@ def test_job_times_are_reported() -> None:
         runner.shutdown()
 
     asyncio.run(scenario())
+
+
+def test_long_jobs_queue_less_than_short_ones() -> None:
+    async def scenario() -> None:
+        runner = OcrRunner(threads=1, max_queue=10, max_wait_seconds=1.0)
+        runner._mean_job_seconds = 0.8  # as if recent jobs were full pages
+        gates = [Gate(), Gate()]
+        tasks = [asyncio.create_task(runner.run(gates[0]))]
+        await started(gates[0])
+        tasks.append(asyncio.create_task(runner.run(gates[1])))  # waits about 0.8 s: admitted
+        await asyncio.sleep(0.05)
+        with pytest.raises(ServiceBusy):  # would wait about 1.6 s: refused, queue not full
+            await runner.run(lambda: "never")
+        for gate in gates:
+            gate.release.set()
+        await asyncio.gather(*tasks)
+        runner._mean_job_seconds = 0.01  # now small images: room for more
+        assert not runner.saturated
+        runner.shutdown()
+
+    asyncio.run(scenario())
