@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     max_upload_bytes: Annotated[int, Field(gt=0)] = 20 * 1024 * 1024
     max_image_pixels: Annotated[int, Field(gt=0)] = 40_000_000
     max_pages: Annotated[int, Field(gt=0)] = 50
+    body_timeout_seconds: Annotated[float, Field(gt=0)] = Field(
+        default=30.0, description="Longest pause allowed while a request body arrives."
+    )
     request_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
 
     ocr_engine: Literal["tesserocr", "pytesseract"] = "tesserocr"

@@ -1,5 +1,6 @@
-"""ASGI middleware that enforces the upload byte limit while the body streams in."""
+"""ASGI middleware that bounds the request body while it streams in: its size and its pace."""
 
+import asyncio
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -11,8 +12,9 @@ MULTIPART_OVERHEAD_BYTES = 16 * 1024
 
 
 class BodySizeLimit:
-    """Refuse a request body over `max_bytes`: at once from Content-Length when it is declared,
-    otherwise as soon as the bytes received pass the limit, so nothing buffers past it."""
+    """Refuse a request body over MAX_UPLOAD_BYTES: at once from Content-Length when it is
+    declared, otherwise as soon as the bytes received pass the limit, so nothing buffers past
+    it. A client that stalls mid-body for BODY_TIMEOUT_SECONDS gets a 408 and is let go."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -21,27 +23,46 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = resolve_settings(scope["app"]).max_upload_bytes
+        settings = resolve_settings(scope["app"])
+        limit = settings.max_upload_bytes
+        body_timeout = settings.body_timeout_seconds
         max_body = limit + MULTIPART_OVERHEAD_BYTES
         declared = _content_length(scope)
         if declared is not None and declared > max_body:
-            await _send_too_large(send, limit)
+            await _send_error(send, 413, too_large_detail(limit))
             return
         received = 0
         refused = False
         response_started = False
+        body_complete = False
+
+        async def refuse(status: int, detail: str) -> Message:
+            # Answer now, then tell the app the client is gone: whatever the app makes of that
+            # (a parse error) is never sent, and no more body is read.
+            nonlocal refused
+            refused = True
+            await _send_error(send, status, detail)
+            return {"type": "http.disconnect"}
 
         async def limited_receive() -> Message:
-            nonlocal received, refused
-            message = await receive()
-            if message["type"] == "http.request" and not refused:
+            nonlocal received, body_complete
+            if body_complete or refused:
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), body_timeout)
+            except TimeoutError:
+                if response_started:
+                    return {"type": "http.disconnect"}
+                return await refuse(
+                    408,
+                    f"The request body stalled for {body_timeout:g} seconds "
+                    "(BODY_TIMEOUT_SECONDS).",
+                )
+            if message["type"] == "http.request":
+                body_complete = not message.get("more_body", False)
                 received += len(message.get("body", b""))
                 if received > max_body and not response_started:
-                    # Answer now, then tell the app the client is gone: whatever the app makes
-                    # of that (a parse error) is never sent, and no more body is read.
-                    refused = True
-                    await _send_too_large(send, limit)
-                    return {"type": "http.disconnect"}
+                    return await refuse(413, too_large_detail(limit))
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -64,12 +85,12 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _send_too_large(send: Send, max_bytes: int) -> None:
-    body = json.dumps({"detail": too_large_detail(max_bytes)}).encode()
+async def _send_error(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
