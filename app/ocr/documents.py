@@ -16,12 +16,14 @@ from PIL import Image
 from app.errors import InvalidImage, PayloadTooLarge, ProcessingTimeout, UnprocessableOption
 from app.ocr.engine import OcrEngine, RecognizeOptions
 from app.ocr.formats import OutputFormat
-from app.ocr.images import iter_frames, load_frame, open_image, to_engine_mode, upright
+from app.ocr.images import load_frame, open_image, to_engine_mode, upright
 from app.ocr.pipeline import Limits, PageOptions, recognize_page
 from app.ocr.results import Page
 
 PDF_SIGNATURE = b"%PDF-"
 PDF_RENDER_DPI = 300
+# Everything a broken file can make a Pillow decoder raise while seeking to a page.
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError)
 _PAGES_SPEC = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
 
 
@@ -67,12 +69,52 @@ def load_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[
         yield from _pdf_pages(data, limits, pages)
         return
     image, _ = open_image(data, max_pixels=limits.max_pixels)
-    for index, frame in enumerate(iter_frames(image, max_frames=limits.max_pages), start=1):
-        if pages is not None and index not in pages:
+    for index, frame in enumerate(_frames(image, limits, pages), start=1):
+        if frame is None:
             continue
         dpi = _dpi(frame)
         turned, steps = upright(frame)
         yield SourcePage(number=index, image=turned, dpi=dpi, steps=steps)
+
+
+def _frames(
+    image: Image.Image, limits: Limits, pages: set[int] | None
+) -> Iterator[Image.Image | None]:
+    """Each page of an image file (None for pages not selected); a GIF is its first frame.
+
+    Every page's size is checked before it is decoded: a TIFF's later pages can be far larger
+    than its first, which `open_image` checked.
+    """
+    if image.format == "GIF":
+        yield load_frame(image)
+        return
+    index = 0
+    while True:
+        try:
+            image.seek(index)
+        except EOFError:
+            return
+        except _DECODE_ERRORS:
+            raise InvalidImage(f"Page {index + 1} of the image could not be read.") from None
+        number = index + 1
+        if number > limits.max_pages:
+            raise PayloadTooLarge(
+                f"The document has more than {limits.max_pages} pages, the limit (MAX_PAGES)."
+            )
+        width, height = image.size
+        if width * height > limits.max_pixels:
+            raise PayloadTooLarge(
+                f"Page {number} is {width}x{height} = {width * height} pixels; the limit is "
+                f"{limits.max_pixels} (MAX_IMAGE_PIXELS)."
+            )
+        yield None if pages is not None and number not in pages else load_frame(image).copy()
+        index += 1
+
+
+def page_dpi(source: SourcePage, hint: int | None) -> int | None:
+    """The page's own resolution when it has one (a PDF page is rendered at a known one), else
+    the client's hint."""
+    return source.dpi or hint
 
 
 def _dpi(image: Image.Image) -> int | None:
@@ -157,7 +199,7 @@ def read_document(
             )
         else:
             page_options = replace(
-                options, dpi=options.dpi or source.dpi, timeout_seconds=remaining
+                options, dpi=page_dpi(source, options.dpi), timeout_seconds=remaining
             )
             page = recognize_page(source.image, engine, page_options)
         page.number = source.number
@@ -181,7 +223,7 @@ def render_document(
     if not sources:
         raise UnprocessableOption("No page of the document is in the `pages` selection.")
     images = [to_engine_mode(source.image) for source in sources]
-    dpis = [options.dpi or source.dpi for source in sources]
+    dpis = [page_dpi(source, options.dpi) for source in sources]
     engine_options = RecognizeOptions(
         lang=options.lang,
         psm=options.psm if options.psm is not None else 3,

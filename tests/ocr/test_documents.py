@@ -1,0 +1,249 @@
+"""Uploads as documents: every input kind, PDF pages and their text layers, selection, limits."""
+
+import time
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.errors import InvalidImage, PayloadTooLarge, ProcessingTimeout, UnprocessableOption
+from app.ocr.documents import (
+    PDF_RENDER_DPI,
+    is_pdf,
+    load_pages,
+    page_dpi,
+    parse_pages,
+    read_document,
+)
+from app.ocr.engine import OcrEngine, find_tessdata
+from app.ocr.pipeline import Limits, PageOptions
+from app.ocr.tesserocr_engine import TesserocrEngine
+from tests.conftest import text_image
+
+LIMITS = Limits(max_pixels=40_000_000, max_pages=50)
+TEXTS = ["Alpha page one", "Bravo page two", "Charlie page three"]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[OcrEngine]:
+    created = TesserocrEngine(tessdata=find_tessdata(), max_handles=2)
+    yield created
+    created.close()
+
+
+def page_images(texts: list[str]) -> list[Image.Image]:
+    return [Image.open(BytesIO(text_image(text))).convert("RGB") for text in texts]
+
+
+def saved(images: list[Image.Image], fmt: str, **params: object) -> bytes:
+    buffer = BytesIO()
+    if len(images) > 1:
+        params = {**params, "save_all": True, "append_images": images[1:]}
+    images[0].save(buffer, format=fmt, **params)
+    return buffer.getvalue()
+
+
+def pdf_with_text_layer(lines: list[str]) -> bytes:
+    """A one-page PDF whose text is real PDF text (Helvetica), as a word processor writes it."""
+    operators = " ".join(f"({line}) Tj 0 -30 Td" for line in lines)
+    stream = f"BT /F1 24 Tf 72 720 Td {operators} ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    body = b"%PDF-1.4\n"
+    offsets = []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n%s\nendobj\n" % (number, content)
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    body += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
+    return body + b"startxref\n%d\n%%%%EOF\n" % xref
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        pytest.param(None, None, id="none"),
+        pytest.param("", None, id="empty"),
+        pytest.param("7", {7}, id="one"),
+        pytest.param("1-3,7", {1, 2, 3, 7}, id="range-and-one"),
+        pytest.param(" 2 - 4 , 9 ", {2, 3, 4, 9}, id="spaces"),
+        pytest.param("3,3,1-2", {1, 2, 3}, id="overlap"),
+    ],
+)
+def test_parse_pages(spec: str | None, expected: set[int] | None) -> None:
+    assert parse_pages(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["a", "1-", "-3", "0", "4-2", "1;2", "1.5", "1-2-3", "1-999999"])
+def test_parse_pages_refuses_malformed(spec: str) -> None:
+    with pytest.raises(UnprocessableOption, match="pages="):
+        parse_pages(spec)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "TIFF", "WEBP", "BMP", "GIF"])
+def test_each_image_format_is_one_page(fmt: str) -> None:
+    image = page_images(["Quick brown fox"])[0]
+    (page,) = load_pages(saved([image], fmt), LIMITS, None)
+    assert page.number == 1
+    assert page.image.size == image.size
+    assert page.text_layer is None
+
+
+def test_every_tiff_page_and_the_selection() -> None:
+    data = saved(page_images(TEXTS), "TIFF")
+    assert [page.number for page in load_pages(data, LIMITS, None)] == [1, 2, 3]
+    assert [page.number for page in load_pages(data, LIMITS, {1, 3})] == [1, 3]
+
+
+def test_gif_gives_its_first_frame_only() -> None:
+    frames = [Image.new("L", (60, 40), 0), Image.new("L", (60, 40), 255)]
+    (page,) = load_pages(saved(frames, "GIF"), LIMITS, None)
+    assert page.image.convert("L").getextrema() == (0, 0)
+
+
+def test_jpeg_exif_orientation_is_applied() -> None:
+    upright = page_images(["Turned"])[0]
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 clockwise to view"
+    data = saved([upright.transpose(Image.Transpose.ROTATE_90)], "JPEG", exif=exif)
+    (page,) = load_pages(data, LIMITS, None)
+    assert page.image.size == upright.size
+    assert page.steps == ["exif-orientation:6"]
+
+
+def test_pdf_is_told_by_content_not_by_name() -> None:
+    pdf = saved(page_images(TEXTS[:1]), "PDF")
+    assert is_pdf(pdf)
+    assert is_pdf(b"\n\n" + pdf)  # the header may follow a few junk bytes
+    assert not is_pdf(saved(page_images(TEXTS[:1]), "PNG"))
+    (page,) = load_pages(pdf, LIMITS, None)
+    assert page.steps == [f"pdf-render:{PDF_RENDER_DPI}dpi"]
+
+
+def test_pdf_pages_render_at_300_dpi() -> None:
+    images = page_images(TEXTS)
+    data = saved(images, "PDF", resolution=100)  # each page is (pixels / 100) inches wide
+    pages = list(load_pages(data, LIMITS, {2, 3}))
+    assert [page.number for page in pages] == [2, 3]
+    for page, image in zip(pages, images[1:], strict=True):
+        assert page.dpi == PDF_RENDER_DPI
+        assert abs(page.image.width - image.width * 3) <= 3
+        assert page.text_layer is None  # pages of images only: nothing to reuse
+
+
+def test_pdf_text_layer_is_read_without_ocr() -> None:
+    data = pdf_with_text_layer(["Invoice number 4711", "Total due soon"])
+    (page,) = load_pages(data, LIMITS, None)
+    assert page.text_layer is not None
+    assert "Invoice number 4711" in page.text_layer
+
+
+def test_read_document_uses_the_text_layer(engine: OcrEngine) -> None:
+    data = pdf_with_text_layer(["Invoice number 4711"])
+    (page,) = read_document(data, engine, PageOptions(), LIMITS)
+    assert page.source == "text-layer"
+    assert "Invoice number 4711" in page.text
+    # Letter size at 300 dpi, as the page is rendered (give or take rounding).
+    assert abs(page.width - 2550) <= 2
+    assert abs(page.height - 3300) <= 2
+
+
+def test_read_document_reads_image_pages(engine: OcrEngine) -> None:
+    pages = read_document(saved(page_images(TEXTS), "TIFF"), engine, PageOptions(), LIMITS)
+    assert [page.number for page in pages] == [1, 2, 3]
+    for page, text in zip(pages, TEXTS, strict=True):
+        assert page.source == "ocr"
+        assert text in page.text
+
+
+def test_eval_tiff_is_read(engine: OcrEngine, eval_dir: Path) -> None:
+    data = (eval_dir / "tesseract-test" / "phototest.tif").read_bytes()
+    truth = (eval_dir / "tesseract-test" / "phototest.txt").read_text()
+    (page,) = read_document(data, engine, PageOptions(), LIMITS)
+    assert page.text.split()[:6] == truth.split()[:6]
+
+
+@pytest.mark.parametrize(
+    ("own", "hint", "expected"),
+    [
+        pytest.param(150, 300, 150, id="own-dpi-wins"),
+        pytest.param(None, 300, 300, id="hint-when-none"),
+        pytest.param(None, None, None, id="neither"),
+    ],
+)
+def test_dpi_is_a_hint_for_images_without_one(
+    own: int | None, hint: int | None, expected: int | None
+) -> None:
+    params = {"dpi": (own, own)} if own else {}
+    (page,) = load_pages(saved(page_images(["dpi"]), "PNG", **params), LIMITS, None)
+    assert page_dpi(page, hint) == expected
+
+
+def test_pdf_pages_keep_their_render_dpi_over_the_hint() -> None:
+    (page,) = load_pages(saved(page_images(["dpi"]), "PDF"), LIMITS, None)
+    assert page_dpi(page, 72) == PDF_RENDER_DPI
+
+
+class TestLimits:
+    @pytest.mark.parametrize("fmt", ["TIFF", "PDF"])
+    def test_pages_per_document(self, fmt: str) -> None:
+        data = saved(page_images(TEXTS), fmt)
+        with pytest.raises(PayloadTooLarge, match=r"\b2\b.*MAX_PAGES"):
+            list(load_pages(data, Limits(max_pixels=LIMITS.max_pixels, max_pages=2), None))
+        # Exactly at the limit is allowed.
+        limits = Limits(max_pixels=LIMITS.max_pixels, max_pages=3)
+        assert len(list(load_pages(data, limits, None))) == 3
+
+    def test_pixels_per_pdf_page(self) -> None:
+        data = saved(page_images(TEXTS[:1]), "PDF")
+        with pytest.raises(PayloadTooLarge, match=r"10000 \(MAX_IMAGE_PIXELS\)"):
+            list(load_pages(data, Limits(max_pixels=10_000, max_pages=5), None))
+
+    def test_pixels_of_a_later_tiff_page(self) -> None:
+        # A small first page must not let a huge later page through undecoded-size checks.
+        small, large = Image.new("L", (50, 50), 255), Image.new("L", (400, 400), 255)
+        data = saved([small, large], "TIFF")
+        limits = Limits(max_pixels=50_000, max_pages=5)
+        pages = load_pages(data, limits, None)
+        assert next(pages).number == 1
+        with pytest.raises(PayloadTooLarge, match=r"Page 2 is 400x400.*MAX_IMAGE_PIXELS"):
+            next(pages)
+
+    def test_seconds_per_request(self, engine: OcrEngine) -> None:
+        data = saved(page_images(TEXTS), "TIFF")
+        with pytest.raises(ProcessingTimeout, match="REQUEST_TIMEOUT_SECONDS"):
+            read_document(data, engine, PageOptions(), LIMITS, deadline=time.monotonic() - 1)
+
+    def test_recognition_stops_at_the_deadline(self, engine: OcrEngine, eval_dir: Path) -> None:
+        # A dense page cannot be read in a millisecond: the engine gives up, it does not finish.
+        data = (eval_dir / "tesseract-test" / "8087_054.3B.tif").read_bytes()
+        options = PageOptions(timeout_seconds=0.001)
+        with pytest.raises(ProcessingTimeout, match="REQUEST_TIMEOUT_SECONDS"):
+            read_document(data, engine, options, LIMITS)
+
+
+def test_selection_outside_the_document_is_422(engine: OcrEngine) -> None:
+    with pytest.raises(UnprocessableOption, match="pages"):
+        read_document(saved(page_images(TEXTS), "TIFF"), engine, PageOptions(), LIMITS, {9})
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"%PDF-1.7\n" + b"garbage" * 40, id="garbage-after-header"),
+        pytest.param(b"%PDF-1.4\n1 0 obj\n<<", id="truncated"),
+    ],
+)
+def test_broken_pdf_is_invalid(data: bytes) -> None:
+    with pytest.raises(InvalidImage, match="PDF"):
+        list(load_pages(data, LIMITS, None))
