@@ -41,7 +41,7 @@ def page_files(images: list[Image.Image], dpis: list[int | None]) -> Iterator[tu
     with tempfile.TemporaryDirectory(prefix="ocr-render-") as folder:
         paths = []
         for index, (image, dpi) in enumerate(zip(images, dpis, strict=True)):
-            path = Path(folder) / f"page-{index:05d}.png"
+            path = Path(folder) / f"page-{index + 1:04d}.png"
             image.save(path, format="PNG", dpi=(dpi or 300, dpi or 300))
             paths.append(str(path))
         list_file = Path(folder) / "pages.txt"
@@ -50,7 +50,12 @@ def page_files(images: list[Image.Image], dpis: list[int | None]) -> Iterator[tu
 
 
 def read_output(output_base: str, fmt: OutputFormat, failed: Callable[[str], Exception]) -> bytes:
+    """The renderer's output; hOCR and ALTO name each page's image file, and the server's
+    private folder is no business of the client's, so only the file name is kept."""
     path = Path(output_base + fmt.extension)
     if not path.exists():
         raise failed(f"Tesseract produced no {fmt.name} output.")
-    return path.read_bytes()
+    body = path.read_bytes()
+    if fmt.name == "pdf":  # binary, with byte offsets; it names no file anyway
+        return body
+    return body.replace(str(path.parent).encode() + b"/", b"")
