@@ -20,7 +20,7 @@ class ErrorBody(BaseModel):
 class WordResult(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    text: str
+    text: str = Field(examples=["chili"])
     bbox: tuple[int, int, int, int] = Field(
         description="[x0, y0, x1, y1] in pixels of the page as sent (after EXIF rotation).",
         examples=[[29, 3, 34, 17]],
@@ -31,9 +31,12 @@ class WordResult(BaseModel):
 class LineResult(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    text: str
-    bbox: tuple[int, int, int, int]
-    confidence: float
+    text: str = Field(examples=["1 tbsp chili powder"])
+    bbox: tuple[int, int, int, int] = Field(
+        description="[x0, y0, x1, y1] around the line's words, in the page's pixels.",
+        examples=[[29, 3, 250, 24]],
+    )
+    confidence: float = Field(description="0 to 100.", examples=[95.1])
     words: list[WordResult]
 
 
@@ -41,8 +44,8 @@ class PageResult(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     number: int = Field(description="1-based page number in the document.")
-    width: int
-    height: int
+    width: int = Field(description="Pixels; for a PDF page, as rendered at 300 dpi.")
+    height: int = Field(description="Pixels; for a PDF page, as rendered at 300 dpi.")
     rotation: int = Field(
         description="Degrees the page was turned to read it upright (0, 90, 180, 270)."
     )
@@ -64,7 +67,10 @@ class OcrResult(BaseModel):
     pages: list[PageResult]
     lang: str = Field(examples=["eng"])
     engine: EngineInfo
-    timings_ms: dict[str, float] = Field(examples=[{"queue": 0.4, "ocr": 87.1, "total": 90.2}])
+    timings_ms: dict[str, float] = Field(
+        description="Milliseconds waiting for an OCR thread, reading, and in all.",
+        examples=[{"queue": 0.4, "ocr": 87.1, "total": 90.2}],
+    )
 
 
 class Languages(BaseModel):

@@ -43,6 +43,11 @@ async def ocr(
             description="Tesseract language(s), `+`-joined; see GET /v1/languages. "
             "Default: DEFAULT_LANG.",
             examples=["eng", "eng+fra"],
+            openapi_examples={
+                "english": {"summary": "English", "value": "eng"},
+                "french": {"summary": "French", "value": "fra"},
+                "two": {"summary": "English and French on one page", "value": "eng+fra"},
+            },
             max_length=200,
         ),
     ] = None,
@@ -51,17 +56,34 @@ async def ocr(
         Query(
             description="Tesseract page segmentation mode (1, 3-13). Default: chosen per page.",
             examples=[6],
+            openapi_examples={
+                "auto": {"summary": "3: automatic page segmentation", "value": 3},
+                "block": {"summary": "6: one uniform block of text", "value": 6},
+                "line": {"summary": "7: a single text line", "value": 7},
+                "sparse": {"summary": "11: sparse text, as much as possible", "value": 11},
+            },
         ),
     ] = None,
     dpi: Annotated[
         int | None,
-        Query(ge=50, le=2400, description="Resolution hint for images that carry none."),
+        Query(
+            ge=50,
+            le=2400,
+            description="Resolution hint (dots per inch) for images whose file carries none; "
+            "PDF pages are always rendered at 300.",
+            examples=[300],
+            openapi_examples={"scan": {"summary": "A 300 dpi scan", "value": 300}},
+        ),
     ] = None,
     pages: Annotated[
         str | None,
         Query(
             description="Pages to read, 1-based: `1-3,7`. Default: all.",
             examples=["1-3,7"],
+            openapi_examples={
+                "first": {"summary": "The first page", "value": "1"},
+                "some": {"summary": "Pages 1 to 3 and 7", "value": "1-3,7"},
+            },
             max_length=200,
         ),
     ] = None,
@@ -71,6 +93,18 @@ async def ocr(
             alias="format",
             description="`json` (page -> line -> word tree with boxes), `text`, `hocr`, "
             "`alto`, `tsv`, or `pdf` (one searchable PDF for all pages).",
+            examples=["json", "hocr", "pdf"],
+            openapi_examples={
+                name: {"summary": summary, "value": name}
+                for name, summary in (
+                    ("json", "Pages, lines and words with boxes (application/json)"),
+                    ("text", "Plain text (text/plain)"),
+                    ("hocr", "hOCR (text/html)"),
+                    ("alto", "ALTO XML (application/xml)"),
+                    ("tsv", "Tesseract TSV (text/tab-separated-values)"),
+                    ("pdf", "One searchable PDF (application/pdf)"),
+                )
+            },
         ),
     ] = "json",
 ) -> OcrResult:

@@ -31,3 +31,6 @@ def test_openapi_describes_every_option(client: TestClient) -> None:
     assert set(params) >= {"lang", "psm", "dpi", "pages", "format"}
     for param in params.values():
         assert param.get("description"), param["name"]
+        assert param.get("examples"), param["name"]
+    json_schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert json_schema["$ref"].endswith("/OcrResult")
