@@ -14,7 +14,7 @@ TESSDATA_FILES := $(foreach lang,$(TESSERACT_LANGS),/usr/share/tesseract-ocr/5/t
 APT_OCR := tesseract-ocr $(foreach lang,$(TESSERACT_LANGS),tesseract-ocr-$(lang))
 APT_TEST := chromium fonts-dejavu-core
 
-.PHONY: help run test lint bench bench-accuracy soak smoke system-deps system-deps-test venv clean
+.PHONY: help run test lint bench bench-accuracy soak smoke system-deps system-deps-test venv clean _apt-venv
 
 help:
 	@echo "make run    serve the app on http://127.0.0.1:$(PORT) (installs what is missing)"
@@ -78,3 +78,7 @@ clean:
 # Throughput benchmark (not a test): make bench, or make bench QUICK=1 for a shorter run.
 bench: system-deps venv
 	$(BIN)/python -m bench.bench $(if $(QUICK),--quick)
+
+# Ten minutes of steady load on the production server; reports RSS growth (not part of CI).
+soak: system-deps venv
+	$(BIN)/python -m bench.soak

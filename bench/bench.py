@@ -26,6 +26,8 @@ from pathlib import Path
 import requests
 from PIL import Image, ImageDraw, ImageFont
 
+from bench.rss import rss_mb
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = Path(os.environ.get("OCR_SHARED_DIR", REPO.parent / "shared")) / "samples"
 TOKEN = "bench-token"
@@ -105,19 +107,7 @@ class Server:
 
     def rss_mb(self) -> float:
         """Resident memory of the gunicorn master and all its workers."""
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        if children.exists():
-            pids += [int(pid) for pid in children.read_text().split()]
-        total_kb = 0
-        for pid in pids:
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total_kb += int(line.split()[1])
-            except FileNotFoundError:
-                continue
-        return total_kb / 1024
+        return rss_mb(self.process.pid)
 
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)
@@ -125,12 +115,12 @@ class Server:
 
 
 def drive(url: str, image: bytes, clients: int, seconds: float, name: str,
-          timeout: float = 120) -> Load:  # fmt: skip
+          timeout: float = 120, token: str = TOKEN) -> Load:  # fmt: skip
     """`clients` threads, each posting `image` back to back for `seconds`."""
     load = Load(name=name, clients=clients)
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
-    headers = {"Authorization": f"Bearer {TOKEN}"}
+    headers = {"Authorization": f"Bearer {token}"}
 
     def client() -> None:
         session = requests.Session()

@@ -4,27 +4,19 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 import requests
 
+from bench.rss import rss_mb
 from tests.conftest import TEST_TOKEN, LiveServer, text_image
 
 pytestmark = pytest.mark.e2e
 
 
-def rss_mb(server: LiveServer) -> float:
+def server_rss_mb(server: LiveServer) -> float:
     assert server.process is not None
-    pids = [server.process.pid]
-    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
-    pids += [int(pid) for pid in children.read_text().split()]
-    total = 0
-    for pid in pids:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total / 1024
+    return rss_mb(server.process.pid)
 
 
 def still_serving(server: LiveServer) -> None:
@@ -130,7 +122,7 @@ def test_a_client_stalling_mid_body_does_not_block_others(
 
 def test_big_hostile_uploads_keep_memory_bounded(live_server: LiveServer) -> None:
     still_serving(live_server)
-    before = rss_mb(live_server)
+    before = server_rss_mb(live_server)
     headers = {"Authorization": f"Bearer {TEST_TOKEN}"}
     uploads = [
         ("random.png", os.urandom(30_000_000)),  # over the byte limit
@@ -142,4 +134,4 @@ def test_big_hostile_uploads_keep_memory_bounded(live_server: LiveServer) -> Non
         )
         assert response.status_code in (413, 415)
     still_serving(live_server)
-    assert rss_mb(live_server) - before < 120
+    assert server_rss_mb(live_server) - before < 120
