@@ -52,7 +52,9 @@ class PageResult(BaseModel):
     text: str
     lines: list[LineResult]
     source: str = Field(
-        description="`ocr`, or `text-layer` for a PDF page whose own text was used as it is."
+        description="`ocr`, or `text-layer` for a PDF page whose own text was used as it is "
+        "(its words have boxes and confidence 100).",
+        examples=["ocr"],
     )
     steps: list[str] = Field(description="Preparation steps applied to the page, in order.")
 

@@ -17,8 +17,9 @@ from app.errors import InvalidImage, PayloadTooLarge, ProcessingTimeout, Unproce
 from app.ocr.engine import OcrEngine, RecognizeOptions
 from app.ocr.formats import OutputFormat
 from app.ocr.images import load_frame, open_image, to_engine_mode, upright
+from app.ocr.pdftext import text_layer
 from app.ocr.pipeline import Limits, PageOptions, recognize_page
-from app.ocr.results import Page
+from app.ocr.results import Line, Page
 
 PDF_SIGNATURE = b"%PDF-"
 PDF_RENDER_DPI = 300
@@ -34,6 +35,7 @@ class SourcePage:
     number: int
     image: Image.Image
     text_layer: str | None = None
+    text_lines: list[Line] = field(default_factory=list)
     dpi: int | None = None
     steps: list[str] = field(default_factory=list)
 
@@ -151,14 +153,15 @@ def _pdf_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[
                         f"Page {number} renders to {pixels} pixels at {PDF_RENDER_DPI} dpi; the "
                         f"limit is {limits.max_pixels} (MAX_IMAGE_PIXELS)."
                     )
-                text = _text_layer(page)
+                layer = text_layer(page, scale)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     image = page.render(scale=scale, grayscale=True).to_pil()
                 yield SourcePage(
                     number=number,
                     image=load_frame(image),
-                    text_layer=text,
+                    text_layer=layer[0] if layer else None,
+                    text_lines=layer[1] if layer else [],
                     dpi=PDF_RENDER_DPI,
                     steps=[f"pdf-render:{PDF_RENDER_DPI}dpi"],
                 )
@@ -166,16 +169,6 @@ def _pdf_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[
                 page.close()
     finally:
         document.close()
-
-
-def _text_layer(page: pdfium.PdfPage) -> str | None:
-    textpage = page.get_textpage()
-    try:
-        text = textpage.get_text_bounded()
-    finally:
-        textpage.close()
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text if text.strip() else None
 
 
 def read_document(
@@ -195,6 +188,7 @@ def read_document(
                 text=source.text_layer,
                 width=source.image.width,
                 height=source.image.height,
+                lines=source.text_lines,
                 source="text-layer",
             )
         else:

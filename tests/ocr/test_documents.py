@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
@@ -148,11 +149,40 @@ def test_pdf_text_layer_is_read_without_ocr() -> None:
     assert "Invoice number 4711" in page.text_layer
 
 
+def test_text_layer_words_have_boxes_on_the_rendered_page() -> None:
+    data = pdf_with_text_layer(["Invoice number 4711", "Total due soon"])
+    (page,) = load_pages(data, LIMITS, None)
+    assert [line.text for line in page.text_lines] == ["Invoice number 4711", "Total due soon"]
+    first, second = page.text_lines
+    assert first.bbox[3] <= second.bbox[1]  # the second line is below the first
+    grey = page.image.convert("L")
+    for word in (word for line in page.text_lines for word in line.words):
+        assert grey.crop(word.bbox).getextrema()[0] < 128, word.text
+        assert word.confidence == 100
+    # Nothing is drawn right of the longest line: the boxes are not just the whole page.
+    right = max(line.bbox[2] for line in page.text_lines)
+    assert grey.crop((right + 5, 0, grey.width, grey.height)).getextrema()[0] > 128
+
+
+def test_a_turned_pdf_page_keeps_its_text_without_boxes() -> None:
+    document = pdfium.PdfDocument(pdf_with_text_layer(["Sideways text"]))
+    document[0].set_rotation(90)
+    buffer = BytesIO()
+    document.save(buffer)
+    document.close()
+    (page,) = load_pages(buffer.getvalue(), LIMITS, None)
+    assert page.image.width > page.image.height  # rendered turned
+    assert page.text_layer is not None
+    assert "Sideways text" in page.text_layer
+    assert page.text_lines == []
+
+
 def test_read_document_uses_the_text_layer(engine: OcrEngine) -> None:
     data = pdf_with_text_layer(["Invoice number 4711"])
     (page,) = read_document(data, engine, PageOptions(), LIMITS)
     assert page.source == "text-layer"
     assert "Invoice number 4711" in page.text
+    assert [word.text for word in page.lines[0].words] == ["Invoice", "number", "4711"]
     # Letter size at 300 dpi, as the page is rendered (give or take rounding).
     assert abs(page.width - 2550) <= 2
     assert abs(page.height - 3300) <= 2

@@ -135,6 +135,15 @@ def test_pdf_text_layer_is_used_without_ocr(client: TestClient, auth_headers: di
     page = body["pages"][0]
     assert page["source"] == "text-layer"
     assert "Hidden layer words" in page["text"]
+    # The layer's words come with boxes on the page as rendered at 300 dpi.
+    document = pdfium.PdfDocument(searchable.content)
+    rendered = document[0].render(scale=300 / 72).to_pil().convert("L")
+    document.close()
+    assert (page["width"], page["height"]) == rendered.size
+    words = [word for line in page["lines"] for word in line["words"]]
+    assert [word["text"] for word in words] == ["Hidden", "layer", "words"]
+    for word in words:
+        assert rendered.crop(tuple(word["bbox"])).getextrema()[0] < 128, word["text"]
 
 
 def test_french_is_read_with_lang_fra(client: TestClient, auth_headers: dict) -> None:
