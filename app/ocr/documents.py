@@ -22,6 +22,15 @@ from app.ocr.pipeline import Limits, PageOptions, recognize_page
 from app.ocr.results import Line, Page
 
 PDF_SIGNATURE = b"%PDF-"
+IMAGE_SIGNATURES = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",
+    b"II*\x00",
+    b"MM\x00*",
+    b"BM",
+    b"GIF8",
+    b"RIFF",
+)
 PDF_RENDER_DPI = 300
 # Everything a broken file can make a Pillow decoder raise while seeking to a page.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError)
@@ -41,8 +50,11 @@ class SourcePage:
 
 
 def is_pdf(data: bytes) -> bool:
-    # The PDF spec allows the header anywhere in the first 1024 bytes.
-    return PDF_SIGNATURE in data[:1024]
+    # The PDF spec allows the header anywhere in the first 1024 bytes; an image whose metadata
+    # near the start happens to hold those bytes is still an image.
+    if data.startswith(PDF_SIGNATURE):
+        return True
+    return PDF_SIGNATURE in data[:1024] and not data.startswith(IMAGE_SIGNATURES)
 
 
 def parse_pages(spec: str | None) -> set[int] | None:
@@ -211,17 +223,19 @@ def render_document(
     limits: Limits,
     fmt: OutputFormat,
     pages: set[int] | None = None,
+    deadline: float | None = None,
 ) -> bytes:
     """All selected pages through one of Tesseract's own renderers (hOCR, ALTO, PDF, ...)."""
     sources = list(load_pages(data, limits, pages))
     if not sources:
         raise UnprocessableOption("No page of the document is in the `pages` selection.")
+    remaining = _remaining(deadline, options.timeout_seconds)
     images = [to_engine_mode(source.image) for source in sources]
     dpis = [page_dpi(source, options.dpi) for source in sources]
     engine_options = RecognizeOptions(
         lang=options.lang,
         psm=options.psm if options.psm is not None else 3,
-        timeout_seconds=options.timeout_seconds,
+        timeout_seconds=remaining,
     )
     return engine.render(images, dpis, engine_options, fmt)
 

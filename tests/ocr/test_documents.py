@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from app.errors import InvalidImage, PayloadTooLarge, ProcessingTimeout, UnprocessableOption
 from app.ocr.documents import (
@@ -17,8 +17,10 @@ from app.ocr.documents import (
     page_dpi,
     parse_pages,
     read_document,
+    render_document,
 )
 from app.ocr.engine import OcrEngine, find_tessdata
+from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.pipeline import Limits, PageOptions
 from app.ocr.tesserocr_engine import TesserocrEngine
 from tests.conftest import text_image
@@ -129,6 +131,16 @@ def test_pdf_is_told_by_content_not_by_name() -> None:
     assert not is_pdf(saved(page_images(TEXTS[:1]), "PNG"))
     (page,) = load_pages(pdf, LIMITS, None)
     assert page.steps == [f"pdf-render:{PDF_RENDER_DPI}dpi"]
+
+
+def test_an_image_mentioning_pdf_in_its_metadata_is_an_image() -> None:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "converted from %PDF-1.7")
+    png = saved(page_images(["Still an image"]), "PNG", pnginfo=info)
+    assert b"%PDF-" in png[:1024]
+    assert not is_pdf(png)
+    (page,) = load_pages(png, LIMITS, None)
+    assert page.steps == []
 
 
 def test_pdf_pages_render_at_300_dpi() -> None:
@@ -253,6 +265,11 @@ class TestLimits:
         data = saved(page_images(TEXTS), "TIFF")
         with pytest.raises(ProcessingTimeout, match="REQUEST_TIMEOUT_SECONDS"):
             read_document(data, engine, PageOptions(), LIMITS, deadline=time.monotonic() - 1)
+        with pytest.raises(ProcessingTimeout, match="REQUEST_TIMEOUT_SECONDS"):
+            render_document(
+                data, engine, PageOptions(), LIMITS, OUTPUT_FORMATS["pdf"], None,
+                deadline=time.monotonic() - 1,
+            )  # fmt: skip
 
     def test_recognition_stops_at_the_deadline(self, engine: OcrEngine, eval_dir: Path) -> None:
         # A dense page cannot be read in a millisecond: the engine gives up, it does not finish.

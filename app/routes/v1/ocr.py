@@ -122,7 +122,7 @@ async def ocr(
     if output != "json":
         fmt = OUTPUT_FORMATS[output]
         body = await runner.run(
-            render_document, upload, engine, options, limits, fmt, selection, **waiting
+            render_document, upload, engine, options, limits, fmt, selection, deadline, **waiting
         )
         return Response(content=body, media_type=fmt.media_type)  # type: ignore[return-value]
 
