@@ -112,6 +112,14 @@ def test_pdf_pages_are_rendered_and_read(client: TestClient, auth_headers: dict)
         assert "pdf-render:300dpi" in page["steps"]
 
 
+def test_an_image_sent_as_a_pdf_is_read_as_an_image(client: TestClient, auth_headers: dict) -> None:
+    files = {"file": ("letter.pdf", encoded("PNG"), "application/pdf")}
+    response = client.post("/v1/ocr", files=files, headers=auth_headers)
+    page = response.json()["pages"][0]
+    assert "Quick brown fox" in page["text"]
+    assert "pdf-render:300dpi" not in page["steps"]
+
+
 @pytest.mark.parametrize(
     ("spec", "numbers"),
     [
