@@ -48,10 +48,12 @@ def saved(images: list[Image.Image], fmt: str, **params: object) -> bytes:
     return buffer.getvalue()
 
 
-def pdf_with_text_layer(lines: list[str]) -> bytes:
-    """A one-page PDF whose text is real PDF text (Helvetica), as a word processor writes it."""
+def pdf_with_text_layer(lines: list[str], *, invisible: bool = False) -> bytes:
+    """A one-page PDF whose text is real PDF text (Helvetica), as a word processor writes it;
+    `invisible` draws nothing (text render mode 3), like the text layer over a scan."""
     operators = " ".join(f"({line}) Tj 0 -30 Td" for line in lines)
-    stream = f"BT /F1 24 Tf 72 720 Td {operators} ET".encode()
+    mode = "3 Tr " if invisible else ""
+    stream = f"BT {mode}/F1 24 Tf 72 720 Td {operators} ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

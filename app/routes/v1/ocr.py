@@ -119,7 +119,7 @@ async def ocr(
     deadline = received + timeout
     waiting = {"disconnected": request.is_disconnected, "deadline": deadline}
 
-    if output != "json":
+    if output not in ("json", "text"):
         fmt = OUTPUT_FORMATS[output]
         body = await runner.run(
             render_document, upload, engine, options, limits, fmt, selection, deadline, **waiting
@@ -134,6 +134,12 @@ async def ocr(
 
     result_pages = await runner.run(read, **waiting)
     done = time.monotonic()
+    if output == "text":
+        # What Tesseract's text renderer writes (page texts, form feeds between them), read like
+        # the JSON: the same preparation, and a PDF page's own text layer is kept as it is.
+        text = "\f".join(page.text for page in result_pages)
+        media_type = OUTPUT_FORMATS["text"].media_type
+        return Response(content=text, media_type=media_type)  # type: ignore[return-value]
     return OcrResult(
         text="\f".join(page.text for page in result_pages),
         pages=[PageResult.model_validate(page) for page in result_pages],

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from tests.conftest import SettingsFactory, text_image
+from tests.ocr.test_documents import pdf_with_text_layer
 
 PAGE_TEXTS = ["Alpha page one", "Bravo page two", "Charlie page three"]
 
@@ -152,6 +153,18 @@ def test_pdf_text_layer_is_used_without_ocr(client: TestClient, auth_headers: di
     assert [word["text"] for word in words] == ["Hidden", "layer", "words"]
     for word in words:
         assert rendered.crop(tuple(word["bbox"])).getextrema()[0] < 128, word["text"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_an_invisible_text_layer_is_returned_as_it_is(
+    client: TestClient, auth_headers: dict, fmt: str
+) -> None:
+    # The page itself is blank: OCR would find nothing, so the words can only come from the layer.
+    data = pdf_with_text_layer(["Layer only words"], invisible=True)
+    response = ocr(client, data, auth_headers, format=fmt)
+    assert response.status_code == 200
+    text = response.json()["text"] if fmt == "json" else response.text
+    assert "Layer only words" in text
 
 
 def test_french_is_read_with_lang_fra(client: TestClient, auth_headers: dict) -> None:
