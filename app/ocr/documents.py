@@ -4,6 +4,7 @@ Images of every supported format and PDFs are told apart by their bytes. PDF pag
 with pypdfium2 (PDFium, the engine in Chrome): no ghostscript or poppler process to spawn.
 """
 
+import itertools
 import re
 import time
 import warnings
@@ -226,12 +227,16 @@ def render_document(
     deadline: float | None = None,
 ) -> bytes:
     """All selected pages through one of Tesseract's own renderers (hOCR, ALTO, PDF, ...)."""
-    sources = list(load_pages(data, limits, pages))
-    if not sources:
+    sources = load_pages(data, limits, pages)
+    first = next(sources, None)
+    if first is None:
         raise UnprocessableOption("No page of the document is in the `pages` selection.")
     remaining = _remaining(deadline, options.timeout_seconds)
-    images = [to_engine_mode(source.image) for source in sources]
-    dpis = [page_dpi(source, options.dpi) for source in sources]
+    # One page decoded at a time: the engine takes images and dpis in step, so tee holds at
+    # most one page for the other iterator (a 50-page PDF at 300 dpi would be ~400 MB at once).
+    for_images, for_dpis = itertools.tee(itertools.chain([first], sources))
+    images = (to_engine_mode(source.image) for source in for_images)
+    dpis = (page_dpi(source, options.dpi) for source in for_dpis)
     engine_options = RecognizeOptions(
         lang=options.lang,
         psm=options.psm if options.psm is not None else 3,

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -20,6 +21,8 @@ class RecognizeOptions:
     dpi: int | None = None
     timeout_seconds: float | None = None
     boxes: bool = True  # lines and words with boxes; off when only the text is wanted
+    # Tesseract config variables for this request only, e.g. (("thresholding_method", "2"),).
+    variables: tuple[tuple[str, str], ...] = ()
 
 
 class OcrEngine(Protocol):
@@ -33,14 +36,21 @@ class OcrEngine(Protocol):
         """Read one page image; boxes are in that image's pixels."""
         ...
 
+    def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
+        """(degrees to turn the page counter-clockwise to make it upright, confidence)."""
+        ...
+
     def render(
         self,
-        images: list[Image.Image],
-        dpis: list[int | None],
+        images: Iterable[Image.Image],
+        dpis: Iterable[int | None],
         options: RecognizeOptions,
         fmt: "OutputFormat",
     ) -> bytes:
-        """Tesseract's own renderer (hOCR, ALTO, TSV, text, searchable PDF) over all pages."""
+        """Tesseract's own renderer (hOCR, ALTO, TSV, text, searchable PDF) over all pages.
+
+        `images` and `dpis` are consumed together, one page at a time, so a caller may pass
+        generators and hold only one decoded page at once."""
         ...
 
     def close(self) -> None: ...

@@ -1,7 +1,7 @@
 """Tesseract's own output renderers: which config variable makes each, and its media type."""
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +33,9 @@ OUTPUT_FORMATS: dict[str, OutputFormat] = {
 
 
 @contextmanager
-def page_files(images: list[Image.Image], dpis: list[int | None]) -> Iterator[tuple[str, str]]:
+def page_files(
+    images: Iterable[Image.Image], dpis: Iterable[int | None]
+) -> Iterator[tuple[str, str]]:
     """The pages as PNG files plus a list file naming them, as Tesseract's renderers read them.
 
     Yields (list file path, output base path) inside a private temporary folder.

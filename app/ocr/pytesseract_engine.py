@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+from collections.abc import Iterable
 
 import pytesseract
 from PIL import Image
@@ -31,6 +32,8 @@ class PytesseractEngine:
         config = f'--psm {options.psm} --tessdata-dir "{self._tessdata}"'
         if options.dpi:
             config += f" --dpi {options.dpi}"
+        for name, value in options.variables:
+            config += f" -c {name}={value}"
         try:
             data = pytesseract.image_to_data(
                 image,
@@ -53,10 +56,22 @@ class PytesseractEngine:
         text = _text(list(grouped), lines)
         return Page(text=text, width=image.width, height=image.height, lines=lines)
 
+    def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
+        try:
+            found = pytesseract.image_to_osd(
+                image,
+                config=f'--psm 0 --tessdata-dir "{self._tessdata}"',
+                output_type=pytesseract.Output.DICT,
+            )
+        except (pytesseract.TesseractError, RuntimeError, OSError):
+            return 0, 0.0
+        # pytesseract's "rotate" is the clockwise turn that makes the page upright.
+        return (360 - int(found["rotate"])) % 360, float(found["orientation_conf"])
+
     def render(
         self,
-        images: list[Image.Image],
-        dpis: list[int | None],
+        images: Iterable[Image.Image],
+        dpis: Iterable[int | None],
         options: RecognizeOptions,
         fmt: OutputFormat,
     ) -> bytes:

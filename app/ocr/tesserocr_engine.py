@@ -7,7 +7,7 @@ the next, and a handle that failed is dropped rather than reused.
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import tesserocr
@@ -51,7 +51,7 @@ class TesserocrEngine:
             pass
 
     def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
-        with self._handle(options.lang) as api:
+        with self._handle(options.lang) as api, _variables(api, options.variables):
             api.SetPageSegMode(options.psm)
             api.SetImage(image)
             if options.dpi:
@@ -70,17 +70,29 @@ class TesserocrEngine:
             lines = _lines(api) if options.boxes else []
         return Page(text=text, width=image.width, height=image.height, lines=lines)
 
+    def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
+        with self._handle("osd") as api:
+            api.SetPageSegMode(PSM.OSD_ONLY)
+            api.SetImage(image)
+            try:
+                found = api.DetectOrientationScript()
+            except RuntimeError:  # too little text to tell
+                return 0, 0.0
+        if not found:
+            return 0, 0.0
+        return int(found["orient_deg"]), float(found["orient_conf"])
+
     def render(
         self,
-        images: list[Image.Image],
-        dpis: list[int | None],
+        images: Iterable[Image.Image],
+        dpis: Iterable[int | None],
         options: RecognizeOptions,
         fmt: OutputFormat,
     ) -> bytes:
         """Tesseract's own renderer for `fmt` over all pages, in-process."""
         timeout_ms = int(options.timeout_seconds * 1000) if options.timeout_seconds else 0
         if fmt.name == "tsv":  # tesserocr's ProcessPages has no TSV renderer switch
-            return self._render_tsv(images, options, timeout_ms)
+            return self._render_tsv(images, dpis, options, timeout_ms)
         with (
             page_files(images, dpis) as (list_file, output),
             self._handle(options.lang) as api,
@@ -97,13 +109,19 @@ class TesserocrEngine:
             return read_output(output, fmt, EngineFailure)
 
     def _render_tsv(
-        self, images: list[Image.Image], options: RecognizeOptions, timeout_ms: int
+        self,
+        images: Iterable[Image.Image],
+        dpis: Iterable[int | None],
+        options: RecognizeOptions,
+        timeout_ms: int,
     ) -> bytes:
         rows = [TSV_HEADER]
         with self._handle(options.lang) as api:
             api.SetPageSegMode(options.psm)
-            for number, image in enumerate(images, start=1):
+            for number, (image, dpi) in enumerate(zip(images, dpis, strict=True), start=1):
                 api.SetImage(image)
+                if dpi:
+                    api.SetSourceResolution(dpi)
                 if not api.Recognize(timeout=timeout_ms):
                     raise ProcessingTimeout(
                         "Rendering did not finish within the time limit (REQUEST_TIMEOUT_SECONDS)."
@@ -180,6 +198,21 @@ class TesserocrEngine:
                     del self._idle[lang]
                 return True
         return False
+
+
+@contextmanager
+def _variables(api: PyTessBaseAPI, variables: tuple[tuple[str, str], ...]) -> Iterator[None]:
+    """Set Tesseract variables for one request and put the previous values back after it."""
+    previous = [(name, api.GetVariableAsString(name)) for name, _ in variables]
+    for name, value in variables:
+        if not api.SetVariable(name, value):
+            raise EngineFailure(f"Tesseract has no variable {name!r}.")
+    try:
+        yield
+    finally:
+        for name, value in previous:
+            if value is not None:
+                api.SetVariable(name, value)
 
 
 def _lines(api: PyTessBaseAPI) -> list[Line]:

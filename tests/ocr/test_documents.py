@@ -296,3 +296,36 @@ def test_selection_outside_the_document_is_422(engine: OcrEngine) -> None:
 def test_broken_pdf_is_invalid(data: bytes) -> None:
     with pytest.raises(InvalidImage, match="PDF"):
         list(load_pages(data, LIMITS, None))
+
+
+@pytest.mark.parametrize(
+    ("name", "marker"),
+    [
+        pytest.param("hocr", b"class='ocr_page'", id="hocr"),
+        pytest.param("alto", b"<Page ", id="alto"),
+        pytest.param("pdf", b"/Type /Page\n", id="pdf"),
+    ],
+)
+def test_render_document_renders_the_selected_pdf_pages(
+    engine: OcrEngine, name: str, marker: bytes
+) -> None:
+    data = saved(page_images(TEXTS), "PDF")
+    body = render_document(data, engine, PageOptions(), LIMITS, OUTPUT_FORMATS[name], {1, 3})
+    if name == "pdf":
+        document = pdfium.PdfDocument(body)
+        texts = [document[index].get_textpage().get_text_bounded() for index in range(2)]
+        assert len(document) == 2
+        document.close()
+    else:
+        assert body.count(marker) == 2
+        texts = [body.decode()]
+    joined = " ".join(texts)
+    for word in ("one", "three"):
+        assert word in joined
+    assert "two" not in joined
+
+
+def test_render_document_refuses_an_empty_selection(engine: OcrEngine) -> None:
+    data = saved(page_images(TEXTS), "TIFF")
+    with pytest.raises(UnprocessableOption, match="pages"):
+        render_document(data, engine, PageOptions(), LIMITS, OUTPUT_FORMATS["hocr"], {7})
