@@ -95,12 +95,13 @@ def load_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[
 def _frames(
     image: Image.Image, limits: Limits, pages: set[int] | None
 ) -> Iterator[Image.Image | None]:
-    """Each page of an image file (None for pages not selected); a GIF is its first frame.
+    """Each page of a TIFF (None for pages not selected); other formats are their first frame
+    (the frames of a GIF, an animated WebP or PNG are animation, not pages).
 
     Every page's size is checked before it is decoded: a TIFF's later pages can be far larger
     than its first, which `open_image` checked.
     """
-    if image.format == "GIF":
+    if image.format != "TIFF":
         yield load_frame(image)
         return
     index = 0

@@ -110,9 +110,12 @@ def test_every_tiff_page_and_the_selection() -> None:
     assert [page.number for page in load_pages(data, LIMITS, {1, 3})] == [1, 3]
 
 
-def test_gif_gives_its_first_frame_only() -> None:
-    frames = [Image.new("L", (60, 40), 0), Image.new("L", (60, 40), 255)]
-    (page,) = load_pages(saved(frames, "GIF"), LIMITS, None)
+@pytest.mark.parametrize("fmt", ["GIF", "WEBP", "PNG"])
+def test_animations_give_their_first_frame_only(fmt: str) -> None:
+    frames = [Image.new("RGB", (60, 40), "black"), Image.new("RGB", (60, 40), "white")]
+    data = saved(frames, fmt, lossless=True) if fmt == "WEBP" else saved(frames, fmt)
+    assert Image.open(BytesIO(data)).n_frames == 2
+    (page,) = load_pages(data, LIMITS, None)
     assert page.image.convert("L").getextrema() == (0, 0)
 
 
