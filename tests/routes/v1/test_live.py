@@ -61,3 +61,24 @@ def test_languages_and_docs_without_other_hosts(live_server: LiveServer) -> None
         assert url.startswith(live_server.url + "/"), url
         assert requests.get(url, timeout=10).status_code == 200
     assert not re.search(r"https?://(?!127\.0\.0\.1)", html)
+
+
+def test_the_pytesseract_engine_serves_v1(start_server, auth_headers: dict) -> None:
+    server = start_server(OCR_ENGINE="pytesseract")
+    files = {"file": ("pages.pdf", three_page_pdf())}
+    body = requests.post(
+        f"{server.url}/v1/ocr", files=files, headers=auth_headers, timeout=60
+    ).json()
+    assert body["engine"]["name"] == "pytesseract"
+    assert [page["number"] for page in body["pages"]] == [1, 2, 3]
+    assert TEXTS[2] in body["pages"][2]["text"]
+    assert body["pages"][0]["lines"][0]["words"][0]["bbox"]
+    hocr = requests.post(
+        f"{server.url}/v1/ocr",
+        params={"format": "hocr", "pages": "1"},
+        files=files,
+        headers=auth_headers,
+        timeout=60,
+    )
+    assert hocr.headers["content-type"].startswith("text/html")
+    assert hocr.content.count(b"class='ocr_page'") == 1
