@@ -7,11 +7,17 @@ from app.ocr.results import BBox, Line, Word
 
 # Text that is in the file is known, not guessed.
 TEXT_LAYER_CONFIDENCE = 100.0
+# A picture covering this much of the page is a scan...
+SCAN_AREA = 0.5
+# ...and text spanning less than this much of its height is a stamp on it (a Bates number, a
+# header a PDF tool added), not the scan's text: such a page is read with OCR.
+STAMP_HEIGHT = 0.2
 
 
 def text_layer(page: pdfium.PdfPage, scale: float) -> tuple[str, list[Line]] | None:
-    """The page's own text and its lines, or None when it has no text; `scale` is pixels per
-    PDF point of the rendered page the boxes refer to."""
+    """The page's own text and its lines, or None when it has none worth trusting (no text, or
+    only a stamp over a scanned picture); `scale` is pixels per PDF point of the rendered page
+    the boxes refer to."""
     textpage = page.get_textpage()
     try:
         text = textpage.get_text_bounded()
@@ -20,7 +26,24 @@ def text_layer(page: pdfium.PdfPage, scale: float) -> tuple[str, list[Line]] | N
         lines = _lines(page, textpage, scale)
     finally:
         textpage.close()
+    if lines and _is_scan(page) and _height_spanned(lines, page, scale) < STAMP_HEIGHT:
+        return None
     return text.replace("\r\n", "\n").replace("\r", "\n"), lines
+
+
+def _is_scan(page: pdfium.PdfPage) -> bool:
+    width, height = page.get_size()
+    for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+        left, bottom, right, top = image.get_bounds()
+        if (right - left) * (top - bottom) >= SCAN_AREA * width * height:
+            return True
+    return False
+
+
+def _height_spanned(lines: list[Line], page: pdfium.PdfPage, scale: float) -> float:
+    top = min(line.bbox[1] for line in lines)
+    bottom = max(line.bbox[3] for line in lines)
+    return (bottom - top) / (page.get_size()[1] * scale)
 
 
 def _lines(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, scale: float) -> list[Line]:

@@ -48,20 +48,32 @@ def saved(images: list[Image.Image], fmt: str, **params: object) -> bytes:
     return buffer.getvalue()
 
 
-def pdf_with_text_layer(lines: list[str], *, invisible: bool = False) -> bytes:
+def pdf_with_text_layer(
+    lines: list[str], *, invisible: bool = False, scan: bytes | None = None, top: int = 720
+) -> bytes:
     """A one-page PDF whose text is real PDF text (Helvetica), as a word processor writes it;
-    `invisible` draws nothing (text render mode 3), like the text layer over a scan."""
+    `invisible` draws nothing (text render mode 3), like the text layer over a scan; `scan`
+    (JPEG bytes) is drawn over the whole page first, as a scanner's PDF holds it."""
     operators = " ".join(f"({line}) Tj 0 -30 Td" for line in lines)
     mode = "3 Tr " if invisible else ""
-    stream = f"BT {mode}/F1 24 Tf 72 720 Td {operators} ET".encode()
+    picture = "q 612 0 0 792 0 0 cm /Im1 Do Q " if scan else ""
+    stream = f"{picture}BT {mode}/F1 24 Tf 72 {top} Td {operators} ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"/Resources << /Font << /F1 5 0 R >> %s>> /Contents 4 0 R >>"
+        % (b"/XObject << /Im1 6 0 R >> " if scan else b""),
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    if scan:
+        width, height = Image.open(BytesIO(scan)).size
+        objects.append(
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+            b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream"
+            % (width, height, len(scan), scan)
+        )
     body = b"%PDF-1.4\n"
     offsets = []
     for number, content in enumerate(objects, start=1):
@@ -179,6 +191,33 @@ def test_text_layer_words_have_boxes_on_the_rendered_page() -> None:
     # Nothing is drawn right of the longest line: the boxes are not just the whole page.
     right = max(line.bbox[2] for line in page.text_lines)
     assert grey.crop((right + 5, 0, grey.width, grey.height)).getextrema()[0] > 128
+
+
+def scanned_page(text: str) -> bytes:
+    """A letter-size page at 150 dpi with some text near the top, as JPEG."""
+    page = Image.new("RGB", (1275, 1650), "white")
+    page.paste(Image.open(BytesIO(text_image(text, size=40))), (100, 200))
+    buffer = BytesIO()
+    page.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def test_a_stamp_on_a_scan_is_not_taken_for_its_text(engine: OcrEngine) -> None:
+    scan = scanned_page("Scanned body text here")
+    stamped = pdf_with_text_layer(["Bates 000123"], scan=scan, top=40)
+    (page,) = load_pages(stamped, LIMITS, None)
+    assert page.text_layer is None  # a stamp: the scan is read with OCR
+    (read,) = read_document(stamped, engine, PageOptions(), LIMITS)
+    assert read.source == "ocr"
+    assert "Scanned body text" in read.text
+
+
+def test_a_scan_with_its_full_text_layer_keeps_it() -> None:
+    scan = scanned_page("Scanned body text here")
+    lines = [f"Layer line {number}" for number in range(1, 20)]
+    (page,) = load_pages(pdf_with_text_layer(lines, scan=scan, invisible=True), LIMITS, None)
+    assert page.text_layer is not None
+    assert "Layer line 19" in page.text_layer
 
 
 def test_a_turned_pdf_page_keeps_its_text_without_boxes() -> None:
