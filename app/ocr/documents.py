@@ -9,6 +9,7 @@ import re
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import pypdfium2 as pdfium
@@ -209,7 +210,8 @@ def read_document(
             page_options = replace(
                 options, dpi=page_dpi(source, options.dpi), timeout_seconds=remaining
             )
-            page = recognize_page(source.image, engine, page_options)
+            with _time_limit(options.timeout_seconds):
+                page = recognize_page(source.image, engine, page_options)
         page.number = source.number
         page.steps = source.steps + page.steps
         results.append(page)
@@ -243,7 +245,8 @@ def render_document(
         psm=options.psm if options.psm is not None else 3,
         timeout_seconds=remaining,
     )
-    return engine.render(images, dpis, engine_options, fmt)
+    with _time_limit(options.timeout_seconds):
+        return engine.render(images, dpis, engine_options, fmt)
 
 
 def _remaining(deadline: float | None, fallback: float | None) -> float | None:
@@ -251,7 +254,19 @@ def _remaining(deadline: float | None, fallback: float | None) -> float | None:
         return fallback
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise ProcessingTimeout(
-            "The document took longer than the time limit per request (REQUEST_TIMEOUT_SECONDS)."
-        )
+        raise ProcessingTimeout(_timeout_detail(fallback))
     return remaining
+
+
+@contextmanager
+def _time_limit(limit: float | None) -> Iterator[None]:
+    """Name the request's limit and its value, whichever page or renderer ran out of time."""
+    try:
+        yield
+    except ProcessingTimeout:
+        raise ProcessingTimeout(_timeout_detail(limit)) from None
+
+
+def _timeout_detail(limit: float | None) -> str:
+    value = f" of {limit:g} seconds" if limit else ""
+    return f"The document took longer than the time limit{value} (REQUEST_TIMEOUT_SECONDS)."

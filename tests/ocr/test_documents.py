@@ -319,8 +319,10 @@ class TestLimits:
         # A dense page cannot be read in a millisecond: the engine gives up, it does not finish.
         data = (eval_dir / "tesseract-test" / "8087_054.3B.tif").read_bytes()
         options = PageOptions(timeout_seconds=0.001)
-        with pytest.raises(ProcessingTimeout, match="REQUEST_TIMEOUT_SECONDS"):
+        with pytest.raises(ProcessingTimeout, match=r"0\.001 seconds \(REQUEST_TIMEOUT_SECONDS"):
             read_document(data, engine, options, LIMITS)
+        with pytest.raises(ProcessingTimeout, match=r"0\.001 seconds \(REQUEST_TIMEOUT_SECONDS"):
+            render_document(data, engine, options, LIMITS, OUTPUT_FORMATS["hocr"])
 
 
 def test_selection_outside_the_document_is_422(engine: OcrEngine) -> None:
