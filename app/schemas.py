@@ -76,5 +76,8 @@ class OcrResult(BaseModel):
 
 
 class Languages(BaseModel):
-    languages: list[str] = Field(examples=[["deu", "eng", "fra"]])
-    default: str = Field(examples=["eng"])
+    languages: list[str] = Field(
+        description="Installed Tesseract languages; combine several in `lang` with `+`.",
+        examples=[["deu", "eng", "fra"]],
+    )
+    default: str = Field(description="Used when a request names none.", examples=["eng"])

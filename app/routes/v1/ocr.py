@@ -108,7 +108,15 @@ async def ocr(
         ),
     ] = "json",
 ) -> OcrResult:
-    """Read an image (PNG, JPEG, TIFF, WebP, BMP, GIF) or a PDF. Send the file as `file`."""
+    """Read an image (PNG, JPEG, TIFF, WebP, BMP, GIF) or a PDF. Send the file as `file`.
+
+    The kind of file is told from its bytes. Every page of a TIFF is read; a PDF's pages are
+    rendered at 300 dpi, and a page that already carries a text layer returns that text
+    without OCR (`"source": "text-layer"`). The JSON is a page -> line -> word tree whose boxes
+    are in the pixels of the page as sent (after EXIF rotation). Other `format`s are
+    Tesseract's own output, with their standard media types; `pdf` is one searchable PDF of
+    all the pages.
+    """
     received = time.monotonic()
     language = check_languages(lang or settings.default_lang, engine.languages())
     if psm is not None and psm not in SUPPORTED_PSM:
