@@ -82,3 +82,7 @@ bench: system-deps venv
 # Ten minutes of steady load on the production server; reports RSS growth (not part of CI).
 soak: system-deps venv
 	$(BIN)/python -m bench.soak
+
+# Accuracy on ../shared/eval against plain Tesseract: make bench-accuracy [QUICK=1].
+bench-accuracy: system-deps venv
+	$(BIN)/python -m bench.accuracy $(if $(QUICK),--quick)

@@ -5,13 +5,31 @@ preparation the engine's input gets (orientation, deskew, scaling, ...) applies 
 and the boxes always come back in the pixels of the page as the client sent it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
 from app.ocr.engine import OcrEngine, RecognizeOptions
 from app.ocr.images import ImageKind, decode_image, to_engine_mode, upright
+from app.ocr.layout import PSM_AUTO, choose_psm
+from app.ocr.preprocess import (
+    MIN_SKEW_DEGREES,
+    SPECKLE_FRACTION,
+    UNEVEN_BACKGROUND,
+    Affine,
+    analyse,
+    denoise,
+    grey,
+    invert,
+    rescale_factor,
+    rotation_map,
+    scale_map,
+)
 from app.ocr.results import Page
+
+OSD_SIZE = 1500  # orientation detection reads a copy at most this large: plenty, and fast
+MIN_ORIENTATION_CONFIDENCE = 3.0
+UNREAD_CONFIDENCE = 55.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +40,8 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class PageOptions:
-    """How to read one page. `psm=None` lets the pipeline choose the segmentation."""
+    """How to read one page. `psm=None` lets the pipeline choose the segmentation; each
+    preparation switch is None for "decide from the page", or True/False to force it."""
 
     lang: str = "eng"
     psm: int | None = None
@@ -30,6 +49,12 @@ class PageOptions:
     timeout_seconds: float | None = None
     preprocess: bool = True
     boxes: bool = True
+    auto_rotate: bool | None = None
+    deskew: bool | None = None
+    rescale: bool | None = None
+    denoise: bool | None = None
+    invert: bool | None = None
+    binarize: bool | None = None
 
 
 @dataclass(slots=True)
@@ -39,8 +64,43 @@ class Prepared:
     image: Image.Image
     steps: list[str] = field(default_factory=list)
     rotation: int = 0
+    transform: Affine = field(default_factory=Affine.identity)
+    variables: tuple[tuple[str, str], ...] = ()
+    psm: int = PSM_AUTO
 
-    def to_source(self, page: Page) -> Page:
+    def turn(self, degrees: float, step: str) -> None:
+        """Turn the image counter-clockwise by `degrees` (as Pillow does), growing the canvas."""
+        before = self.image.size
+        if degrees % 90 == 0:
+            transposes = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180,
+                          270: Image.Transpose.ROTATE_270}  # fmt: skip
+            self.image = self.image.transpose(transposes[int(degrees) % 360])
+        else:
+            self.image = self.image.rotate(
+                degrees, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC
+            )
+        self.transform = self.transform.then(rotation_map(degrees, before, self.image.size))
+        self.steps.append(step)
+
+    def scale(self, factor: float) -> None:
+        size = (max(1, round(self.image.width * factor)), max(1, round(self.image.height * factor)))
+        resample = Image.Resampling.LANCZOS if factor < 1 else Image.Resampling.BICUBIC
+        self.image = self.image.resize(size, resample)
+        self.transform = self.transform.then(scale_map(factor))
+        self.steps.append(f"rescale:{factor:.2f}")
+
+    def to_source(self, page: Page, width: int, height: int) -> Page:
+        """The page with every box moved back into the source image's pixels."""
+
+        def move(bbox: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+            return self.transform.box(bbox, width, height)  # type: ignore[return-value]
+
+        page.lines = [
+            replace(line, bbox=move(line.bbox),
+                    words=tuple(replace(w, bbox=move(w.bbox)) for w in line.words))
+            for line in page.lines
+        ]  # fmt: skip
+        page.width, page.height = width, height
         page.steps = self.steps
         page.rotation = self.rotation
         return page
@@ -54,23 +114,83 @@ def validate_image(data: bytes, limits: Limits) -> ImageKind:
 
 def prepare(image: Image.Image, options: PageOptions, engine: OcrEngine) -> Prepared:
     """Make a page (already EXIF-upright) easy for the engine to read."""
-    return Prepared(image=to_engine_mode(image))
+    if not options.preprocess:
+        return Prepared(image=to_engine_mode(image), psm=options.psm or PSM_AUTO)
+    page = to_engine_mode(image)
+    prepared = Prepared(image=grey(page))
+    if page.mode != "L":
+        prepared.steps.append("grayscale")
+    look = analyse(prepared.image)
+    if options.invert if options.invert is not None else look.dark:
+        prepared.image = invert(prepared.image)
+        prepared.steps.append("invert")
+    if options.denoise if options.denoise is not None else look.speckles > SPECKLE_FRACTION:
+        prepared.image = denoise(prepared.image)
+        prepared.steps.append("denoise:median")
+        look = analyse(prepared.image)  # specks disturbed the measurements
+    if options.auto_rotate is not False and look.sideways:
+        _turn_upright(prepared, engine, "sideways")
+        look = analyse(prepared.image)
+    if (options.deskew is not False and abs(look.skew_degrees) >= MIN_SKEW_DEGREES) or (
+        options.deskew and look.skew_degrees
+    ):
+        prepared.turn(-look.skew_degrees, f"deskew:{look.skew_degrees:.1f}")
+    factor = rescale_factor(look.line_height, prepared.image.size)
+    if options.rescale is not False and factor != 1.0:
+        prepared.scale(factor)
+    uneven = look.background_spread > UNEVEN_BACKGROUND
+    if options.binarize if options.binarize is not None else uneven:
+        prepared.variables = (("thresholding_method", "2"),)
+        prepared.steps.append("binarize:sauvola")
+    prepared.psm = options.psm if options.psm is not None else choose_psm(look)
+    return prepared
+
+
+def _turn_upright(prepared: Prepared, engine: OcrEngine, reason: str) -> bool:
+    """Ask Tesseract's orientation detection; turn only when it is confident."""
+    sample = prepared.image.copy()
+    sample.thumbnail((OSD_SIZE, OSD_SIZE))
+    degrees, confidence = engine.detect_orientation(sample)
+    if degrees % 360 == 0 or confidence < MIN_ORIENTATION_CONFIDENCE:
+        return False
+    prepared.turn(degrees, f"rotate:{degrees}")
+    prepared.rotation = (prepared.rotation + degrees) % 360
+    return True
 
 
 def recognize_page(image: Image.Image, engine: OcrEngine, options: PageOptions) -> Page:
     """Read one page image (EXIF orientation already applied); boxes in its own pixels."""
     prepared = prepare(image, options, engine)
-    engine_options = RecognizeOptions(
-        lang=options.lang,
-        psm=options.psm if options.psm is not None else 3,
-        dpi=options.dpi,
-        timeout_seconds=options.timeout_seconds,
-        boxes=options.boxes,
+    page = _recognize(prepared, engine, options)
+    if (
+        options.preprocess
+        and options.auto_rotate is not False
+        and prepared.rotation == 0
+        and _looks_unread(page)
+        and _turn_upright(prepared, engine, "unread")
+    ):
+        # Upside down (or sideways with no clear lines): read it again the right way up.
+        page = _recognize(prepared, engine, options)
+    return prepared.to_source(page, *image.size)
+
+
+def _recognize(prepared: Prepared, engine: OcrEngine, options: PageOptions) -> Page:
+    return engine.recognize(
+        prepared.image,
+        RecognizeOptions(
+            lang=options.lang,
+            psm=prepared.psm,
+            dpi=options.dpi,
+            timeout_seconds=options.timeout_seconds,
+            boxes=options.boxes,
+            variables=prepared.variables,
+        ),
     )
-    page = engine.recognize(prepared.image, engine_options)
-    page = prepared.to_source(page)
-    page.width, page.height = image.size
-    return page
+
+
+def _looks_unread(page: Page) -> bool:
+    """Little confident text: what Tesseract gives for a page that is not upright."""
+    return page.confidence < UNREAD_CONFIDENCE
 
 
 def recognize_image(data: bytes, engine: OcrEngine, options: PageOptions, limits: Limits) -> Page:

@@ -54,7 +54,11 @@ class PytesseractEngine:
         grouped = _words_by_line(data)
         lines = [_line(words) for words in grouped.values()]
         text = _text(list(grouped), lines)
-        return Page(text=text, width=image.width, height=image.height, lines=lines)
+        words = [word.confidence for line in lines for word in line.words]
+        confidence = sum(words) / len(words) if words else 0.0
+        return Page(
+            text=text, width=image.width, height=image.height, lines=lines, confidence=confidence
+        )
 
     def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
         try:

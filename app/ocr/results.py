@@ -30,6 +30,7 @@ class Page:
     rotation: int = 0
     steps: list[str] = field(default_factory=list)
     source: str = "ocr"
+    confidence: float = 0.0  # mean word confidence, 0-100
 
     @property
     def text_lines(self) -> list[str]:

@@ -68,7 +68,10 @@ class TesserocrEngine:
                 )
             text = api.GetUTF8Text()
             lines = _lines(api) if options.boxes else []
-        return Page(text=text, width=image.width, height=image.height, lines=lines)
+            confidence = float(api.MeanTextConf())
+        return Page(
+            text=text, width=image.width, height=image.height, lines=lines, confidence=confidence
+        )
 
     def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
         with self._handle("osd") as api:

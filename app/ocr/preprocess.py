@@ -1,0 +1,254 @@
+"""Making a page easy for Tesseract: measured on a small copy, applied to the page itself.
+
+Every decision comes from what the page looks like: the ink's projection profile gives the
+skew angle, the text line height and whether the page is one column; isolated specks tell
+salt-and-pepper noise; the background's spread tells uneven light; a dark page is inverted.
+Each transform that moves pixels is recorded as an affine map, so word boxes found on the
+prepared image are mapped back to the pixels of the page as the client sent it.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps
+
+ANALYSIS_WIDTH = 640  # the small copy decisions are made on
+TARGET_LINE_HEIGHT = 40.0  # text line height (ascender to descender) Tesseract reads best
+MIN_LINE_HEIGHT = 20.0  # below this, scale up
+MAX_LINE_HEIGHT = 110.0  # above this, scale down (huge photos)
+MAX_UPSCALE = 3.0
+MAX_PIXELS_AFTER_UPSCALE = 24_000_000
+SKEW_RANGE_DEGREES = 12.0
+MIN_SKEW_DEGREES = 0.4
+SPECKLE_FRACTION = 0.002  # isolated dark pixels among all pixels: salt-and-pepper
+UNEVEN_BACKGROUND = 45  # spread of local background brightness (0-255): uneven light
+
+
+@dataclass(slots=True)
+class Affine:
+    """Maps prepared-image pixels to source pixels: source = matrix @ (x, y, 1)."""
+
+    matrix: np.ndarray
+
+    @classmethod
+    def identity(cls) -> "Affine":
+        return cls(np.eye(3))
+
+    def then(self, step_to_previous: np.ndarray) -> "Affine":
+        """Add a step whose output is the new prepared image; `step_to_previous` maps it back."""
+        return Affine(self.matrix @ step_to_previous)
+
+    def box(self, bbox: tuple[int, int, int, int], width: int, height: int) -> tuple[int, ...]:
+        x0, y0, x1, y1 = bbox
+        corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=float)
+        mapped = corners @ self.matrix.T
+        xs, ys = mapped[:, 0], mapped[:, 1]
+        return (
+            int(max(0, math.floor(xs.min()))),
+            int(max(0, math.floor(ys.min()))),
+            int(min(width, math.ceil(xs.max()))),
+            int(min(height, math.ceil(ys.max()))),
+        )
+
+
+def scale_map(factor: float) -> np.ndarray:
+    return np.diag([1 / factor, 1 / factor, 1.0])
+
+
+def rotation_map(
+    degrees: float, source_size: tuple[int, int], out_size: tuple[int, int]
+) -> np.ndarray:
+    """Inverse of Pillow's rotate(degrees, expand=True): output pixel -> source pixel."""
+    theta = math.radians(degrees)
+    cos, sin = math.cos(theta), math.sin(theta)
+    (w, h), (out_w, out_h) = source_size, out_size
+    # Pillow turns the picture counter-clockwise as seen, with y pointing down.
+    to_center = np.array([[1, 0, -out_w / 2], [0, 1, -out_h / 2], [0, 0, 1]])
+    turn_back = np.array([[cos, -sin, 0], [sin, cos, 0], [0, 0, 1]])
+    from_center = np.array([[1, 0, w / 2], [0, 1, h / 2], [0, 0, 1]])
+    return from_center @ turn_back @ to_center
+
+
+@dataclass(slots=True)
+class PageLook:
+    """What the small copy says about the page."""
+
+    skew_degrees: float
+    line_height: float | None  # in source pixels
+    line_count: int
+    single_column: bool
+    speckles: float
+    background_spread: float
+    dark: bool
+    sideways: bool
+
+
+def grey(image: Image.Image) -> Image.Image:
+    return image if image.mode == "L" else image.convert("L")
+
+
+def analyse(page: Image.Image) -> PageLook:
+    """Measure a greyscale page on a copy at most ANALYSIS_WIDTH wide."""
+    factor = min(1.0, ANALYSIS_WIDTH / page.width)
+    small = page.resize(
+        (max(1, round(page.width * factor)), max(1, round(page.height * factor))),
+        Image.Resampling.BOX,
+    )
+    pixels = np.asarray(small, dtype=np.uint8)
+    dark = float(pixels.mean()) < 100
+    if dark:
+        pixels = 255 - pixels
+    ink = pixels < _otsu(pixels)
+    skew, profile_score, line_height, line_count = _skew_and_lines(ink)
+    sideways = _sideways(ink, profile_score)
+    return PageLook(
+        skew_degrees=skew,
+        line_height=line_height / factor if line_height else None,
+        line_count=line_count,
+        single_column=not _has_gutter(ink, skew),
+        speckles=_speckles(np.asarray(page, dtype=np.uint8), dark),
+        background_spread=_background_spread(pixels),
+        dark=dark,
+        sideways=sideways,
+    )
+
+
+def _otsu(pixels: np.ndarray) -> int:
+    histogram = np.bincount(pixels.ravel(), minlength=256).astype(float)
+    total = histogram.sum()
+    weights = np.cumsum(histogram)
+    means = np.cumsum(histogram * np.arange(256))
+    between = (means[-1] * weights - means * total) ** 2 / np.maximum(
+        weights * (total - weights), 1e-9
+    )
+    return int(np.argmax(between))
+
+
+def _profile(ink: np.ndarray, degrees: float) -> np.ndarray:
+    """Ink per row after turning the page by `degrees` (a shear of the ink's coordinates)."""
+    ys, xs = np.nonzero(ink)
+    if len(ys) == 0:
+        return np.zeros(1)
+    if len(ys) > 40_000:  # enough points for a profile
+        keep = np.random.default_rng(0).choice(len(ys), 40_000, replace=False)
+        ys, xs = ys[keep], xs[keep]
+    shifted = ys + xs * math.tan(math.radians(degrees))
+    shifted -= shifted.min()
+    return np.bincount(shifted.astype(np.int64))
+
+
+def _sharpness(profile: np.ndarray) -> float:
+    return float(np.square(np.diff(profile.astype(float))).sum())
+
+
+def _skew_and_lines(ink: np.ndarray) -> tuple[float, float, float | None, int]:
+    """(skew in degrees, profile sharpness, median line height in small-copy pixels, lines)."""
+    if ink.sum() < 50:
+        return 0.0, 0.0, None, 0
+    coarse = np.arange(-SKEW_RANGE_DEGREES, SKEW_RANGE_DEGREES + 0.01, 1.5)
+    scores = [_sharpness(_profile(ink, angle)) for angle in coarse]
+    best = float(coarse[int(np.argmax(scores))])
+    fine = np.arange(best - 1.5, best + 1.51, 0.25)
+    fine_scores = [_sharpness(_profile(ink, angle)) for angle in fine]
+    best = float(fine[int(np.argmax(fine_scores))])
+    profile = _profile(ink, best)
+    heights = _line_bands(profile)
+    height = float(np.median(heights)) if len(heights) >= 3 else None
+    if len(heights) == 1:  # a single line image: its band is its height
+        height = float(heights[0])
+    return best, max(fine_scores), height, len(heights)
+
+
+def _line_bands(profile: np.ndarray) -> list[int]:
+    """Heights of the bands of rows with ink: the text lines."""
+    threshold = max(1.0, 0.1 * float(np.percentile(profile[profile > 0], 90)))
+    inked = profile > threshold
+    edges = np.flatnonzero(np.diff(inked.astype(np.int8)))
+    if inked[0]:
+        edges = np.r_[0, edges]
+    if inked[-1]:
+        edges = np.r_[edges, len(inked) - 1]
+    heights = np.diff(edges.reshape(-1, 2), axis=1).ravel() if len(edges) % 2 == 0 else []
+    return [int(h) for h in heights if h >= 2]
+
+
+def _sideways(ink: np.ndarray, row_score: float) -> bool:
+    """Text lines run vertically when columns, not rows, give the sharp profile."""
+    column_score = _sharpness(_profile(ink.T, 0.0))
+    return column_score > 1.5 * max(row_score, 1.0)
+
+
+def _has_gutter(ink: np.ndarray, skew: float) -> bool:
+    """An empty vertical band between text on both sides: more than one column."""
+    height, width = ink.shape
+    columns = ink[height // 10 : height - height // 10].sum(axis=0).astype(float)
+    if columns.sum() == 0 or abs(skew) > 3:
+        return False
+    inked = np.flatnonzero(columns > 0.002 * columns.max() * height / 10)
+    if len(inked) < 2:
+        return False
+    left, right = inked[0], inked[-1]
+    span = columns[left : right + 1]
+    empty = span <= 0.01 * span.max()
+    run = best = 0
+    for is_empty in empty:
+        run = run + 1 if is_empty else 0
+        best = max(best, run)
+    return best >= 0.03 * width
+
+
+def _speckles(pixels: np.ndarray, dark: bool) -> float:
+    """Share of isolated dark pixels (no dark neighbour) in the central part of the page."""
+    height, width = pixels.shape
+    top, left = max(0, height // 2 - 256), max(0, width // 2 - 256)
+    crop = pixels[top : top + 512, left : left + 512]
+    ink = (crop > 128) if dark else (crop < 128)
+    if ink.size == 0:
+        return 0.0
+    padded = np.pad(ink, 1)
+    neighbours = sum(
+        padded[1 + dy : padded.shape[0] - 1 + dy, 1 + dx : padded.shape[1] - 1 + dx].astype(np.int8)
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+        if dy or dx
+    )
+    return float((ink & (neighbours == 0)).mean())
+
+
+def _background_spread(pixels: np.ndarray) -> float:
+    """How much the paper's brightness varies across the page (0 for even light)."""
+    height, width = pixels.shape
+    rows, cols = 6, 6
+    backgrounds = []
+    for r in range(rows):
+        for c in range(cols):
+            block = pixels[r * height // rows : (r + 1) * height // rows,
+                           c * width // cols : (c + 1) * width // cols]  # fmt: skip
+            if block.size:
+                backgrounds.append(float(np.percentile(block, 90)))
+    if not backgrounds:
+        return 0.0
+    # Robust to a few blocks that are pictures or dark rules rather than paper.
+    return float(np.percentile(backgrounds, 90) - np.percentile(backgrounds, 10))
+
+
+def rescale_factor(line_height: float | None, size: tuple[int, int]) -> float:
+    """How much to scale so text lines come out about TARGET_LINE_HEIGHT pixels tall."""
+    if not line_height:
+        return 1.0
+    if line_height < MIN_LINE_HEIGHT:
+        factor = min(MAX_UPSCALE, TARGET_LINE_HEIGHT / line_height)
+        factor = min(factor, math.sqrt(MAX_PIXELS_AFTER_UPSCALE / (size[0] * size[1])))
+        return factor if factor > 1.15 else 1.0
+    if line_height > MAX_LINE_HEIGHT:
+        return TARGET_LINE_HEIGHT * 1.5 / line_height
+    return 1.0
+
+
+def denoise(page: Image.Image) -> Image.Image:
+    return page.filter(ImageFilter.MedianFilter(3))
+
+
+def invert(page: Image.Image) -> Image.Image:
+    return ImageOps.invert(page)
