@@ -142,7 +142,7 @@ def prepare(image: Image.Image, options: PageOptions, engine: OcrEngine) -> Prep
     if options.binarize if options.binarize is not None else uneven:
         prepared.variables = (("thresholding_method", "2"),)
         prepared.steps.append("binarize:sauvola")
-    prepared.psm = options.psm if options.psm is not None else choose_psm(look)
+    prepared.psm = options.psm if options.psm is not None else choose_psm(look, image.size)
     return prepared
 
 

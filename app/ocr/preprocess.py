@@ -14,10 +14,11 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
 ANALYSIS_WIDTH = 640  # the small copy decisions are made on
-TARGET_LINE_HEIGHT = 40.0  # text line height (ascender to descender) Tesseract reads best
-MIN_LINE_HEIGHT = 20.0  # below this, scale up
+TARGET_LINE_HEIGHT = 36.0  # our band height: about 50 px as Tesseract measures lines
+MIN_LINE_HEIGHT = 13.0  # below this (about 18 px to Tesseract), scale up
 MAX_LINE_HEIGHT = 110.0  # above this, scale down (huge photos)
 MAX_UPSCALE = 3.0
+MIN_DOWNSCALE = 0.25
 MAX_PIXELS_AFTER_UPSCALE = 24_000_000
 SKEW_RANGE_DEGREES = 12.0
 MIN_SKEW_DEGREES = 0.4
@@ -99,7 +100,9 @@ def analyse(page: Image.Image) -> PageLook:
     dark = float(pixels.mean()) < 100
     if dark:
         pixels = 255 - pixels
-    ink = pixels < _otsu(pixels)
+        small = Image.fromarray(pixels)
+    flat = _flatten_light(small)
+    ink = flat < _otsu(flat)
     skew, profile_score, line_height, line_count = _skew_and_lines(ink)
     sideways = _sideways(ink, profile_score)
     return PageLook(
@@ -112,6 +115,15 @@ def analyse(page: Image.Image) -> PageLook:
         dark=dark,
         sideways=sideways,
     )
+
+
+def _flatten_light(small: Image.Image) -> np.ndarray:
+    """The page divided by its own paper brightness: shadows and gradients no longer look
+    like ink to a global threshold."""
+    paper = small.filter(ImageFilter.MaxFilter(9)).filter(ImageFilter.GaussianBlur(12))
+    pixels = np.asarray(small, dtype=np.float32)
+    background = np.maximum(np.asarray(paper, dtype=np.float32), 1.0)
+    return np.clip(pixels / background * 255.0, 0, 255).astype(np.uint8)
 
 
 def _otsu(pixels: np.ndarray) -> int:
@@ -152,12 +164,17 @@ def _skew_and_lines(ink: np.ndarray) -> tuple[float, float, float | None, int]:
     fine = np.arange(best - 1.5, best + 1.51, 0.25)
     fine_scores = [_sharpness(_profile(ink, angle)) for angle in fine]
     best = float(fine[int(np.argmax(fine_scores))])
-    profile = _profile(ink, best)
-    heights = _line_bands(profile)
-    height = float(np.median(heights)) if len(heights) >= 3 else None
-    if len(heights) == 1:  # a single line image: its band is its height
-        height = float(heights[0])
-    return best, max(fine_scores), height, len(heights)
+    height_, width_ = ink.shape
+    # Lines measured in the middle third only: across a whole photo, perspective tilts the
+    # lines differently and their bands would merge.
+    middle = ink[:, width_ // 3 : 2 * width_ // 3]
+    heights = _line_bands(_profile(middle, best)) if middle.any() else []
+    if len(heights) == 1 and width_ >= 3 * height_:
+        # A strip holding one line of text: its band is its line height.
+        return best, max(fine_scores), float(heights[0]), 1
+    if len(heights) < 3:
+        return best, max(fine_scores), None, len(heights)
+    return best, max(fine_scores), float(np.median(heights)), len(heights)
 
 
 def _line_bands(profile: np.ndarray) -> list[int]:
@@ -242,7 +259,7 @@ def rescale_factor(line_height: float | None, size: tuple[int, int]) -> float:
         factor = min(factor, math.sqrt(MAX_PIXELS_AFTER_UPSCALE / (size[0] * size[1])))
         return factor if factor > 1.15 else 1.0
     if line_height > MAX_LINE_HEIGHT:
-        return TARGET_LINE_HEIGHT * 1.5 / line_height
+        return max(MIN_DOWNSCALE, TARGET_LINE_HEIGHT * 1.5 / line_height)
     return 1.0
 
 
