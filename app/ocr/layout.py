@@ -5,6 +5,7 @@ from app.ocr.preprocess import PageLook
 PSM_AUTO = 3  # full layout analysis: columns and blocks, each read in order
 PSM_SINGLE_BLOCK = 6  # one uniform block: every row read whole, left to right
 PSM_SINGLE_LINE = 7  # the image is one line of text
+ONE_LINE_HEIGHT = 80  # an image this short holds one line of readable text at most
 RECEIPT_ASPECT = 1.8  # a page this many times taller than wide, in one column: a receipt
 
 
@@ -15,7 +16,7 @@ def choose_psm(look: PageLook, size: tuple[int, int]) -> int:
     column by column; measured on the eval sets, guessing "one column" on ordinary pages
     costs more (a missed column merges lines across the gutter) than it gains."""
     width, height = size
-    if look.line_count == 1 and look.line_height is not None:
+    if height <= ONE_LINE_HEIGHT or (look.line_count == 1 and look.line_height is not None):
         return PSM_SINGLE_LINE
     if look.single_column and height >= RECEIPT_ASPECT * width:
         return PSM_SINGLE_BLOCK

@@ -29,6 +29,7 @@ from app.ocr.results import Page
 
 OSD_SIZE = 1500  # orientation detection reads a copy at most this large: plenty, and fast
 MIN_ORIENTATION_CONFIDENCE = 3.0
+MIN_RETRY_ORIENTATION_CONFIDENCE = 1.0  # when a second reading will confirm it
 UNREAD_CONFIDENCE = 55.0
 
 
@@ -129,7 +130,7 @@ def prepare(image: Image.Image, options: PageOptions, engine: OcrEngine) -> Prep
         prepared.steps.append("denoise:median")
         look = analyse(prepared.image)  # specks disturbed the measurements
     if options.auto_rotate is not False and look.sideways:
-        _turn_upright(prepared, engine, "sideways")
+        _turn_upright(prepared, engine, MIN_ORIENTATION_CONFIDENCE)
         look = analyse(prepared.image)
     if (options.deskew is not False and abs(look.skew_degrees) >= MIN_SKEW_DEGREES) or (
         options.deskew and look.skew_degrees
@@ -146,12 +147,12 @@ def prepare(image: Image.Image, options: PageOptions, engine: OcrEngine) -> Prep
     return prepared
 
 
-def _turn_upright(prepared: Prepared, engine: OcrEngine, reason: str) -> bool:
-    """Ask Tesseract's orientation detection; turn only when it is confident."""
+def _turn_upright(prepared: Prepared, engine: OcrEngine, min_confidence: float) -> bool:
+    """Ask Tesseract's orientation detection; turn when it is confident enough."""
     sample = prepared.image.copy()
     sample.thumbnail((OSD_SIZE, OSD_SIZE))
     degrees, confidence = engine.detect_orientation(sample)
-    if degrees % 360 == 0 or confidence < MIN_ORIENTATION_CONFIDENCE:
+    if degrees % 360 == 0 or confidence < min_confidence:
         return False
     prepared.turn(degrees, f"rotate:{degrees}")
     prepared.rotation = (prepared.rotation + degrees) % 360
@@ -166,11 +167,15 @@ def recognize_page(image: Image.Image, engine: OcrEngine, options: PageOptions) 
         options.preprocess
         and options.auto_rotate is not False
         and prepared.rotation == 0
-        and _looks_unread(page)
-        and _turn_upright(prepared, engine, "unread")
+        and page.confidence < UNREAD_CONFIDENCE
     ):
-        # Upside down (or sideways with no clear lines): read it again the right way up.
-        page = _recognize(prepared, engine, options)
+        # Little confident text: perhaps upside down. Even a hesitant orientation guess is
+        # tried, and kept only if the page then reads with more confidence.
+        turned = replace(prepared, steps=list(prepared.steps))
+        if _turn_upright(turned, engine, MIN_RETRY_ORIENTATION_CONFIDENCE):
+            second = _recognize(turned, engine, options)
+            if second.confidence > page.confidence + 10:
+                prepared, page = turned, second
     return prepared.to_source(page, *image.size)
 
 
@@ -186,11 +191,6 @@ def _recognize(prepared: Prepared, engine: OcrEngine, options: PageOptions) -> P
             variables=prepared.variables,
         ),
     )
-
-
-def _looks_unread(page: Page) -> bool:
-    """Little confident text: what Tesseract gives for a page that is not upright."""
-    return page.confidence < UNREAD_CONFIDENCE
 
 
 def recognize_image(data: bytes, engine: OcrEngine, options: PageOptions, limits: Limits) -> Page:

@@ -3,7 +3,7 @@
 import time
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.deps import AuthDep, EngineDep, LimitsDep, RateLimitDep, RunnerDep, SettingsDep, UploadDep
 from app.errors import UnprocessableOption
@@ -29,9 +29,43 @@ _RESPONSES: dict[int | str, dict] = {
 }
 
 
+_SWITCH = "Default: decided from the page. `true` forces it, `false` turns it off."
+
+
+def preparation(
+    preprocess: Annotated[
+        bool, Query(description="Prepare pages before OCR (all the steps below).")
+    ] = True,
+    auto_rotate: Annotated[
+        bool | None, Query(description=f"Turn sideways or upside-down pages upright. {_SWITCH}")
+    ] = None,
+    deskew: Annotated[bool | None, Query(description=f"Straighten skewed pages. {_SWITCH}")] = None,
+    rescale: Annotated[
+        bool | None,
+        Query(description=f"Scale small or huge text to the size Tesseract reads best. {_SWITCH}"),
+    ] = None,
+    denoise: Annotated[
+        bool | None, Query(description=f"Remove salt-and-pepper specks. {_SWITCH}")
+    ] = None,
+    invert: Annotated[
+        bool | None, Query(description=f"Invert light text on a dark page. {_SWITCH}")
+    ] = None,
+    binarize: Annotated[
+        bool | None,
+        Query(description=f"Adaptive (Sauvola) thresholding for uneven light. {_SWITCH}"),
+    ] = None,
+) -> dict[str, bool | None]:
+    """The per-request preparation switches, as PageOptions fields."""
+    return {
+        "preprocess": preprocess, "auto_rotate": auto_rotate, "deskew": deskew,
+        "rescale": rescale, "denoise": denoise, "invert": invert, "binarize": binarize,
+    }  # fmt: skip
+
+
 @router.post("/ocr", dependencies=[AuthDep, RateLimitDep], responses=_RESPONSES)
 async def ocr(
     request: Request,
+    prepare: Annotated[dict[str, bool | None], Depends(preparation)],
     upload: UploadDep,
     settings: SettingsDep,
     engine: EngineDep,
@@ -123,7 +157,7 @@ async def ocr(
         raise UnprocessableOption(f"psm={psm} is not supported; use one of {SUPPORTED_PSM}.")
     selection = parse_pages(pages)
     timeout = settings.request_timeout_seconds
-    options = PageOptions(lang=language, psm=psm, dpi=dpi, timeout_seconds=timeout)
+    options = PageOptions(lang=language, psm=psm, dpi=dpi, timeout_seconds=timeout, **prepare)
     deadline = received + timeout
     waiting = {"disconnected": request.is_disconnected, "deadline": deadline}
 

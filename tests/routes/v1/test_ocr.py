@@ -331,3 +331,20 @@ class TestLimits:
         response = ocr(client, b"%PDF-1.7\n" + b"garbage" * 50, auth_headers)
         assert response.status_code == 400
         assert "PDF" in response.json()["detail"]
+
+
+def test_preparation_switches_are_query_options(client: TestClient, auth_headers: dict) -> None:
+    upside_down = Image.open(
+        BytesIO(text_image("The quick brown fox jumps\nover the lazy dog"))
+    ).rotate(180)
+    buffer = BytesIO()
+    upside_down.save(buffer, format="PNG")
+    turned = ocr(client, buffer.getvalue(), auth_headers).json()["pages"][0]
+    assert turned["rotation"] == 180
+    assert "quick brown fox" in turned["text"]
+    assert "rotate:180" in turned["steps"]
+    kept = ocr(client, buffer.getvalue(), auth_headers, auto_rotate="false").json()["pages"][0]
+    assert kept["rotation"] == 0
+    assert "quick brown fox" not in kept["text"]
+    raw = ocr(client, buffer.getvalue(), auth_headers, preprocess="false").json()["pages"][0]
+    assert raw["steps"] == []

@@ -1,0 +1,196 @@
+"""Each preparation step does its job on pages made by the test, and boxes map back."""
+
+import random
+from io import BytesIO
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from app.ocr.engine import OcrEngine, create_engine, find_tessdata
+from app.ocr.layout import PSM_AUTO, PSM_SINGLE_BLOCK, PSM_SINGLE_LINE, choose_psm
+from app.ocr.pipeline import PageOptions, prepare, recognize_page
+from app.ocr.preprocess import Affine, PageLook, analyse, rotation_map, scale_map
+from tests.conftest import text_image
+
+TEXT = "\n".join(
+    [
+        "The quick brown fox jumps over the lazy dog.",
+        "Pack my box with five dozen liquor jugs now.",
+        "How vexingly quick daft zebras jump today.",
+        "Sphinx of black quartz, judge my vow again.",
+        "Bright vixens jump; dozy fowl quack loudly.",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def engine() -> OcrEngine:
+    return create_engine("tesserocr", tessdata=find_tessdata(), max_handles=3)
+
+
+@pytest.fixture(scope="module")
+def page() -> Image.Image:
+    return Image.open(BytesIO(text_image(TEXT, size=36, padding=60))).convert("L")
+
+
+def words_read(text: str) -> float:
+    expected = TEXT.replace("\n", " ").split()
+    found = set(text.split())
+    return sum(word in found for word in expected) / len(expected)
+
+
+def test_clean_page_is_left_alone(engine: OcrEngine, page: Image.Image) -> None:
+    result = recognize_page(page, engine, PageOptions())
+    assert result.steps == []
+    assert result.rotation == 0
+    assert words_read(result.text) > 0.95
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_turned_pages_are_turned_upright(
+    engine: OcrEngine, page: Image.Image, degrees: int
+) -> None:
+    turned = page.rotate(degrees, expand=True)
+    result = recognize_page(turned, engine, PageOptions())
+    assert words_read(result.text) > 0.9
+    assert any(step.startswith("rotate:") for step in result.steps)
+    assert result.rotation in (90, 180, 270)
+    if degrees == 180:  # (Tesseract itself copes with some sideways pages, never this one)
+        off = recognize_page(turned, engine, PageOptions(auto_rotate=False))
+        assert words_read(off.text) < 0.5
+
+
+@pytest.mark.parametrize("degrees", [-6, 4])
+def test_skewed_pages_are_straightened(engine: OcrEngine, page: Image.Image, degrees: int) -> None:
+    skewed = page.rotate(degrees, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    result = recognize_page(skewed, engine, PageOptions())
+    deskew = [step for step in result.steps if step.startswith("deskew:")]
+    assert deskew
+    assert float(deskew[0].split(":")[1]) == pytest.approx(degrees, abs=0.5)
+    assert words_read(result.text) > 0.95
+
+
+def test_light_on_dark_is_inverted(engine: OcrEngine, page: Image.Image) -> None:
+    result = recognize_page(ImageOps.invert(page), engine, PageOptions())
+    assert "invert" in result.steps
+    assert words_read(result.text) > 0.95
+
+
+def test_salt_and_pepper_is_removed(engine: OcrEngine, page: Image.Image) -> None:
+    pixels = np.asarray(page).copy()
+    rng = np.random.default_rng(7)
+    noise = rng.random(pixels.shape)
+    pixels[noise < 0.03] = 0
+    pixels[noise > 0.97] = 255
+    noisy = Image.fromarray(pixels)
+    result = recognize_page(noisy, engine, PageOptions())
+    assert "denoise:median" in result.steps
+    plain = recognize_page(noisy, engine, PageOptions(denoise=False))
+    assert words_read(result.text) > words_read(plain.text)
+
+
+def test_small_text_is_scaled_up_and_huge_text_down(engine: OcrEngine, page: Image.Image) -> None:
+    small = page.resize((page.width // 3, page.height // 3), Image.Resampling.LANCZOS)
+    result = recognize_page(small, engine, PageOptions())
+    factors = [float(s.split(":")[1]) for s in result.steps if s.startswith("rescale:")]
+    assert factors
+    assert factors[0] > 1.5
+    huge = page.resize((page.width * 6, page.height * 6), Image.Resampling.BICUBIC)
+    prepared = prepare(huge, PageOptions(), engine)
+    assert prepared.image.width < huge.width  # less work for the same text
+    assert words_read(recognize_page(huge, engine, PageOptions()).text) > 0.95
+
+
+def test_uneven_light_switches_to_adaptive_thresholding(
+    engine: OcrEngine, page: Image.Image
+) -> None:
+    gradient = np.linspace(90, 255, page.width, dtype=np.float32)[None, :]
+    shaded = Image.fromarray((np.asarray(page, dtype=np.float32) * gradient / 255).astype(np.uint8))
+    prepared = prepare(shaded, PageOptions(), engine)
+    assert "binarize:sauvola" in prepared.steps
+    assert ("thresholding_method", "2") in prepared.variables
+    assert words_read(recognize_page(shaded, engine, PageOptions()).text) > 0.9
+
+
+def test_preprocess_off_means_no_step(engine: OcrEngine, page: Image.Image) -> None:
+    result = recognize_page(page.rotate(180), engine, PageOptions(preprocess=False))
+    assert result.steps == []
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270, -5])
+def test_boxes_come_back_in_the_pixels_of_the_page_sent(
+    engine: OcrEngine, page: Image.Image, degrees: int
+) -> None:
+    sent = page.rotate(degrees, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    result = recognize_page(sent, engine, PageOptions())
+    assert (result.width, result.height) == sent.size
+    words = [word for line in result.lines for word in line.words]
+    assert len(words) > 30
+    for word in words:
+        x0, y0, x1, y1 = word.bbox
+        assert 0 <= x0 < x1 <= sent.width
+        assert 0 <= y0 < y1 <= sent.height
+        assert sent.crop(word.bbox).getextrema()[0] < 100, f"no ink under {word.text!r}"
+
+
+def test_rotation_map_inverts_pillows_rotate() -> None:
+    image = Image.new("L", (200, 100), 255)
+    image.putpixel((150, 20), 0)
+    for degrees in (7.5, -12, 90):
+        turned = image.rotate(degrees, expand=True, fillcolor=255)
+        ys, xs = np.nonzero(np.asarray(turned) < 128)
+        mapped = rotation_map(degrees, image.size, turned.size) @ [xs.mean(), ys.mean(), 1]
+        assert mapped[:2] == pytest.approx([150.5, 20.5], abs=1.5)
+
+
+def test_affine_boxes_compose_and_clip() -> None:
+    transform = Affine.identity().then(scale_map(2.0))
+    assert transform.box((10, 20, 30, 40), 100, 100) == (5, 10, 15, 20)
+    assert transform.box((150, 150, 400, 400), 100, 100) == (75, 75, 100, 100)
+
+
+def test_analysis_measures_the_page(page: Image.Image) -> None:
+    look = analyse(page)
+    assert 4 <= look.line_count <= 8  # five lines; a descender row may count apart
+    assert look.line_height is not None
+    assert 15 < look.line_height < 70
+    assert abs(look.skew_degrees) < 0.5
+    assert not look.dark
+    assert not look.sideways
+    assert look.speckles < 0.001
+
+
+def _look(**changes: object) -> PageLook:
+    values = dict(skew_degrees=0.0, line_height=40.0, line_count=20, single_column=True,
+                  speckles=0.0, background_spread=0.0, dark=False, sideways=False)  # fmt: skip
+    values.update(changes)
+    return PageLook(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("look", "size", "psm"),
+    [
+        pytest.param(_look(), (2480, 3508), PSM_AUTO, id="a4-page"),
+        pytest.param(_look(single_column=False), (2480, 3508), PSM_AUTO, id="columns"),
+        pytest.param(_look(), (600, 1500), PSM_SINGLE_BLOCK, id="receipt"),
+        pytest.param(_look(single_column=False), (600, 1500), PSM_AUTO, id="tall-two-columns"),
+        pytest.param(_look(line_count=1), (1500, 60), PSM_SINGLE_LINE, id="line-strip"),
+        pytest.param(_look(line_count=0, line_height=None), (30, 40), PSM_SINGLE_LINE, id="tiny"),
+    ],
+)
+def test_segmentation_follows_the_page(look: PageLook, size: tuple[int, int], psm: int) -> None:
+    assert choose_psm(look, size) == psm
+
+
+def test_receipt_rows_stay_whole(engine: OcrEngine) -> None:
+    rows = [("Coffee", "3.50"), ("Bagel with cheese", "4.25"), ("Orange juice", "2.75"),
+            ("Muffin", "2.10"), ("Tea", "1.90"), ("Total", "14.50")]  # fmt: skip
+    random.seed(3)
+    lines = [f"{item:<24}{price:>8}" for item, price in rows]
+    receipt = Image.open(BytesIO(text_image("\n\n".join(lines), size=30))).convert("L")
+    receipt = ImageOps.expand(receipt, border=(0, 400), fill=255)  # tall and narrow
+    result = recognize_page(receipt, engine, PageOptions())
+    read = [line.text for line in result.lines]
+    for item, price in rows:
+        assert any(item.split()[0] in line and price in line for line in read), (item, read)
