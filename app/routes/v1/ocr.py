@@ -30,29 +30,57 @@ _RESPONSES: dict[int | str, dict] = {
 
 
 _SWITCH = "Default: decided from the page. `true` forces it, `false` turns it off."
+_SWITCH_EXAMPLES = {
+    "on": {"summary": "Force the step", "value": True},
+    "off": {"summary": "Turn the step off", "value": False},
+}
 
 
 def preparation(
     preprocess: Annotated[
-        bool, Query(description="Prepare pages before OCR (all the steps below).")
+        bool,
+        Query(
+            openapi_examples=_SWITCH_EXAMPLES,
+            description="Prepare pages before OCR (all the steps below).",
+        ),
     ] = True,
     auto_rotate: Annotated[
-        bool | None, Query(description=f"Turn sideways or upside-down pages upright. {_SWITCH}")
+        bool | None,
+        Query(
+            examples=[False], description=f"Turn sideways or upside-down pages upright. {_SWITCH}"
+        ),
     ] = None,
-    deskew: Annotated[bool | None, Query(description=f"Straighten skewed pages. {_SWITCH}")] = None,
+    deskew: Annotated[
+        bool | None,
+        Query(openapi_examples=_SWITCH_EXAMPLES, description=f"Straighten skewed pages. {_SWITCH}"),
+    ] = None,
     rescale: Annotated[
         bool | None,
-        Query(description=f"Scale small or huge text to the size Tesseract reads best. {_SWITCH}"),
+        Query(
+            examples=[False],
+            description=f"Scale small or huge text to the size Tesseract reads best. {_SWITCH}",
+        ),
     ] = None,
     denoise: Annotated[
-        bool | None, Query(description=f"Remove salt-and-pepper specks. {_SWITCH}")
+        bool | None,
+        Query(
+            openapi_examples=_SWITCH_EXAMPLES,
+            description=f"Remove salt-and-pepper specks. {_SWITCH}",
+        ),
     ] = None,
     invert: Annotated[
-        bool | None, Query(description=f"Invert light text on a dark page. {_SWITCH}")
+        bool | None,
+        Query(
+            openapi_examples=_SWITCH_EXAMPLES,
+            description=f"Invert light text on a dark page. {_SWITCH}",
+        ),
     ] = None,
     binarize: Annotated[
         bool | None,
-        Query(description=f"Adaptive (Sauvola) thresholding for uneven light. {_SWITCH}"),
+        Query(
+            examples=[False],
+            description=f"Adaptive (Sauvola) thresholding for uneven light. {_SWITCH}",
+        ),
     ] = None,
 ) -> dict[str, bool | None]:
     """The per-request preparation switches, as PageOptions fields."""
