@@ -47,7 +47,8 @@ def preparation(
     auto_rotate: Annotated[
         bool | None,
         Query(
-            examples=[False], description=f"Turn sideways or upside-down pages upright. {_SWITCH}"
+            openapi_examples=_SWITCH_EXAMPLES,
+            description=f"Turn sideways or upside-down pages upright. {_SWITCH}",
         ),
     ] = None,
     deskew: Annotated[
@@ -57,7 +58,7 @@ def preparation(
     rescale: Annotated[
         bool | None,
         Query(
-            examples=[False],
+            openapi_examples=_SWITCH_EXAMPLES,
             description=f"Scale small or huge text to the size Tesseract reads best. {_SWITCH}",
         ),
     ] = None,
@@ -78,7 +79,7 @@ def preparation(
     binarize: Annotated[
         bool | None,
         Query(
-            examples=[False],
+            openapi_examples=_SWITCH_EXAMPLES,
             description=f"Adaptive (Sauvola) thresholding for uneven light. {_SWITCH}",
         ),
     ] = None,
