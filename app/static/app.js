@@ -7,6 +7,7 @@
   const chosenList = document.getElementById("chosen");
   const langSelect = document.getElementById("lang");
   const psmSelect = document.getElementById("psm");
+  const autoRotate = document.getElementById("auto-rotate");
   const tokenInput = document.getElementById("token");
   const remember = document.getElementById("remember");
   const submitButton = document.getElementById("submit");
@@ -148,6 +149,10 @@
   function queryFor(format) {
     const params = new URLSearchParams({ lang: langSelect.value });
     if (psmSelect.value) params.set("psm", psmSelect.value);
+    if (!autoRotate.checked) {
+      params.set("auto_rotate", "false");
+      params.set("deskew", "false");
+    }
     if (format) params.set("format", format);
     return apiUrl + "?" + params.toString();
   }

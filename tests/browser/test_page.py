@@ -230,7 +230,7 @@ def test_keyboard_only(page: Page, live_server: LiveServer, samples_dir: Path) -
     for _ in range(12):
         page.keyboard.press("Tab")
         reached.append(page.evaluate("document.activeElement.id"))
-    assert {"file", "lang", "psm", "token", "remember", "submit"} <= set(reached)
+    assert {"file", "lang", "psm", "auto-rotate", "token", "remember", "submit"} <= set(reached)
     page.focus("#token")
     page.keyboard.type(TEST_TOKEN)
     page.keyboard.press("Enter")  # submits the form
@@ -271,3 +271,18 @@ def test_strict_csp_holds(page: Page, live_server: LiveServer, samples_dir: Path
 def test_api_docs_render_offline(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url + "/docs")
     expect(page.locator(".opblock-summary-path", has_text="/v1/ocr")).to_be_visible()
+
+
+def test_auto_rotation_option(page: Page, live_server: LiveServer, tmp_path: Path) -> None:
+    lines = "The quick brown fox jumps\nover the lazy dog\nand reads a book"
+    upside_down = tmp_path / "upside-down.png"
+    Image.open(BytesIO(text_image(lines))).rotate(180).save(upside_down)
+    open_page(page, live_server)
+    read(page, upside_down)
+    expect(page.locator(".result .text")).to_have_value(re.compile("quick brown fox"))
+    page.uncheck("#auto-rotate")
+    with page.expect_request("**/v1/ocr*") as sent:
+        page.click("#submit")
+    assert "auto_rotate=false" in sent.value.url
+    expect(page.locator("#status")).to_have_text("Done.")
+    assert "quick brown fox" not in page.locator(".result .text").input_value()
