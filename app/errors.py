@@ -87,7 +87,7 @@ class ClientGone(ServiceError):
 
 class ProcessingTimeout(ServiceError):
     status_code = 422
-    detail = "Recognition took longer than the time limit."
+    detail = "Recognition did not finish within the time limit (REQUEST_TIMEOUT_SECONDS)."
 
 
 class EngineFailure(ServiceError):

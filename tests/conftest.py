@@ -200,3 +200,29 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     yield start
     for server in started:
         server.stop()
+
+
+class CrashingHandle:
+    """A pooled tesserocr handle whose recognition crashes; everything else is the real one.
+    `ended` records that the pool ended it rather than reusing it."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+        self.ended = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    def Recognize(self, timeout: int = 0) -> bool:
+        raise RuntimeError("engine crashed")
+
+    def End(self) -> None:
+        self.ended = True
+        self.real.End()  # type: ignore[attr-defined]
+
+
+def crash_next_handle(engine: object, lang: str = "eng") -> CrashingHandle:
+    """Make the idle handle the next request of `lang` takes crash inside Tesseract."""
+    idle = engine._idle[lang]  # type: ignore[attr-defined]
+    idle[-1] = CrashingHandle(idle[-1])
+    return idle[-1]

@@ -14,7 +14,7 @@ from PIL import Image
 
 from app.ocr.engine import RecognizeOptions
 from bench.load import overload
-from tests.conftest import TEST_TOKEN, LiveServer, text_image
+from tests.conftest import TEST_TOKEN, LiveServer, crash_next_handle, text_image
 
 pytestmark = pytest.mark.e2e
 
@@ -117,24 +117,14 @@ def test_an_engine_crash_is_a_json_500_for_that_request_alone(
     engine = client.app.state.engine  # type: ignore[attr-defined]
     engine.recognize(Image.new("L", (50, 50), 255), RecognizeOptions())  # a handle is idle
 
-    class CrashingHandle:
-        def __init__(self, real: object) -> None:
-            self.real = real
-
-        def __getattr__(self, name: str) -> object:
-            return getattr(self.real, name)
-
-        def Recognize(self, timeout: int = 0) -> bool:
-            raise RuntimeError("simulated crash in Tesseract")
-
-    idle = engine._idle["eng"]
-    idle[-1] = CrashingHandle(idle[-1])
+    crashing = crash_next_handle(engine)
     handles_before = engine.handle_count
     crashed = client.post("/", files={"file": ("a.png", text_image("x"))}, headers=auth_headers)
     assert crashed.status_code == 500
     assert crashed.headers["content-type"] == "application/json"
     assert "engine failed" in crashed.json()["detail"]
     assert engine.handle_count == handles_before - 1  # the crashed handle is gone
+    assert crashing.ended
     fine = client.post(
         "/", files={"file": ("a.png", text_image("Fine again"))}, headers=auth_headers
     )

@@ -44,10 +44,7 @@ class PytesseractEngine:
             )
         except RuntimeError as error:
             if "timeout" in str(error).lower():
-                raise ProcessingTimeout(
-                    f"Recognition did not finish within {options.timeout_seconds:.0f} seconds "
-                    "(REQUEST_TIMEOUT_SECONDS)."
-                ) from None
+                raise ProcessingTimeout() from None
             raise EngineFailure(f"tesseract failed: {error}") from None
         except (pytesseract.TesseractError, OSError) as error:
             raise EngineFailure(f"tesseract failed: {error}") from None
@@ -95,9 +92,7 @@ class PytesseractEngine:
                     env={**os.environ, "OMP_THREAD_LIMIT": "1"},
                 )
             except subprocess.TimeoutExpired:
-                raise ProcessingTimeout(
-                    "Rendering did not finish within the time limit (REQUEST_TIMEOUT_SECONDS)."
-                ) from None
+                raise ProcessingTimeout() from None
             except (subprocess.CalledProcessError, OSError) as error:
                 raise EngineFailure(f"tesseract failed: {error}") from None
             return read_output(output_base, fmt, EngineFailure)

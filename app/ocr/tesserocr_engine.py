@@ -62,10 +62,7 @@ class TesserocrEngine:
             except RuntimeError as error:  # the handle is discarded on the way out
                 raise EngineFailure(f"The OCR engine failed on this page: {error}") from None
             if not finished:
-                raise ProcessingTimeout(
-                    f"Recognition did not finish within {options.timeout_seconds:.0f} seconds "
-                    "(REQUEST_TIMEOUT_SECONDS)."
-                )
+                raise ProcessingTimeout()
             text = api.GetUTF8Text()
             lines = _lines(api) if options.boxes else []
             confidence = float(api.MeanTextConf())
@@ -104,9 +101,7 @@ class TesserocrEngine:
             api.SetVariable(fmt.tesseract_variable, "1")
             try:
                 if not api.ProcessPages(output, list_file, timeout=timeout_ms):
-                    raise ProcessingTimeout(
-                        "Rendering did not finish within the time limit (REQUEST_TIMEOUT_SECONDS)."
-                    )
+                    raise ProcessingTimeout()
             finally:
                 api.SetVariable(fmt.tesseract_variable, "0")
             return read_output(output, fmt, EngineFailure)
@@ -126,9 +121,7 @@ class TesserocrEngine:
                 if dpi:
                     api.SetSourceResolution(dpi)
                 if not api.Recognize(timeout=timeout_ms):
-                    raise ProcessingTimeout(
-                        "Rendering did not finish within the time limit (REQUEST_TIMEOUT_SECONDS)."
-                    )
+                    raise ProcessingTimeout()
                 rows.append(api.GetTSVText(number - 1))
         return "".join(rows).encode()
 

@@ -19,7 +19,7 @@ from app.ocr.engine import (
 )
 from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.tesserocr_engine import TesserocrEngine
-from tests.conftest import text_image
+from tests.conftest import crash_next_handle, text_image
 
 ENGINES = ["tesserocr", "pytesseract"]
 
@@ -120,29 +120,10 @@ class TestTesserocrPool:
     def test_a_failing_handle_is_discarded_and_rebuilt(self) -> None:
         engine = TesserocrEngine(tessdata=find_tessdata(), max_handles=2)
         engine.recognize(image_of("warm"), RecognizeOptions())
-        ended: list[str] = []
-
-        class CrashingHandle:
-            """The pooled handle, except that recognising crashes."""
-
-            def __init__(self, real: object) -> None:
-                self.real = real
-
-            def __getattr__(self, name: str) -> object:
-                return getattr(self.real, name)
-
-            def Recognize(self, timeout: int = 0) -> bool:
-                raise RuntimeError("engine crashed")
-
-            def End(self) -> None:
-                ended.append("ended")
-                self.real.End()
-
-        idle = engine._idle["eng"]
-        idle[0] = CrashingHandle(idle[0])
+        crashing = crash_next_handle(engine)
         with pytest.raises(EngineFailure, match="engine crashed"):
             engine.recognize(image_of("boom"), RecognizeOptions())
-        assert ended == ["ended"]
+        assert crashing.ended
         assert engine.handle_count == 0
         page = engine.recognize(image_of("Works again"), RecognizeOptions())
         assert "Works again" in page.text
