@@ -1,6 +1,7 @@
 """End to end: the real `gunicorn app.main:app`, as the Dockerfile runs it, over real HTTP."""
 
 import json
+import re
 import select
 import socket
 import subprocess
@@ -63,9 +64,21 @@ def _raw_request(url: str, head: str) -> socket.socket:
 
 
 def _read_response(sock: socket.socket) -> tuple[int, bytes]:
+    """Read one response: the head, then as much body as its Content-Length announces (the
+    body may come in a later packet than the head)."""
     data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
+    expected: int | None = None
+    while True:
+        if expected is None and b"\r\n\r\n" in data:
+            head = data.split(b"\r\n\r\n", 1)[0].lower()
+            match = re.search(rb"content-length:\s*(\d+)", head)
+            expected = len(head) + 4 + int(match.group(1)) if match else -1
+        if expected is not None and (expected < 0 or len(data) >= expected):
+            break
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            break
         if not chunk:
             break
         data += chunk
