@@ -20,6 +20,10 @@ def too_large_detail(max_bytes: int) -> str:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
+# The request-path dependencies below are `async def` although they never await: they only
+# read memory, and FastAPI would otherwise hand each sync one to its thread pool, a round
+# trip per dependency per request that competes with OCR for the CPU.
+
 
 def resolve_settings(app: FastAPI) -> Settings:
     """The settings outside a request's dependencies (lifespan, middleware), honouring overrides."""
@@ -36,7 +40,7 @@ _authorization_header = APIKeyHeader(
 )
 
 
-def require_token(
+async def require_token(
     settings: SettingsDep,
     authorization: Annotated[str | None, Depends(_authorization_header)] = None,
 ) -> None:
@@ -60,7 +64,7 @@ def token_matches(candidate: str, tokens: tuple[str, ...]) -> bool:
     return matched
 
 
-def enforce_rate_limits(request: Request, settings: SettingsDep) -> None:
+async def enforce_rate_limits(request: Request, settings: SettingsDep) -> None:
     """Spend one request of the client address's budget, and of the token's."""
     limiter = request.app.state.rate_limiter
     address = request.client.host if request.client else "unknown"
@@ -72,15 +76,15 @@ def enforce_rate_limits(request: Request, settings: SettingsDep) -> None:
         limiter.check(f"token:{digest}", settings.rate_limit_per_token)
 
 
-def get_engine(request: Request) -> OcrEngine:
+async def get_engine(request: Request) -> OcrEngine:
     return request.app.state.engine
 
 
-def get_runner(request: Request) -> OcrRunner:
+async def get_runner(request: Request) -> OcrRunner:
     return request.app.state.runner
 
 
-def get_limits(settings: SettingsDep) -> Limits:
+async def get_limits(settings: SettingsDep) -> Limits:
     return Limits(max_pixels=settings.max_image_pixels, max_pages=settings.max_pages)
 
 
