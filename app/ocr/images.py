@@ -148,6 +148,9 @@ def _scale_wide_grey(image: Image.Image) -> Image.Image:
 
 
 def _flatten_on_white(image: Image.Image) -> Image.Image:
+    if image.mode == "RGBA" and image.getchannel("A").getextrema() == (255, 255):
+        # Fully opaque, as most screenshots are: nothing to flatten, a plain conversion.
+        return image.convert("RGB")
     rgba = image.convert("RGBA")
     background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
     background.alpha_composite(rgba)

@@ -103,17 +103,17 @@ def analyse(page: Image.Image) -> PageLook:
         small = Image.fromarray(pixels)
     flat = _flatten_light(small)
     ink = flat < _otsu(flat)
-    skew, profile_score, line_height, line_count = _skew_and_lines(ink)
-    sideways = _sideways(ink, profile_score)
+    points = _InkPoints.of(ink)
+    skew, profile_score, line_height, line_count = _skew_and_lines(points, ink)
     return PageLook(
         skew_degrees=skew,
         line_height=line_height / factor if line_height else None,
         line_count=line_count,
         single_column=not _has_gutter(ink, skew),
-        speckles=_speckles(np.asarray(page, dtype=np.uint8), dark),
+        speckles=_speckles(page, dark),
         background_spread=_background_spread(pixels),
         dark=dark,
-        sideways=sideways,
+        sideways=_sideways(points, profile_score),
     )
 
 
@@ -139,38 +139,59 @@ def _otsu(pixels: np.ndarray) -> int:
     return int(np.argmax(between))
 
 
-def _profile(ink: np.ndarray, degrees: float) -> np.ndarray:
-    """Ink per row after turning the page by `degrees` (a shear of the ink's coordinates)."""
-    ys, xs = np.nonzero(ink)
-    if len(ys) == 0:
+MAX_PROFILE_POINTS = 20_000  # a random sample of the ink is enough for a profile
+
+
+@dataclass(slots=True)
+class _InkPoints:
+    """The ink pixels' coordinates, found once and shared by every profile."""
+
+    ys: np.ndarray
+    xs: np.ndarray
+    total: int
+
+    @classmethod
+    def of(cls, ink: np.ndarray) -> "_InkPoints":
+        ys, xs = np.nonzero(ink)
+        if len(ys) > MAX_PROFILE_POINTS:
+            # Random, not every n-th: a stride through raster order aliases with the columns.
+            keep = np.random.default_rng(0).choice(len(ys), MAX_PROFILE_POINTS, replace=False)
+            ys, xs = ys[keep], xs[keep]
+        return cls(ys.astype(np.float64), xs.astype(np.float64), len(ys))
+
+    def profile(self, degrees: float) -> np.ndarray:
+        """Ink per row after turning the page by `degrees` (a shear of the coordinates)."""
+        return _histogram(self.ys + self.xs * math.tan(math.radians(degrees)))
+
+    def columns(self) -> np.ndarray:
+        return _histogram(self.xs)
+
+
+def _histogram(positions: np.ndarray) -> np.ndarray:
+    if len(positions) == 0:
         return np.zeros(1)
-    if len(ys) > 20_000:  # enough points for a profile
-        keep = np.random.default_rng(0).choice(len(ys), 20_000, replace=False)
-        ys, xs = ys[keep], xs[keep]
-    shifted = ys + xs * math.tan(math.radians(degrees))
-    shifted -= shifted.min()
-    return np.bincount(shifted.astype(np.int64))
+    return np.bincount((positions - positions.min()).astype(np.int64))
 
 
 def _sharpness(profile: np.ndarray) -> float:
     return float(np.square(np.diff(profile.astype(float))).sum())
 
 
-def _skew_and_lines(ink: np.ndarray) -> tuple[float, float, float | None, int]:
+def _skew_and_lines(points: _InkPoints, ink: np.ndarray) -> tuple[float, float, float | None, int]:
     """(skew in degrees, profile sharpness, median line height in small-copy pixels, lines)."""
-    if ink.sum() < 50:
+    if points.total < 50:
         return 0.0, 0.0, None, 0
     coarse = np.arange(-SKEW_RANGE_DEGREES, SKEW_RANGE_DEGREES + 0.01, 1.5)
-    scores = [_sharpness(_profile(ink, angle)) for angle in coarse]
+    scores = [_sharpness(points.profile(angle)) for angle in coarse]
     best = float(coarse[int(np.argmax(scores))])
     fine = np.arange(best - 1.5, best + 1.51, 0.25)
-    fine_scores = [_sharpness(_profile(ink, angle)) for angle in fine]
+    fine_scores = [_sharpness(points.profile(angle)) for angle in fine]
     best = float(fine[int(np.argmax(fine_scores))])
     height_, width_ = ink.shape
     # Lines measured in the middle third only: across a whole photo, perspective tilts the
     # lines differently and their bands would merge.
-    middle = ink[:, width_ // 3 : 2 * width_ // 3]
-    heights = _line_bands(_profile(middle, best)) if middle.any() else []
+    middle = _InkPoints.of(ink[:, width_ // 3 : 2 * width_ // 3])
+    heights = _line_bands(middle.profile(best)) if middle.total else []
     if len(heights) == 1 and width_ >= 3 * height_:
         # A strip holding one line of text: its band is its line height.
         return best, max(fine_scores), float(heights[0]), 1
@@ -181,6 +202,8 @@ def _skew_and_lines(ink: np.ndarray) -> tuple[float, float, float | None, int]:
 
 def _line_bands(profile: np.ndarray) -> list[int]:
     """Heights of the bands of rows with ink: the text lines."""
+    if not profile.any():
+        return []
     threshold = max(1.0, 0.1 * float(np.percentile(profile[profile > 0], 90)))
     inked = profile > threshold
     edges = np.flatnonzero(np.diff(inked.astype(np.int8)))
@@ -192,9 +215,9 @@ def _line_bands(profile: np.ndarray) -> list[int]:
     return [int(h) for h in heights if h >= 2]
 
 
-def _sideways(ink: np.ndarray, row_score: float) -> bool:
+def _sideways(points: _InkPoints, row_score: float) -> bool:
     """Text lines run vertically when columns, not rows, give the sharp profile."""
-    column_score = _sharpness(_profile(ink.T, 0.0))
+    column_score = _sharpness(points.columns())
     return column_score > 1.5 * max(row_score, 1.0)
 
 
@@ -209,45 +232,43 @@ def _has_gutter(ink: np.ndarray, skew: float) -> bool:
         return False
     left, right = inked[0], inked[-1]
     span = columns[left : right + 1]
-    empty = span <= 0.01 * span.max()
-    run = best = 0
-    for is_empty in empty:
-        run = run + 1 if is_empty else 0
-        best = max(best, run)
-    return best >= 0.03 * width
+    return _longest_run(span <= 0.01 * span.max()) >= 0.03 * width
 
 
-def _speckles(pixels: np.ndarray, dark: bool) -> float:
+def _longest_run(flags: np.ndarray) -> int:
+    """Length of the longest run of True in a 1-d array."""
+    edges = np.flatnonzero(np.diff(np.r_[0, flags.astype(np.int8), 0]))
+    return int(np.diff(edges.reshape(-1, 2), axis=1).max()) if len(edges) else 0
+
+
+def _speckles(page: Image.Image, dark: bool) -> float:
     """Share of isolated dark pixels (no dark neighbour) in the central part of the page."""
-    height, width = pixels.shape
-    top, left = max(0, height // 2 - 256), max(0, width // 2 - 256)
-    crop = pixels[top : top + 512, left : left + 512]
+    left, top = max(0, page.width // 2 - 256), max(0, page.height // 2 - 256)
+    right, bottom = min(page.width, left + 512), min(page.height, top + 512)
+    crop = np.asarray(page.crop((left, top, right, bottom)), dtype=np.uint8)
     ink = (crop > 128) if dark else (crop < 128)
-    if ink.size == 0:
+    if not ink.any():
         return 0.0
-    padded = np.pad(ink, 1)
-    neighbours = sum(
-        padded[1 + dy : padded.shape[0] - 1 + dy, 1 + dx : padded.shape[1] - 1 + dx].astype(np.int8)
-        for dy in (-1, 0, 1)
-        for dx in (-1, 0, 1)
-        if dy or dx
-    )
-    return float((ink & (neighbours == 0)).mean())
+    # A pixel is isolated when the 3x3 box around it holds only itself.
+    counts = np.pad(ink, 1).astype(np.uint8)
+    counts = counts[:-2] + counts[1:-1] + counts[2:]
+    counts = counts[:, :-2] + counts[:, 1:-1] + counts[:, 2:]
+    return float((ink & (counts == 1)).mean())
 
 
 def _background_spread(pixels: np.ndarray) -> float:
     """How much the paper's brightness varies across the page (0 for even light)."""
-    height, width = pixels.shape
-    rows, cols = 6, 6
-    backgrounds = []
-    for r in range(rows):
-        for c in range(cols):
-            block = pixels[r * height // rows : (r + 1) * height // rows,
-                           c * width // cols : (c + 1) * width // cols]  # fmt: skip
-            if block.size:
-                backgrounds.append(float(np.percentile(block, 90)))
-    if not backgrounds:
+    blocks = 6
+    height, width = (pixels.shape[0] // blocks) * blocks, (pixels.shape[1] // blocks) * blocks
+    if height == 0 or width == 0:
         return 0.0
+    tiles = (
+        pixels[:height, :width]
+        .reshape(blocks, height // blocks, blocks, width // blocks)
+        .transpose(0, 2, 1, 3)
+        .reshape(blocks * blocks, -1)
+    )
+    backgrounds = np.percentile(tiles, 90, axis=1)
     # Robust to a few blocks that are pictures or dark rules rather than paper.
     return float(np.percentile(backgrounds, 90) - np.percentile(backgrounds, 10))
 

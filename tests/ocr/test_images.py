@@ -82,3 +82,11 @@ def test_every_mode_becomes_one_the_engine_reads(mode: str) -> None:
 def test_transparent_background_is_flattened_on_white() -> None:
     image = Image.new("RGBA", (10, 10), (0, 0, 0, 0))
     assert to_engine_mode(image).convert("L").getpixel((5, 5)) == 255
+
+
+def test_one_transparent_pixel_is_enough_to_flatten() -> None:
+    image = Image.new("RGBA", (10, 10), (0, 0, 0, 255))
+    image.putpixel((3, 3), (0, 0, 0, 0))
+    flattened = to_engine_mode(image).convert("L")
+    assert flattened.getpixel((3, 3)) == 255
+    assert flattened.getpixel((5, 5)) == 0
