@@ -10,6 +10,7 @@ idle and peak RSS. Writes the same numbers to bench/results/bench-<time>.json.
 """
 
 import argparse
+import http.client
 import json
 import os
 import signal
@@ -18,10 +19,12 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from PIL import Image, ImageDraw, ImageFont
@@ -44,11 +47,17 @@ class Load:
     errors: int = 0
     timeouts: int = 0
     seconds: float = 0.0
+    window_ok: int = 0  # answered with 200 by the end of the window
+    window_seconds: float = 0.0  # the time clients kept sending
     latencies_ms: list[float] = field(default_factory=list, repr=False)
 
     @property
     def rps(self) -> float:
-        return self.ok / self.seconds if self.seconds else 0.0
+        """Pages a second within the window. Requests still in flight when it closes are
+        answered (their latency counts) but not counted here: the engine ceiling is measured
+        the same way, and a drain where one thread finishes the last page alone is not the
+        service's rate."""
+        return self.window_ok / self.window_seconds if self.window_seconds else 0.0
 
     def percentile(self, q: float) -> float:
         if not self.latencies_ms:
@@ -84,6 +93,9 @@ def a4_page() -> bytes:
     return buffer.getvalue()
 
 
+ROUNDS = 3
+
+
 class Server:
     def __init__(self, args: list[str], env: dict[str, str], port: int) -> None:
         self.url = f"http://127.0.0.1:{port}"
@@ -114,32 +126,63 @@ class Server:
         self.process.wait(timeout=30)
 
 
+def multipart(image: bytes) -> tuple[bytes, str]:
+    """The request body for one upload in the field `file`, and its Content-Type."""
+    boundary = uuid.uuid4().hex
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="page.png"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    )
+    body = head.encode() + image + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
 def drive(url: str, image: bytes, clients: int, seconds: float, name: str,
           timeout: float = 120, token: str = TOKEN) -> Load:  # fmt: skip
-    """`clients` threads, each posting `image` back to back for `seconds`."""
+    """`clients` threads, each posting `image` back to back for `seconds` over one kept-alive
+    connection. The body is encoded once and sent with http.client: the load generator shares
+    the machine's cores with the server, so it must cost as little CPU as it can."""
     load = Load(name=name, clients=clients)
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
-    headers = {"Authorization": f"Bearer {token}"}
+    target = urlsplit(url)
+    path = target.path.rstrip("/") + "/"
+    body, content_type = multipart(image)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": content_type}
 
     def client() -> None:
-        session = requests.Session()
+        connection: http.client.HTTPConnection | None = None
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             retry_after = 0.0
-            try:
-                response = session.post(
-                    url + "/", headers=headers, files={"file": ("page.png", image)}, timeout=timeout
+            if connection is None:
+                connection = http.client.HTTPConnection(
+                    target.hostname, target.port, timeout=timeout
                 )
-                status = response.status_code
-                retry_after = float(response.headers.get("Retry-After", 0))
-            except requests.Timeout:
+            try:
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+                retry_after = float(response.getheader("Retry-After") or 0)
+                if response.will_close:
+                    connection.close()
+                    connection = None
+            except TimeoutError:
                 status = -1
+            except (OSError, http.client.HTTPException):
+                status = 0
+            if status <= 0 and connection is not None:
+                connection.close()
+                connection = None
             elapsed = (time.perf_counter() - started) * 1000
+            in_window = time.monotonic() <= stop_at
             with lock:
                 load.requests += 1
                 if status == 200:
                     load.ok += 1
+                    load.window_ok += in_window
                     load.latencies_ms.append(elapsed)
                 elif status in (503, 429):
                     load.busy += 1
@@ -150,59 +193,84 @@ def drive(url: str, image: bytes, clients: int, seconds: float, name: str,
             if status in (503, 429):
                 # A well-behaved client (ours does) waits as told, within the run.
                 time.sleep(max(0.0, min(retry_after, stop_at - time.monotonic())))
+        if connection is not None:
+            connection.close()
 
     started = time.monotonic()
     with ThreadPoolExecutor(clients) as pool:
         for future in [pool.submit(client) for _ in range(clients)]:
             future.result()
     load.seconds = time.monotonic() - started
+    load.window_seconds = stop_at - started
     return load
 
 
-def decoded(data: bytes) -> Image.Image:
-    image = Image.open(BytesIO(data))
-    image.load()
-    return image.convert("RGB") if image.mode not in ("L", "RGB") else image
+def merged(name: str, parts: list[Load]) -> Load:
+    """One Load from several slices of the same run."""
+    whole = Load(name=name, clients=parts[0].clients)
+    for part in parts:
+        counters = ("requests", "ok", "busy", "errors", "timeouts", "seconds", "window_ok",
+                    "window_seconds")  # fmt: skip
+        for counter in counters:
+            setattr(whole, counter, getattr(whole, counter) + getattr(part, counter))
+        whole.latencies_ms += part.latencies_ms
+    return whole
 
 
-def engine_ceiling(image: bytes, seconds: float) -> tuple[float, float]:
-    """(pages/s with a handle per core, median single-page ms) with no HTTP at all."""
-    from tesserocr import OEM, PyTessBaseAPI
+class EngineCeiling:
+    """Bare tesserocr with a loaded handle per usable core and no HTTP: what the engine itself
+    does with the same file (decoded, as the service must, and read with Tesseract defaults)."""
 
-    from app.ocr.cpus import usable_cpus
-    from app.ocr.engine import find_tessdata
+    def __init__(self) -> None:
+        from tesserocr import OEM, PyTessBaseAPI
 
-    tessdata = find_tessdata() + "/"
-    with PyTessBaseAPI(path=tessdata, lang="eng", oem=OEM.LSTM_ONLY) as api:
+        from app.ocr.cpus import usable_cpus
+        from app.ocr.engine import find_tessdata
+
+        tessdata = find_tessdata() + "/"
+        self.apis = [
+            PyTessBaseAPI(path=tessdata, lang="eng", oem=OEM.LSTM_ONLY)
+            for _ in range(usable_cpus())
+        ]
+
+    @staticmethod
+    def _read(api: object, image: bytes) -> None:
+        decoded = Image.open(BytesIO(image))
+        decoded.load()
+        api.SetImage(decoded.convert("RGB") if decoded.mode not in ("L", "RGB") else decoded)  # type: ignore[attr-defined]
+        api.GetUTF8Text()  # type: ignore[attr-defined]
+
+    def page_times_ms(self, image: bytes, pages: int) -> list[float]:
+        """One page after another on one handle: the engine's own time per page."""
         times = []
-        for _ in range(5):
+        for _ in range(pages):
             started = time.perf_counter()
-            api.SetImage(decoded(image))  # the engine's own time includes reading the file
-            api.GetUTF8Text()
+            self._read(self.apis[0], image)
             times.append((time.perf_counter() - started) * 1000)
-    single_ms = statistics.median(times)
-    cores = usable_cpus()
-    counts = [0] * cores
-    stop_at = time.monotonic() + seconds
+        return times
 
-    def worker(index: int) -> None:
-        with PyTessBaseAPI(path=tessdata, lang="eng", oem=OEM.LSTM_ONLY) as api:
+    def throughput(self, image: bytes, seconds: float) -> tuple[int, float]:
+        """(pages read, seconds) with every handle busy for `seconds`: pages finished within
+        that window, as the service's rate is counted."""
+        counts = [0] * len(self.apis)
+        started = time.monotonic()
+        stop_at = started + seconds
+
+        def worker(index: int) -> None:
             while time.monotonic() < stop_at:
-                decoded = Image.open(BytesIO(image))  # decode too, as the service must
-                decoded.load()
-                api.SetImage(
-                    decoded.convert("RGB") if decoded.mode not in ("L", "RGB") else decoded
-                )
-                api.GetUTF8Text()
-                counts[index] += 1
+                self._read(self.apis[index], image)
+                counts[index] += time.monotonic() <= stop_at
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(cores)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.monotonic() - started), single_ms
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(self.apis))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return sum(counts), seconds
+
+    def close(self) -> None:
+        for api in self.apis:
+            api.End()  # type: ignore[attr-defined]
 
 
 def verdict(ok: bool) -> str:
@@ -216,16 +284,14 @@ def main() -> int:
     args = parser.parse_args()
     seconds = 4.0 if args.quick else 12.0
     images = {"small": (SAMPLE / "ingredients-2.png").read_bytes(), "a4": a4_page()}
-    report: dict[str, object] = {"seconds_per_run": seconds, "clients": args.clients}
+    # A full page takes over a second: its runs are longer, or they would hold a dozen pages.
+    run_seconds = {"small": seconds, "a4": 3.5 * seconds}
+    report: dict[str, object] = {"seconds_per_run": run_seconds, "clients": args.clients,
+                                 "rounds": ROUNDS}  # fmt: skip
     rows: list[dict[str, object]] = []
     checks: list[tuple[str, bool, str]] = []
-
-    ceilings = {}
-    for name, image in images.items():
-        ceiling, single_ms = engine_ceiling(image, seconds)
-        ceilings[name] = (ceiling, single_ms)
-        rows.append({"name": f"engine ceiling ({name})", "rps": round(ceiling, 2),
-                     "p50_ms": round(single_ms, 1)})  # fmt: skip
+    ceiling = EngineCeiling()
+    ceilings: dict[str, tuple[float, float]] = {}
 
     service = Server(["app.main:app"], {"APP_AUTH_TOKEN": TOKEN}, 8731)
     try:
@@ -244,49 +310,68 @@ def main() -> int:
         loads = {}
         for name, image in images.items():
             drive(service.url, image, 2, 1.5, "warm-up")
-            one = drive(service.url, image, 1, seconds, f"service 1 client ({name})")
-            many = drive(service.url, image, args.clients, seconds,
-                         f"service {args.clients} clients ({name})")  # fmt: skip
+            ceiling.throughput(image, 1.0)
+            # The engine and the service take turns, slice by slice, so that a change in the
+            # machine's speed during the run (other tenants, heat) weighs on both alike.
+            slice_seconds = run_seconds[name] / ROUNDS
+            page_times: list[float] = []
+            ones, manys = [], []
+            pages = seconds_taken = 0.0
+            for _ in range(ROUNDS):
+                page_times += ceiling.page_times_ms(image, 3 if name == "a4" else 10)
+                ones.append(drive(service.url, image, 1, slice_seconds, "one"))
+                read, took = ceiling.throughput(image, slice_seconds)
+                pages, seconds_taken = pages + read, seconds_taken + took
+                manys.append(drive(service.url, image, args.clients, slice_seconds, "many"))
+            ceilings[name] = (pages / seconds_taken, statistics.median(page_times))
+            one = merged(f"service 1 client ({name})", ones)
+            many = merged(f"service {args.clients} clients ({name})", manys)
             loads[name] = (one, many)
-            rows += [one.summary(), many.summary()]
+            bare = {"name": f"engine ceiling ({name})", "rps": round(ceilings[name][0], 2),
+                    "p50_ms": round(ceilings[name][1], 1)}  # fmt: skip
+            rows += [bare, one.summary(), many.summary()]
         from app.ocr.cpus import usable_cpus
 
         capacity = usable_cpus()
-        at_capacity = drive(service.url, images["a4"], capacity, seconds,
+        at_capacity = drive(service.url, images["a4"], capacity, run_seconds["a4"],
                             f"service at capacity, {capacity} clients (a4)")  # fmt: skip
-        overload = drive(service.url, images["a4"], 4 * capacity, seconds,
+        overload = drive(service.url, images["a4"], 4 * capacity, run_seconds["a4"],
                          f"service 4x overload, {4 * capacity} clients (a4)")  # fmt: skip
         rows += [at_capacity.summary(), overload.summary()]
         sampling.set()
         sampler.join()
     finally:
         service.stop()
+        ceiling.close()
 
     original = Server(["bench.original_app:app", "-k", "uvicorn_worker.UvicornWorker",
                        "--timeout", "300"], {}, 8732)  # fmt: skip
     try:
-        old = drive(original.url, images["small"], args.clients, seconds,
+        old = drive(original.url, images["small"], args.clients, run_seconds["a4"],
                     f"original approach {args.clients} clients (small)", timeout=300)  # fmt: skip
         rows.append(old.summary())
     finally:
         original.stop()
 
     for name in images:
-        ceiling, single_ms = ceilings[name]
+        engine_rps, single_ms = ceilings[name]
         one, many = loads[name]
         checks.append(
             (
                 f"{name}: {args.clients} clients vs engine ceiling",
-                many.rps >= 0.95 * ceiling,
-                f"{many.rps / ceiling:.2f}x (target >= 0.95)",
+                many.rps >= 0.95 * engine_rps,
+                f"{many.rps / engine_rps:.2f}x (target >= 0.95)",
             )
         )
         checks.append((f"{name}: 1-client p50 vs engine time + 10 ms",
                        one.percentile(0.5) <= single_ms + 10,
                        f"{one.percentile(0.5):.1f} ms vs {single_ms + 10:.1f} ms"))  # fmt: skip
     small_many = loads["small"][1]
-    checks.append(("small: service vs original approach", small_many.rps >= 20 * max(old.rps, 1e-9),
-                   f"{small_many.rps / max(old.rps, 1e-9):.1f}x (target >= 20)"))  # fmt: skip
+    old_rps = max(old.rps, 1e-9)
+    # No server can beat the engine itself, so the engine's own ratio is printed beside ours.
+    checks.append(("small: service vs original approach", small_many.rps >= 20 * old_rps,
+                   f"{small_many.rps / old_rps:.1f}x (target >= 20; the bare engine: "
+                   f"{ceilings['small'][0] / old_rps:.1f}x)"))  # fmt: skip
     checks.append(("4x overload: only 200 or immediate 503, no timeouts",
                    overload.timeouts == 0 and overload.errors == 0,
                    f"{overload.ok} ok, {overload.busy} busy, {overload.timeouts} timeouts, "
