@@ -17,10 +17,12 @@ from app.ocr.preprocess import (
     SPECKLE_FRACTION,
     UNEVEN_BACKGROUND,
     Affine,
+    RuleSize,
     analyse,
     denoise,
     grey,
     invert,
+    remove_rules,
     rescale_factor,
     rotation_map,
     scale_map,
@@ -31,6 +33,7 @@ OSD_SIZE = 1500  # orientation detection reads a copy at most this large: plenty
 MIN_ORIENTATION_CONFIDENCE = 3.0
 MIN_RETRY_ORIENTATION_CONFIDENCE = 1.0  # when a second reading will confirm it
 UNREAD_CONFIDENCE = 55.0
+MIN_RULE_SHARE = 0.01  # of the ink in thin straight runs: a form or a table, worth cleaning
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class PageOptions:
     denoise: bool | None = None
     invert: bool | None = None
     binarize: bool | None = None
+    remove_lines: bool | None = None
 
 
 @dataclass(slots=True)
@@ -136,6 +140,10 @@ def prepare(image: Image.Image, options: PageOptions, engine: OcrEngine) -> Prep
         options.deskew and look.skew_degrees
     ):
         prepared.turn(-look.skew_degrees, f"deskew:{look.skew_degrees:.1f}")
+    if options.remove_lines if options.remove_lines is not None else look.rules >= MIN_RULE_SHARE:
+        size = RuleSize.of(look.line_height, prepared.image.width)
+        prepared.image = remove_rules(prepared.image, size)
+        prepared.steps.append("remove-lines")
     factor = rescale_factor(look.line_height, prepared.image.size)
     if options.rescale is not False and factor != 1.0:
         prepared.scale(factor)

@@ -5,11 +5,11 @@ from io import BytesIO
 
 import numpy as np
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
 from app.ocr.engine import OcrEngine, create_engine, find_tessdata
 from app.ocr.layout import PSM_AUTO, PSM_SINGLE_BLOCK, PSM_SINGLE_LINE, choose_psm
-from app.ocr.pipeline import PageOptions, prepare, recognize_page
+from app.ocr.pipeline import MIN_RULE_SHARE, PageOptions, prepare, recognize_page
 from app.ocr.preprocess import Affine, PageLook, analyse, rotation_map, scale_map
 from tests.conftest import text_image
 
@@ -111,6 +111,40 @@ def test_uneven_light_switches_to_adaptive_thresholding(
     assert "binarize:sauvola" in prepared.steps
     assert ("thresholding_method", "2") in prepared.variables
     assert words_read(recognize_page(shaded, engine, PageOptions()).text) > 0.9
+
+
+def _form(page: Image.Image) -> Image.Image:
+    """The page as a form: each line of text underlined by a fill-in rule, in a framed box."""
+    form = page.copy()
+    draw = ImageDraw.Draw(form)
+    line_pitch = int(36 * 1.5)
+    for index in range(len(TEXT.splitlines())):
+        baseline = 60 + index * line_pitch + 44
+        draw.line([(40, baseline), (form.width - 40, baseline)], fill=0, width=3)
+    draw.rectangle([(20, 20), (form.width - 20, form.height - 20)], outline=0, width=4)
+    return form
+
+
+def test_form_rules_are_removed(engine: OcrEngine, page: Image.Image) -> None:
+    form = _form(page)
+    assert analyse(form).rules >= MIN_RULE_SHARE
+    prepared = prepare(form, PageOptions(), engine)
+    assert "remove-lines" in prepared.steps
+    # The frame and the rules are gone, the text is not.
+    cleaned = np.asarray(prepared.image)
+    assert cleaned[22, form.width // 2] == 255
+    assert cleaned[:, 25].min() == 255
+    result = recognize_page(form, engine, PageOptions())
+    assert words_read(result.text) > 0.9
+    assert "__" not in result.text
+    assert "|" not in result.text
+    kept = prepare(form, PageOptions(remove_lines=False), engine)
+    assert "remove-lines" not in kept.steps
+    assert np.asarray(kept.image)[:, 25].min() < 128
+
+
+def test_text_alone_has_no_rules(page: Image.Image) -> None:
+    assert analyse(page).rules < MIN_RULE_SHARE
 
 
 def test_preprocess_off_means_no_step(engine: OcrEngine, page: Image.Image) -> None:

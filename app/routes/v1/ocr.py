@@ -83,11 +83,19 @@ def preparation(
             description=f"Adaptive (Sauvola) thresholding for uneven light. {_SWITCH}",
         ),
     ] = None,
+    remove_lines: Annotated[
+        bool | None,
+        Query(
+            openapi_examples=_SWITCH_EXAMPLES,
+            description=f"Remove the rules and boxes of forms and tables. {_SWITCH}",
+        ),
+    ] = None,
 ) -> dict[str, bool | None]:
     """The per-request preparation switches, as PageOptions fields."""
     return {
         "preprocess": preprocess, "auto_rotate": auto_rotate, "deskew": deskew,
         "rescale": rescale, "denoise": denoise, "invert": invert, "binarize": binarize,
+        "remove_lines": remove_lines,
     }  # fmt: skip
 
 

@@ -348,3 +348,15 @@ def test_preparation_switches_are_query_options(client: TestClient, auth_headers
     assert "quick brown fox" not in kept["text"]
     raw = ocr(client, buffer.getvalue(), auth_headers, preprocess="false").json()["pages"][0]
     assert raw["steps"] == []
+
+
+@pytest.mark.parametrize(
+    ("switch", "present"), [("true", True), ("false", False)], ids=["on", "off"]
+)
+def test_line_removal_is_a_query_option(
+    client: TestClient, auth_headers: dict, switch: str, present: bool
+) -> None:
+    plain = text_image("Invoice number 1234\nTotal due today")  # no rules: off by default
+    page = ocr(client, plain, auth_headers, remove_lines=switch).json()["pages"][0]
+    assert ("remove-lines" in page["steps"]) is present
+    assert "Total due" in page["text"]
