@@ -39,10 +39,12 @@ class Score:
     chars: int = 0
     bows: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    worst: float = 0.0  # the highest CER of any one page
 
     def add(self, distance: int, length: int, bow: float, seconds: float) -> None:
         self.edits += distance
         self.chars += length
+        self.worst = max(self.worst, distance / max(1, length))
         self.bows.append(bow)
         self.seconds.append(seconds)
 
@@ -51,6 +53,7 @@ class Score:
             "cer": round(self.edits / max(1, self.chars), 4),
             "bow": round(sum(self.bows) / max(1, len(self.bows)), 4),
             "s_per_page": round(sum(self.seconds) / max(1, len(self.seconds)), 3),
+            "worst_cer": round(self.worst, 4),
         }
 
 
@@ -110,7 +113,7 @@ def main() -> int:
     report = []
     print(f"\n{len(rows)} pages in {time.monotonic() - started:.0f} s\n")
     header = f"{'':<6} {'name':<24} {'CER default':>11} {'CER ours':>9} {'BoW default':>11} "
-    print(header + f"{'BoW ours':>9} {'s/page default':>14} {'s/page ours':>11}")
+    print(header + f"{'BoW ours':>9} {'s/page default':>14} {'s/page ours':>11} {'worst ours':>10}")
     for kind in ("set", "tag"):
         names = sorted({name for k, name, _ in scores if k == kind})
         for name in names:
@@ -119,7 +122,8 @@ def main() -> int:
             report.append({"kind": kind, "name": name, "defaults": default, "pipeline": ours})
             print(f"{kind:<6} {name:<24} {default['cer']:>11.3f} {ours['cer']:>9.3f} "
                   f"{default['bow']:>11.3f} {ours['bow']:>9.3f} "
-                  f"{default['s_per_page']:>14.2f} {ours['s_per_page']:>11.2f}")  # fmt: skip
+                  f"{default['s_per_page']:>14.2f} {ours['s_per_page']:>11.2f} "
+                  f"{ours['worst_cer']:>10.3f}")  # fmt: skip
         print()
     out = REPO / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
