@@ -22,6 +22,7 @@ from app.ocr.preprocess import (
     denoise,
     grey,
     invert,
+    remove_dark_border,
     remove_rules,
     rescale_factor,
     rotation_map,
@@ -33,6 +34,7 @@ OSD_SIZE = 1500  # orientation detection reads a copy at most this large: plenty
 MIN_ORIENTATION_CONFIDENCE = 3.0
 MIN_RETRY_ORIENTATION_CONFIDENCE = 1.0  # when a second reading will confirm it
 UNREAD_CONFIDENCE = 55.0
+DARK_BORDER_SHARE = 0.25  # of the page's outermost pixels dark: the scanner lid or desk shows
 MIN_RULE_SHARE = 0.01  # of the ink in thin straight runs: a form or a table, worth cleaning
 
 
@@ -60,6 +62,7 @@ class PageOptions:
     invert: bool | None = None
     binarize: bool | None = None
     remove_lines: bool | None = None
+    remove_border: bool | None = None
 
 
 @dataclass(slots=True)
@@ -129,6 +132,17 @@ def prepare(image: Image.Image, options: PageOptions, engine: OcrEngine) -> Prep
     if options.invert if options.invert is not None else look.dark:
         prepared.image = invert(prepared.image)
         prepared.steps.append("invert")
+    # Under uneven light (photos) the adaptive thresholding below copes with the surround
+    # locally, and painting it over only moves the edge into the shadows.
+    bordered = (
+        look.dark_border >= DARK_BORDER_SHARE
+        and not look.dark
+        and look.background_spread <= UNEVEN_BACKGROUND
+    )
+    if options.remove_border if options.remove_border is not None else bordered:
+        prepared.image = remove_dark_border(prepared.image)
+        prepared.steps.append("remove-border")
+        look = analyse(prepared.image)  # the surround disturbed the measurements
     if options.denoise if options.denoise is not None else look.speckles > SPECKLE_FRACTION:
         prepared.image = denoise(prepared.image)
         prepared.steps.append("denoise:median")

@@ -84,6 +84,7 @@ class PageLook:
     dark: bool
     sideways: bool
     rules: float = 0.0  # share of the ink in long straight runs: form and table rules
+    dark_border: float = 0.0  # share of the outermost pixels that are dark: a lid, a desk
 
 
 def grey(image: Image.Image) -> Image.Image:
@@ -115,6 +116,7 @@ def analyse(page: Image.Image) -> PageLook:
         background_spread=_background_spread(pixels),
         dark=dark,
         sideways=_sideways(points, profile_score),
+        dark_border=_dark_border(pixels),
         rules=(
             _rule_share(ink, RuleSize.of(line_height, small.width, scale=factor))
             if line_height
@@ -299,6 +301,8 @@ def rescale_factor(line_height: float | None, size: tuple[int, int]) -> float:
 RULE_LINE_HEIGHTS = 4.0  # a straight run of ink this many text lines long is a rule, not text
 RULE_THICKNESS = 0.3  # ... and no thicker than this many text lines: text seen small is thicker
 MIN_RULE_PIXELS = 24
+BORDER_ANALYSIS_WIDTH = 256  # the dark surround is found on a copy about this wide
+DARK_SURROUND = 0.5  # darker than this share of the paper: no paper, even in shadow
 RULE_BAND = 0.4  # a band of ink rows this much thinner than most is a rule, not a text line
 
 
@@ -339,14 +343,56 @@ def remove_rules(page: Image.Image, size: RuleSize) -> Image.Image:
     # often several pixels). Single characters are never this long at full size.
     rules = _long_runs(ink, size.length) | _long_runs(ink.T, size.length).T
     # One pixel more on each side: a rule's anti-aliased edges would stay behind as ink.
-    grown = rules.copy()
-    grown[1:] |= rules[:-1]
-    grown[:-1] |= rules[1:]
-    grown[:, 1:] |= rules[:, :-1]
-    grown[:, :-1] |= rules[:, 1:]
     cleaned = np.asarray(page, dtype=np.uint8).copy()
-    cleaned[grown] = 255
+    cleaned[_grown(rules)] = 255
     return Image.fromarray(cleaned)
+
+
+def remove_dark_border(page: Image.Image) -> Image.Image:
+    """Paint over the dark surround that touches the page's edges (a scanner's lid, the desk
+    under a photographed sheet): Tesseract takes it for a picture and can lose the text beside
+    it. Found on a small copy as the dark pixels connected to the edges."""
+    shrink = max(1, round(page.width / BORDER_ANALYSIS_WIDTH))
+    pixels = np.asarray(page.reduce(shrink) if shrink > 1 else page, dtype=np.uint8)
+    dark = _darker_than_paper(pixels)
+    region = np.zeros_like(dark)
+    for edge in (np.s_[0, :], np.s_[-1, :], np.s_[:, 0], np.s_[:, -1]):
+        region[edge] = dark[edge]
+    for _ in range(sum(dark.shape)):  # grow through dark pixels until nothing changes
+        grown = _grown(region) & dark
+        if np.array_equal(grown, region):
+            break
+        region = grown
+    # One small-copy pixel more, for the half-dark pixels along the paper's edge.
+    mask = Image.fromarray(_grown(region).astype(np.uint8) * 255).resize(
+        page.size, Image.Resampling.NEAREST
+    )
+    cleaned = np.asarray(page, dtype=np.uint8).copy()
+    # Painted the paper's own brightness, not white: a bright band beside paper in poor light
+    # would make the paper look dark to adaptive thresholding.
+    cleaned[np.asarray(mask) > 0] = int(np.percentile(pixels, 90))
+    return Image.fromarray(cleaned)
+
+
+def _darker_than_paper(pixels: np.ndarray) -> np.ndarray:
+    return pixels < DARK_SURROUND * float(np.percentile(pixels, 90))
+
+
+def _dark_border(pixels: np.ndarray) -> float:
+    """The share of the outermost pixels that are far darker than the paper."""
+    dark = _darker_than_paper(pixels)
+    frame = np.concatenate([dark[0], dark[-1], dark[:, 0], dark[:, -1]])
+    return float(frame.mean()) if frame.size else 0.0
+
+
+def _grown(mask: np.ndarray) -> np.ndarray:
+    """The mask and its four neighbours."""
+    grown = mask.copy()
+    grown[1:] |= mask[:-1]
+    grown[:-1] |= mask[1:]
+    grown[:, 1:] |= mask[:, :-1]
+    grown[:, :-1] |= mask[:, 1:]
+    return grown
 
 
 def _rule_share(ink: np.ndarray, size: RuleSize) -> float:

@@ -9,7 +9,13 @@ from PIL import Image, ImageDraw, ImageOps
 
 from app.ocr.engine import OcrEngine, create_engine, find_tessdata
 from app.ocr.layout import PSM_AUTO, PSM_SINGLE_BLOCK, PSM_SINGLE_LINE, choose_psm
-from app.ocr.pipeline import MIN_RULE_SHARE, PageOptions, prepare, recognize_page
+from app.ocr.pipeline import (
+    DARK_BORDER_SHARE,
+    MIN_RULE_SHARE,
+    PageOptions,
+    prepare,
+    recognize_page,
+)
 from app.ocr.preprocess import Affine, PageLook, analyse, rotation_map, scale_map
 from tests.conftest import text_image
 
@@ -141,6 +147,20 @@ def test_form_rules_are_removed(engine: OcrEngine, page: Image.Image) -> None:
     kept = prepare(form, PageOptions(remove_lines=False), engine)
     assert "remove-lines" not in kept.steps
     assert np.asarray(kept.image)[:, 25].min() < 128
+
+
+def test_a_scanners_dark_surround_is_painted_over(engine: OcrEngine, page: Image.Image) -> None:
+    # The sheet lies on a black lid: dark bands above, below and down one side.
+    scan = Image.new("L", (page.width + 80, page.height + 160), 10)
+    scan.paste(page, (60, 80))
+    assert analyse(scan).dark_border >= DARK_BORDER_SHARE
+    prepared = prepare(scan, PageOptions(), engine)
+    assert "remove-border" in prepared.steps
+    assert np.asarray(prepared.image)[:40].min() > 200
+    assert words_read(recognize_page(scan, engine, PageOptions()).text) > 0.9
+    kept = prepare(scan, PageOptions(remove_border=False), engine)
+    assert "remove-border" not in kept.steps
+    assert np.asarray(kept.image)[:40].max() < 50
 
 
 def test_text_alone_has_no_rules(page: Image.Image) -> None:

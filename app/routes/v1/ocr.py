@@ -90,12 +90,19 @@ def preparation(
             description=f"Remove the rules and boxes of forms and tables. {_SWITCH}",
         ),
     ] = None,
+    remove_border: Annotated[
+        bool | None,
+        Query(
+            openapi_examples=_SWITCH_EXAMPLES,
+            description=f"Paint over a scanner's dark surround around the sheet. {_SWITCH}",
+        ),
+    ] = None,
 ) -> dict[str, bool | None]:
     """The per-request preparation switches, as PageOptions fields."""
     return {
         "preprocess": preprocess, "auto_rotate": auto_rotate, "deskew": deskew,
         "rescale": rescale, "denoise": denoise, "invert": invert, "binarize": binarize,
-        "remove_lines": remove_lines,
+        "remove_lines": remove_lines, "remove_border": remove_border,
     }  # fmt: skip
 
 

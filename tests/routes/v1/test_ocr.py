@@ -353,10 +353,11 @@ def test_preparation_switches_are_query_options(client: TestClient, auth_headers
 @pytest.mark.parametrize(
     ("switch", "present"), [("true", True), ("false", False)], ids=["on", "off"]
 )
-def test_line_removal_is_a_query_option(
-    client: TestClient, auth_headers: dict, switch: str, present: bool
+@pytest.mark.parametrize("step", ["remove_lines", "remove_border"])
+def test_line_and_border_removal_are_query_options(
+    client: TestClient, auth_headers: dict, switch: str, present: bool, step: str
 ) -> None:
-    plain = text_image("Invoice number 1234\nTotal due today")  # no rules: off by default
-    page = ocr(client, plain, auth_headers, remove_lines=switch).json()["pages"][0]
-    assert ("remove-lines" in page["steps"]) is present
+    plain = text_image("Invoice number 1234\nTotal due today")  # neither: off by default
+    page = ocr(client, plain, auth_headers, **{step: switch}).json()["pages"][0]
+    assert (step.replace("_", "-") in page["steps"]) is present
     assert "Total due" in page["text"]
