@@ -47,17 +47,18 @@ class Load:
     errors: int = 0
     timeouts: int = 0
     seconds: float = 0.0
-    window_ok: int = 0  # answered with 200 by the end of the window
-    window_seconds: float = 0.0  # the time clients kept sending
+    steady_pages: int = 0
+    steady_seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list, repr=False)
+    finished_at: list[float] = field(default_factory=list, repr=False)
 
     @property
     def rps(self) -> float:
-        """Pages a second within the window. Requests still in flight when it closes are
-        answered (their latency counts) but not counted here: the engine ceiling is measured
-        the same way, and a drain where one thread finishes the last page alone is not the
-        service's rate."""
-        return self.window_ok / self.window_seconds if self.window_seconds else 0.0
+        """The sustained rate: see steady_rate."""
+        return self.steady_pages / self.steady_seconds if self.steady_seconds else 0.0
+
+    def close_window(self, stop_at: float, parallel: int) -> None:
+        self.steady_pages, self.steady_seconds = steady_rate(self.finished_at, stop_at, parallel)
 
     def percentile(self, q: float) -> float:
         if not self.latencies_ms:
@@ -126,6 +127,18 @@ class Server:
         self.process.wait(timeout=30)
 
 
+def steady_rate(finished_at: list[float], stop_at: float, parallel: int) -> tuple[int, float]:
+    """(pages, seconds) between the moment every one of `parallel` engine threads has finished
+    a first page and the last page finished before `stop_at`. The start, where all threads
+    begin together, and the drain, where the last pages finish one by one, are left out on
+    both sides alike; a fixed window would instead count whole pages and favour whichever side
+    happens to fit one more page in it."""
+    times = sorted(t for t in finished_at if t <= stop_at)
+    if len(times) <= parallel:
+        return 0, 0.0
+    return len(times) - parallel, times[-1] - times[parallel - 1]
+
+
 def multipart(image: bytes) -> tuple[bytes, str]:
     """The request body for one upload in the field `file`, and its Content-Type."""
     boundary = uuid.uuid4().hex
@@ -138,8 +151,8 @@ def multipart(image: bytes) -> tuple[bytes, str]:
     return body, f"multipart/form-data; boundary={boundary}"
 
 
-def drive(url: str, image: bytes, clients: int, seconds: float, name: str,
-          timeout: float = 120, token: str = TOKEN) -> Load:  # fmt: skip
+def drive(url: str, image: bytes, clients: int, seconds: float, name: str, timeout: float = 120,
+          token: str = TOKEN, parallel: int | None = None) -> Load:  # fmt: skip
     """`clients` threads, each posting `image` back to back for `seconds` over one kept-alive
     connection. The body is encoded once and sent with http.client: the load generator shares
     the machine's cores with the server, so it must cost as little CPU as it can."""
@@ -177,12 +190,12 @@ def drive(url: str, image: bytes, clients: int, seconds: float, name: str,
                 connection.close()
                 connection = None
             elapsed = (time.perf_counter() - started) * 1000
-            in_window = time.monotonic() <= stop_at
+            finished = time.monotonic()
             with lock:
                 load.requests += 1
                 if status == 200:
                     load.ok += 1
-                    load.window_ok += in_window
+                    load.finished_at.append(finished)
                     load.latencies_ms.append(elapsed)
                 elif status in (503, 429):
                     load.busy += 1
@@ -201,7 +214,11 @@ def drive(url: str, image: bytes, clients: int, seconds: float, name: str,
         for future in [pool.submit(client) for _ in range(clients)]:
             future.result()
     load.seconds = time.monotonic() - started
-    load.window_seconds = stop_at - started
+    if parallel is None:  # the pages the server reads at once
+        from app.ocr.cpus import usable_cpus
+
+        parallel = min(clients, usable_cpus())
+    load.close_window(stop_at, parallel)
     return load
 
 
@@ -209,8 +226,8 @@ def merged(name: str, parts: list[Load]) -> Load:
     """One Load from several slices of the same run."""
     whole = Load(name=name, clients=parts[0].clients)
     for part in parts:
-        counters = ("requests", "ok", "busy", "errors", "timeouts", "seconds", "window_ok",
-                    "window_seconds")  # fmt: skip
+        counters = ("requests", "ok", "busy", "errors", "timeouts", "seconds", "steady_pages",
+                    "steady_seconds")  # fmt: skip
         for counter in counters:
             setattr(whole, counter, getattr(whole, counter) + getattr(part, counter))
         whole.latencies_ms += part.latencies_ms
@@ -250,23 +267,22 @@ class EngineCeiling:
         return times
 
     def throughput(self, image: bytes, seconds: float) -> tuple[int, float]:
-        """(pages read, seconds) with every handle busy for `seconds`: pages finished within
-        that window, as the service's rate is counted."""
-        counts = [0] * len(self.apis)
-        started = time.monotonic()
-        stop_at = started + seconds
+        """(pages, seconds) with every handle busy for `seconds`, counted as the service's
+        rate is (steady_rate)."""
+        finished_at: list[float] = []
+        stop_at = time.monotonic() + seconds
 
         def worker(index: int) -> None:
             while time.monotonic() < stop_at:
                 self._read(self.apis[index], image)
-                counts[index] += time.monotonic() <= stop_at
+                finished_at.append(time.monotonic())
 
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(self.apis))]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        return sum(counts), seconds
+        return steady_rate(finished_at, stop_at, len(self.apis))
 
     def close(self) -> None:
         for api in self.apis:
@@ -348,7 +364,8 @@ def main() -> int:
                        "--timeout", "300"], {}, 8732)  # fmt: skip
     try:
         old = drive(original.url, images["small"], args.clients, run_seconds["a4"],
-                    f"original approach {args.clients} clients (small)", timeout=300)  # fmt: skip
+                    f"original approach {args.clients} clients (small)", timeout=300,
+                    parallel=1)  # fmt: skip
         rows.append(old.summary())
     finally:
         original.stop()
