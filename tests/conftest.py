@@ -1,6 +1,7 @@
 """Shared fixtures: sample files, an in-process client, settings overrides, a real server."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -115,6 +116,27 @@ def text_image(text: str, *, size: int = 40, padding: int = 30, fmt: str = "PNG"
     buffer = BytesIO()
     image.save(buffer, format=fmt)
     return buffer.getvalue()
+
+
+def read_http_response(sock: socket.socket) -> bytes:
+    """One raw HTTP response: the head, then as much body as its Content-Length announces (the
+    body may come in a later packet than the head), or up to the connection's end."""
+    data = b""
+    expected: int | None = None
+    while expected is None or expected < 0 or len(data) < expected:
+        if expected is None and b"\r\n\r\n" in data:
+            head = data.split(b"\r\n\r\n", 1)[0]
+            match = re.search(rb"(?i)content-length:\s*(\d+)", head)
+            expected = len(head) + 4 + int(match.group(1)) if match else -1
+            continue
+        try:
+            chunk = sock.recv(65536)
+        except (TimeoutError, ConnectionResetError):
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def free_port() -> int:

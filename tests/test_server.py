@@ -1,7 +1,6 @@
 """End to end: the real `gunicorn app.main:app`, as the Dockerfile runs it, over real HTTP."""
 
 import json
-import re
 import select
 import socket
 import subprocess
@@ -15,7 +14,7 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.conftest import REPO_ROOT, TEST_TOKEN, LiveServer, text_image
+from tests.conftest import REPO_ROOT, TEST_TOKEN, LiveServer, read_http_response, text_image
 
 pytestmark = pytest.mark.e2e
 
@@ -64,26 +63,8 @@ def _raw_request(url: str, head: str) -> socket.socket:
 
 
 def _read_response(sock: socket.socket) -> tuple[int, bytes]:
-    """Read one response: the head, then as much body as its Content-Length announces (the
-    body may come in a later packet than the head)."""
-    data = b""
-    expected: int | None = None
-    while True:
-        if expected is None and b"\r\n\r\n" in data:
-            head = data.split(b"\r\n\r\n", 1)[0].lower()
-            match = re.search(rb"content-length:\s*(\d+)", head)
-            expected = len(head) + 4 + int(match.group(1)) if match else -1
-        if expected is not None and (expected < 0 or len(data) >= expected):
-            break
-        try:
-            chunk = sock.recv(65536)
-        except ConnectionResetError:
-            break
-        if not chunk:
-            break
-        data += chunk
-    status = int(data.split(b" ", 2)[1])
-    return status, data.split(b"\r\n\r\n", 1)[1]
+    data = read_http_response(sock)
+    return int(data.split(b" ", 2)[1]), data.split(b"\r\n\r\n", 1)[1]
 
 
 def test_declared_oversize_body_is_refused_before_it_is_sent(live_server: LiveServer) -> None:

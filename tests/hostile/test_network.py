@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from bench.rss import rss_mb
-from tests.conftest import TEST_TOKEN, LiveServer, text_image
+from tests.conftest import TEST_TOKEN, LiveServer, read_http_response, text_image
 
 pytestmark = pytest.mark.e2e
 
@@ -34,15 +34,7 @@ def raw(server: LiveServer, data: bytes, *, timeout: float = 15) -> bytes:
     host, port = server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=timeout) as sock:
         sock.sendall(data)
-        chunks = []
-        try:
-            while chunk := sock.recv(65536):
-                chunks.append(chunk)
-                if b"\r\n\r\n" in b"".join(chunks) and len(b"".join(chunks)) > 50:
-                    break
-        except (TimeoutError, ConnectionResetError):
-            pass
-    return b"".join(chunks)
+        return read_http_response(sock)
 
 
 def status_of(reply: bytes) -> int:
