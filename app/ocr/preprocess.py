@@ -83,7 +83,7 @@ class PageLook:
     background_spread: float
     dark: bool
     sideways: bool
-    rules: float = 0.0  # share of the ink in long straight runs: form and table rules
+    rules: float = 0.0  # share of the ink in long, thin straight runs: form and table rules
     dark_border: float = 0.0  # share of the outermost pixels that are dark: a lid, a desk
 
 
@@ -103,8 +103,7 @@ def analyse(page: Image.Image) -> PageLook:
     if dark:
         pixels = 255 - pixels
         small = Image.fromarray(pixels)
-    flat = _flatten_light(small)
-    ink = flat < _otsu(flat)
+    ink = _ink(small)
     points = _InkPoints.of(ink)
     skew, profile_score, line_height, line_count = _skew_and_lines(points, ink)
     return PageLook(
@@ -134,6 +133,12 @@ def _flatten_light(small: Image.Image) -> np.ndarray:
     pixels = np.asarray(small, dtype=np.float32)
     background = np.maximum(np.asarray(paper, dtype=np.float32), 1.0)
     return np.clip(pixels / background * 255.0, 0, 255).astype(np.uint8)
+
+
+def _ink(page: Image.Image) -> np.ndarray:
+    """Which pixels are ink: darker than Otsu's threshold once the light is evened out."""
+    flat = _flatten_light(page)
+    return flat < _otsu(flat)
 
 
 def _otsu(pixels: np.ndarray) -> int:
@@ -337,8 +342,7 @@ def find_thin_rules(ink: np.ndarray, size: RuleSize) -> np.ndarray:
 def remove_rules(page: Image.Image, size: RuleSize) -> Image.Image:
     """Paint over the horizontal and vertical rules of forms and tables: Tesseract reads them
     as underscores and bars glued to the words, and drops lines of text boxed in by them."""
-    flat = _flatten_light(page)
-    ink = flat < _otsu(flat)
+    ink = _ink(page)
     # Found on the page itself: every long straight run, however thick (a scanned rule is
     # often several pixels). Single characters are never this long at full size.
     rules = _long_runs(ink, size.length) | _long_runs(ink.T, size.length).T
@@ -354,7 +358,8 @@ def remove_dark_border(page: Image.Image) -> Image.Image:
     it. Found on a small copy as the dark pixels connected to the edges."""
     shrink = max(1, round(page.width / BORDER_ANALYSIS_WIDTH))
     pixels = np.asarray(page.reduce(shrink) if shrink > 1 else page, dtype=np.uint8)
-    dark = _darker_than_paper(pixels)
+    paper = _paper(pixels)
+    dark = pixels < DARK_SURROUND * paper
     region = np.zeros_like(dark)
     for edge in (np.s_[0, :], np.s_[-1, :], np.s_[:, 0], np.s_[:, -1]):
         region[edge] = dark[edge]
@@ -370,17 +375,18 @@ def remove_dark_border(page: Image.Image) -> Image.Image:
     cleaned = np.asarray(page, dtype=np.uint8).copy()
     # Painted the paper's own brightness, not white: a bright band beside paper in poor light
     # would make the paper look dark to adaptive thresholding.
-    cleaned[np.asarray(mask) > 0] = int(np.percentile(pixels, 90))
+    cleaned[np.asarray(mask) > 0] = int(paper)
     return Image.fromarray(cleaned)
 
 
-def _darker_than_paper(pixels: np.ndarray) -> np.ndarray:
-    return pixels < DARK_SURROUND * float(np.percentile(pixels, 90))
+def _paper(pixels: np.ndarray) -> float:
+    """The paper's brightness: most of a page is paper."""
+    return float(np.percentile(pixels, 90))
 
 
 def _dark_border(pixels: np.ndarray) -> float:
     """The share of the outermost pixels that are far darker than the paper."""
-    dark = _darker_than_paper(pixels)
+    dark = pixels < DARK_SURROUND * _paper(pixels)
     frame = np.concatenate([dark[0], dark[-1], dark[:, 0], dark[:, -1]])
     return float(frame.mean()) if frame.size else 0.0
 
