@@ -20,16 +20,16 @@ def too_large_detail(max_bytes: int) -> str:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
-# The request-path dependencies below are `async def` although they never await: they only
-# read memory, and FastAPI would otherwise hand each sync one to its thread pool, a round
-# trip per dependency per request that competes with OCR for the CPU.
-
 
 def resolve_settings(app: FastAPI) -> Settings:
     """The settings outside a request's dependencies (lifespan, middleware), honouring overrides."""
     provider = app.dependency_overrides.get(get_settings, get_settings)
     return provider()
 
+
+# The request-path dependencies below are `async def` although they never await: they only
+# read memory, and FastAPI would otherwise hand each sync one to its thread pool, a round
+# trip per dependency per request that competes with OCR for the CPU.
 
 # Declared as an API key header (not HTTPBearer) because existing clients send any one scheme
 # word before the token, e.g. `JWT <token>`; /docs still offers an "Authorize" box for it.

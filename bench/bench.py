@@ -225,9 +225,9 @@ def drive(url: str, image: bytes, clients: int, seconds: float, name: str, timeo
 def merged(name: str, parts: list[Load]) -> Load:
     """One Load from several slices of the same run."""
     whole = Load(name=name, clients=parts[0].clients)
+    counters = ("requests", "ok", "busy", "errors", "timeouts", "seconds", "steady_pages",
+                "steady_seconds")  # fmt: skip
     for part in parts:
-        counters = ("requests", "ok", "busy", "errors", "timeouts", "seconds", "steady_pages",
-                    "steady_seconds")  # fmt: skip
         for counter in counters:
             setattr(whole, counter, getattr(whole, counter) + getattr(part, counter))
         whole.latencies_ms += part.latencies_ms
