@@ -360,8 +360,7 @@ def main() -> int:
         service.stop()
         ceiling.close()
 
-    original = Server(["bench.original_app:app", "-k", "uvicorn_worker.UvicornWorker",
-                       "--timeout", "300"], {}, 8732)  # fmt: skip
+    original = Server(["--config", "bench/original.conf.py", "bench.original_app:app"], {}, 8732)
     try:
         old = drive(original.url, images["small"], args.clients, run_seconds["a4"],
                     f"original approach {args.clients} clients (small)", timeout=300,
