@@ -19,6 +19,7 @@ from app.errors import InvalidImage, PayloadTooLarge, ProcessingTimeout, Unproce
 from app.ocr.engine import OcrEngine, RecognizeOptions
 from app.ocr.formats import OutputFormat
 from app.ocr.images import load_frame, open_image, to_engine_mode, upright
+from app.ocr.layout import render_psm
 from app.ocr.pdftext import text_layer
 from app.ocr.pipeline import Limits, PageOptions, recognize_page
 from app.ocr.results import Line, Page
@@ -242,7 +243,9 @@ def render_document(
     dpis = (page_dpi(source, options.dpi) for source in for_dpis)
     engine_options = RecognizeOptions(
         lang=options.lang,
-        psm=options.psm if options.psm is not None else 3,
+        psm=options.psm
+        if options.psm is not None
+        else render_psm(options.preprocess, options.auto_rotate),
         timeout_seconds=remaining,
     )
     with _time_limit(options.timeout_seconds):

@@ -2,6 +2,7 @@
 
 from app.ocr.preprocess import PageLook
 
+PSM_AUTO_OSD = 1  # Tesseract turns the page by its own orientation detection, then as PSM_AUTO
 PSM_AUTO = 3  # full layout analysis: columns and blocks, each read in order
 PSM_SINGLE_BLOCK = 6  # one uniform block: every row read whole, left to right
 PSM_SINGLE_LINE = 7  # the image is one line of text
@@ -21,3 +22,10 @@ def choose_psm(look: PageLook, size: tuple[int, int]) -> int:
     if look.single_column and height >= RECEIPT_ASPECT * width:
         return PSM_SINGLE_BLOCK
     return PSM_AUTO
+
+
+def render_psm(preprocess: bool, auto_rotate: bool | None) -> int:
+    """The segmentation for Tesseract's own renderers (hOCR, ALTO, TSV, PDF), which read the
+    page as sent: a page lying on its side or upside down is turned by Tesseract itself, which
+    keeps the boxes in the page's own pixels. It costs an orientation pass per page."""
+    return PSM_AUTO_OSD if preprocess and auto_rotate is not False else PSM_AUTO

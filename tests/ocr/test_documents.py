@@ -1,5 +1,6 @@
 """Uploads as documents: every input kind, PDF pages and their text layers, selection, limits."""
 
+import re
 import time
 from collections.abc import Iterator
 from io import BytesIO
@@ -19,7 +20,7 @@ from app.ocr.documents import (
     read_document,
     render_document,
 )
-from app.ocr.engine import OcrEngine, find_tessdata
+from app.ocr.engine import OcrEngine, create_engine, find_tessdata
 from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.pipeline import Limits, PageOptions
 from app.ocr.tesserocr_engine import TesserocrEngine
@@ -373,3 +374,64 @@ def test_render_document_refuses_an_empty_selection(engine: OcrEngine) -> None:
     data = saved(page_images(TEXTS), "TIFF")
     with pytest.raises(UnprocessableOption, match="pages"):
         render_document(data, engine, PageOptions(), LIMITS, OUTPUT_FORMATS["hocr"], {7})
+
+
+@pytest.fixture(scope="module", params=["tesserocr", "pytesseract"])
+def either_engine(request: pytest.FixtureRequest) -> Iterator[OcrEngine]:
+    created = create_engine(request.param, tessdata=find_tessdata(), max_handles=1)
+    yield created
+    created.close()
+
+
+READ_WORDS = {"quick", "brown", "jumped", "lazy"}  # of phototest, read the right way up
+
+
+def rendered_text(body: bytes, name: str) -> str:
+    """The recognised words of a rendered document, whatever its format."""
+    if name == "pdf":
+        document = pdfium.PdfDocument(body)
+        text = " ".join(page.get_textpage().get_text_bounded() for page in document)
+        document.close()
+        return text
+    if name == "alto":
+        return " ".join(re.findall(r'CONTENT="([^"]*)"', body.decode()))
+    if name == "tsv":
+        return " ".join(row.split("\t")[-1] for row in body.decode().splitlines()[1:])
+    return re.sub(r"<[^>]+>", " ", body.decode())
+
+
+@pytest.mark.parametrize("turn", [90, 180], ids=["sideways", "upside-down"])
+@pytest.mark.parametrize("name", ["hocr", "alto", "tsv", "pdf"])
+def test_rendered_formats_read_a_turned_page_in_its_own_pixels(
+    either_engine: OcrEngine, eval_dir: Path, name: str, turn: int
+) -> None:
+    page = Image.open(eval_dir / "tesseract-test" / "phototest.tif").convert("L")
+    turned = page.rotate(turn, expand=True)
+    data = saved([turned], "PNG")
+    body = render_document(data, either_engine, PageOptions(), LIMITS, OUTPUT_FORMATS[name])
+    # Word by word: a PDF's text comes back in the order of its (still upside-down) page.
+    assert set(rendered_text(body, name).split()) >= READ_WORDS
+    if name == "hocr":  # the page and its words keep the turned image's pixels
+        hocr = body.decode()
+        page_box = re.search(r"class='ocr_page'[^>]*bbox 0 0 (\d+) (\d+)", hocr)
+        assert page_box is not None
+        assert (int(page_box[1]), int(page_box[2])) == turned.size
+        word_boxes = re.findall(r"class='ocrx_word'[^>]*bbox (\d+) (\d+) (\d+) (\d+)", hocr)
+        boxes = [tuple(int(v) for v in box) for box in word_boxes]
+        assert all(turned.crop(box).getextrema()[0] < 128 for box in boxes)
+        taller = sum(1 for x0, y0, x1, y1 in boxes if y1 - y0 > x1 - x0)
+        assert (taller > len(boxes) / 2) is (turn == 90)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [PageOptions(auto_rotate=False), PageOptions(preprocess=False)],
+    ids=["auto-rotate-off", "preprocess-off"],
+)
+def test_rendered_formats_leave_the_page_as_sent_when_asked(
+    either_engine: OcrEngine, eval_dir: Path, options: PageOptions
+) -> None:
+    page = Image.open(eval_dir / "tesseract-test" / "phototest.tif").convert("L")
+    data = saved([page.rotate(180)], "PNG")
+    body = render_document(data, either_engine, options, LIMITS, OUTPUT_FORMATS["hocr"])
+    assert not READ_WORDS & set(rendered_text(body, "hocr").split())
