@@ -150,11 +150,15 @@ def prepare(image: Image.Image, options: PageOptions, engine: OcrEngine) -> Prep
     if options.auto_rotate is not False and look.sideways:
         _turn_upright(prepared, engine, MIN_ORIENTATION_CONFIDENCE)
         look = analyse(prepared.image)
-    if (options.deskew is not False and abs(look.skew_degrees) >= MIN_SKEW_DEGREES) or (
-        options.deskew and look.skew_degrees
-    ):
+    level = abs(look.skew_degrees) < MIN_SKEW_DEGREES
+    if (options.deskew is not False and not level) or (options.deskew and look.skew_degrees):
         prepared.turn(-look.skew_degrees, f"deskew:{look.skew_degrees:.1f}")
-    if options.remove_lines if options.remove_lines is not None else look.rules >= MIN_RULE_SHARE:
+        level = True
+        look = analyse(prepared.image)  # a tilt breaks rules into pieces too short to count
+    # Rules are painted over as straight horizontal and vertical runs: on a page left tilted
+    # they are not, and only their pieces would go.
+    ruled = look.rules >= MIN_RULE_SHARE and level
+    if options.remove_lines if options.remove_lines is not None else ruled:
         size = RuleSize.of(look.line_height, prepared.image.width)
         prepared.image = remove_rules(prepared.image, size)
         prepared.steps.append("remove-lines")

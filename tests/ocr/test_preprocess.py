@@ -149,6 +149,15 @@ def test_form_rules_are_removed(engine: OcrEngine, page: Image.Image) -> None:
     assert np.asarray(kept.image)[:, 25].min() < 128
 
 
+def test_rules_of_a_page_left_tilted_are_not_removed(engine: OcrEngine, page: Image.Image) -> None:
+    # Rules are found as straight horizontal and vertical runs: only once the page is level.
+    tilted = _form(page).rotate(2, expand=True, fillcolor=255)
+    straightened = prepare(tilted, PageOptions(), engine)
+    assert straightened.steps[0].startswith("deskew:")
+    assert "remove-lines" in straightened.steps
+    assert "remove-lines" not in prepare(tilted, PageOptions(deskew=False), engine).steps
+
+
 def test_a_scanners_dark_surround_is_painted_over(engine: OcrEngine, page: Image.Image) -> None:
     # The sheet lies on a black lid: dark bands above, below and down one side.
     scan = Image.new("L", (page.width + 80, page.height + 160), 10)
