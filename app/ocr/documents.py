@@ -21,7 +21,7 @@ from app.ocr.formats import OutputFormat
 from app.ocr.images import load_frame, open_image, to_engine_mode, upright
 from app.ocr.layout import render_psm
 from app.ocr.pdftext import text_layer
-from app.ocr.pipeline import Limits, PageOptions, recognize_page
+from app.ocr.pipeline import Limits, PageOptions, prepare, recognize_page
 from app.ocr.results import Line, Page
 
 PDF_SIGNATURE = b"%PDF-"
@@ -239,7 +239,11 @@ def render_document(
     # One page decoded at a time: the engine takes images and dpis in step, so tee holds at
     # most one page for the other iterator (a 50-page PDF at 300 dpi would be ~400 MB at once).
     for_images, for_dpis = itertools.tee(itertools.chain([first], sources))
-    images = (to_engine_mode(source.image) for source in for_images)
+    prepared = (_for_renderer(source.image, options, engine, fmt) for source in for_images)
+    # A renderer takes one set of Tesseract variables for the whole document: the first
+    # page's. A document's pages mostly come from one scanner or camera.
+    first_image, variables = next(prepared)
+    images = itertools.chain([first_image], (image for image, _ in prepared))
     dpis = (page_dpi(source, options.dpi) for source in for_dpis)
     engine_options = RecognizeOptions(
         lang=options.lang,
@@ -247,9 +251,35 @@ def render_document(
         if options.psm is not None
         else render_psm(options.preprocess, options.auto_rotate),
         timeout_seconds=remaining,
+        variables=variables,
     )
     with _time_limit(options.timeout_seconds):
         return engine.render(images, dpis, engine_options, fmt)
+
+
+KEEPS_COLOUR = {"grayscale", "binarize:sauvola"}
+
+
+def _for_renderer(
+    image: Image.Image, options: PageOptions, engine: OcrEngine, fmt: OutputFormat
+) -> tuple[Image.Image, tuple[tuple[str, str], ...]]:
+    """The page a renderer reads, and the variables to read it with. Its boxes must stay in the
+    page's own pixels, so of the preparation it gets the steps that keep every pixel in place
+    (inversion, border, noise and rule removal, adaptive thresholding), not turning, deskewing
+    or rescaling. A PDF shows the image it was given, so its pages are only thresholded."""
+    if not options.preprocess:
+        return to_engine_mode(image), ()
+    in_place = replace(options, auto_rotate=False, deskew=False, rescale=False)
+    if fmt.name == "pdf":
+        untouched = replace(in_place, invert=False, remove_border=False, denoise=False,
+                            remove_lines=False)  # fmt: skip
+        return to_engine_mode(image), prepare(image, untouched, engine).variables
+    prepared = prepare(image, in_place, engine)
+    if set(prepared.steps) <= KEEPS_COLOUR:
+        # Nothing painted: the page as sent, whose colours Tesseract's own thresholding
+        # weighs channel by channel (better than our grey on tinted photos).
+        return to_engine_mode(image), prepared.variables
+    return prepared.image, prepared.variables
 
 
 def _remaining(deadline: float | None, fallback: float | None) -> float | None:

@@ -81,7 +81,9 @@ class PytesseractEngine:
             command = [
                 pytesseract.pytesseract.tesseract_cmd, list_file, output_base,
                 "-l", options.lang, "--psm", str(options.psm),
-                "--tessdata-dir", self._tessdata, fmt.cli_config,
+                "--tessdata-dir", self._tessdata,
+                *(arg for name, value in options.variables for arg in ("-c", f"{name}={value}")),
+                fmt.cli_config,
             ]  # fmt: skip
             try:
                 subprocess.run(

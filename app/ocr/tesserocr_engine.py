@@ -96,6 +96,7 @@ class TesserocrEngine:
         with (
             page_files(images, dpis) as (list_file, output),
             self._handle(options.lang) as api,
+            _variables(api, options.variables),
         ):
             api.SetPageSegMode(options.psm)
             api.SetVariable(fmt.tesseract_variable, "1")
@@ -114,7 +115,7 @@ class TesserocrEngine:
         timeout_ms: int,
     ) -> bytes:
         rows = [TSV_HEADER]
-        with self._handle(options.lang) as api:
+        with self._handle(options.lang) as api, _variables(api, options.variables):
             api.SetPageSegMode(options.psm)
             for number, (image, dpi) in enumerate(zip(images, dpis, strict=True), start=1):
                 api.SetImage(image)

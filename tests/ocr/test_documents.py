@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
+import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image, PngImagePlugin
@@ -435,3 +436,56 @@ def test_rendered_formats_leave_the_page_as_sent_when_asked(
     data = saved([page.rotate(180)], "PNG")
     body = render_document(data, either_engine, options, LIMITS, OUTPUT_FORMATS["hocr"])
     assert not READ_WORDS & set(rendered_text(body, "hocr").split())
+
+
+PROSE = "The quick brown fox jumps\nover the lazy dog. Pack my\nbox with five dozen jugs."
+
+
+@pytest.fixture(scope="module")
+def speckled_page() -> Image.Image:
+    """A page of text under salt-and-pepper noise, which the pipeline's median filter clears."""
+    page = Image.open(BytesIO(text_image(PROSE, size=36, padding=60))).convert("L")
+    pixels = np.asarray(page).copy()
+    noise = np.random.default_rng(7).random(pixels.shape)
+    pixels[noise < 0.03] = 0
+    pixels[noise > 0.97] = 255
+    return Image.fromarray(pixels)
+
+
+def words_found(text: str) -> float:
+    found = set(text.split())
+    expected = PROSE.split()
+    return sum(word in found for word in expected) / len(expected)
+
+
+@pytest.mark.parametrize("name", ["hocr", "alto", "tsv"])
+def test_rendered_formats_get_the_preparation_that_keeps_pixels_in_place(
+    either_engine: OcrEngine, speckled_page: Image.Image, name: str
+) -> None:
+    data = saved([speckled_page], "PNG")
+    prepared = render_document(data, either_engine, PageOptions(), LIMITS, OUTPUT_FORMATS[name])
+    as_sent = render_document(
+        data, either_engine, PageOptions(preprocess=False), LIMITS, OUTPUT_FORMATS[name]
+    )
+    assert words_found(rendered_text(prepared, name)) > words_found(rendered_text(as_sent, name))
+    assert words_found(rendered_text(prepared, name)) > 0.8
+    if name == "hocr":  # the page keeps its size: boxes are in the pixels sent
+        size = re.search(r"class='ocr_page'[^>]*bbox 0 0 (\d+) (\d+)", prepared.decode())
+        assert size is not None
+        assert (int(size[1]), int(size[2])) == speckled_page.size
+
+
+def test_a_searchable_pdf_shows_the_page_as_sent(
+    engine: OcrEngine, speckled_page: Image.Image
+) -> None:
+    data = saved([speckled_page], "PNG")
+    body = render_document(data, engine, PageOptions(), LIMITS, OUTPUT_FORMATS["pdf"])
+    document = pdfium.PdfDocument(body)
+    try:
+        page = document[0]
+        shown = page.render(scale=speckled_page.width / page.get_width()).to_pil().convert("L")
+    finally:
+        document.close()
+    # Not median-filtered: the specks on the margins are still there.
+    margin = np.asarray(shown)[:50]
+    assert (margin < 64).mean() > 0.01

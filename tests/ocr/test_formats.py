@@ -34,6 +34,14 @@ def render(engine: OcrEngine, images: list[Image.Image], name: str) -> bytes:
     return engine.render(images, [300] * len(images), RecognizeOptions(), OUTPUT_FORMATS[name])
 
 
+def pdf_text(body: bytes) -> str:
+    document = pdfium.PdfDocument(body)
+    try:
+        return " ".join(page.get_textpage().get_text_bounded() for page in document)
+    finally:
+        document.close()
+
+
 def has_ink(image: Image.Image, box: tuple[int, int, int, int]) -> bool:
     return image.convert("L").crop(box).getextrema()[0] < 128
 
@@ -118,3 +126,16 @@ def test_pdf_is_one_searchable_document(engine: OcrEngine, images: list[Image.Im
             assert page.render(scale=1).to_pil().convert("L").getextrema()[0] < 100
     finally:
         document.close()
+
+
+@pytest.mark.parametrize("name", ["hocr", "tsv", "pdf"])
+def test_renderers_read_with_the_variables_asked_for(
+    engine: OcrEngine, images: list[Image.Image], name: str
+) -> None:
+    digits_only = RecognizeOptions(variables=(("tessedit_char_whitelist", "0123456789"),))
+    body = engine.render(images, [300, 300], digits_only, OUTPUT_FORMATS[name])
+    plain = render(engine, images, name)
+    if name == "pdf":
+        body, plain = pdf_text(body).encode(), pdf_text(plain).encode()
+    assert b"Alpha" in plain
+    assert b"Alpha" not in body
