@@ -106,18 +106,25 @@ def _frames(
     if image.format != "TIFF":
         yield load_frame(image)
         return
-    index = 0
-    while True:
+    last = max(pages) if pages else None  # nothing after the selection's last page is read
+    selected = 0
+    number = 0
+    while last is None or number < last:
         try:
-            image.seek(index)
+            image.seek(number)
         except EOFError:
             return
         except _DECODE_ERRORS:
-            raise InvalidImage(f"Page {index + 1} of the image could not be read.") from None
-        number = index + 1
-        if number > limits.max_pages:
+            raise InvalidImage(f"Page {number + 1} of the image could not be read.") from None
+        number += 1
+        if pages is not None and number not in pages:
+            yield None
+            continue
+        selected += 1
+        if selected > limits.max_pages:
+            whole = "The document has" if pages is None else "The selection holds"
             raise PayloadTooLarge(
-                f"The document has more than {limits.max_pages} pages, the limit (MAX_PAGES)."
+                f"{whole} more than {limits.max_pages} pages, the limit (MAX_PAGES)."
             )
         width, height = image.size
         if width * height > limits.max_pixels:
@@ -125,8 +132,7 @@ def _frames(
                 f"Page {number} is {width}x{height} = {width * height} pixels; the limit is "
                 f"{limits.max_pixels} (MAX_IMAGE_PIXELS)."
             )
-        yield None if pages is not None and number not in pages else load_frame(image).copy()
-        index += 1
+        yield load_frame(image).copy()
 
 
 def page_dpi(source: SourcePage, hint: int | None) -> int | None:
@@ -151,9 +157,16 @@ def _pdf_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[
         raise InvalidImage(f"The file is not a readable PDF ({error}).") from None
     try:
         count = len(document)
-        if count > limits.max_pages:
+        # The limit is on the pages read: page 3 of a long report is as cheap as a short one.
+        if pages is None and count > limits.max_pages:
             raise PayloadTooLarge(
                 f"The document has {count} pages; the limit is {limits.max_pages} (MAX_PAGES)."
+            )
+        selected = sum(1 for number in pages or () if number <= count)
+        if selected > limits.max_pages:
+            raise PayloadTooLarge(
+                f"The selection holds {selected} of the document's {count} pages; the limit is "
+                f"{limits.max_pages} (MAX_PAGES)."
             )
         scale = PDF_RENDER_DPI / 72
         for index in range(count):

@@ -292,6 +292,26 @@ class TestLimits:
         limits = Limits(max_pixels=LIMITS.max_pixels, max_pages=3)
         assert len(list(load_pages(data, limits, None))) == 3
 
+    @pytest.mark.parametrize("fmt", ["TIFF", "PDF"])
+    def test_pages_are_counted_as_read(self, fmt: str) -> None:
+        # Page 3 of a long document is as cheap as a one-page document.
+        data = saved(page_images(TEXTS), fmt)
+        one_page = Limits(max_pixels=LIMITS.max_pixels, max_pages=1)
+        (page,) = load_pages(data, one_page, {3})
+        assert page.number == 3
+        with pytest.raises(PayloadTooLarge, match=r"selection holds .*\b1\b.*MAX_PAGES"):
+            list(load_pages(data, one_page, {1, 3}))
+
+    def test_tiff_pages_after_the_selection_are_not_read(self) -> None:
+        images = page_images(TEXTS)
+        assert images[2].width * images[2].height > images[0].width * images[0].height
+        data = saved(images, "TIFF")
+        just_the_first = Limits(max_pixels=images[0].width * images[0].height, max_pages=5)
+        (page,) = load_pages(data, just_the_first, {1})
+        assert page.number == 1
+        with pytest.raises(PayloadTooLarge, match="MAX_IMAGE_PIXELS"):
+            list(load_pages(data, just_the_first, {3}))
+
     def test_pixels_per_pdf_page(self) -> None:
         data = saved(page_images(TEXTS[:1]), "PDF")
         with pytest.raises(PayloadTooLarge, match=r"10000 \(MAX_IMAGE_PIXELS\)"):

@@ -294,6 +294,10 @@ class TestLimits:
             assert response.status_code == 413
             assert "MAX_PAGES" in response.json()["detail"]
             assert "2" in response.json()["detail"]
+            # The limit is on the pages read: one page of the document is within it.
+            third = ocr(client, document, auth_headers, pages="3")
+            assert third.status_code == 200
+            assert [page["number"] for page in third.json()["pages"]] == [3]
 
     def test_pixels_per_page(
         self, client: TestClient, override_settings: SettingsFactory, auth_headers: dict
