@@ -42,12 +42,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     except ValidationError as error:
         messages = "; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())
         raise ConfigurationError(f"Refusing to start: {messages}") from None
-    threads = settings.ocr_threads or usable_cpus()
+    cpus = usable_cpus()
+    threads = settings.ocr_threads or cpus
     max_queue = settings.ocr_max_queue if settings.ocr_max_queue is not None else 8 * threads
     tessdata = find_tessdata(settings.tessdata_prefix)
     engine = create_engine(settings.ocr_engine, tessdata=tessdata, max_handles=2 * threads)
     runner = OcrRunner(
-        threads=threads, max_queue=max_queue, max_wait_seconds=settings.ocr_max_wait_seconds
+        threads=threads,
+        max_queue=max_queue,
+        max_wait_seconds=settings.ocr_max_wait_seconds,
+        # Only when the pool has every core anyway: fewer threads keep cores for others.
+        gap_filler=threads >= cpus,
     )
     warm_up = getattr(engine, "warm_up", None)
     if warm_up is not None:

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from app.config import Settings, get_settings
 from app.main import ConfigurationError, create_app
+from tests.conftest import make_settings
 
 
 @pytest.fixture
@@ -91,3 +92,20 @@ def test_app_refuses_to_start_without_token() -> None:
 def test_token_is_not_shown_in_repr() -> None:
     settings = Settings(_env_file=None, app_auth_token="very-secret-value")  # type: ignore[call-arg]
     assert "very-secret-value" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("ocr_threads", "threads", "gap_filler"),
+    [(None, 4, True), (2, 2, False), (4, 4, True)],
+    ids=["default-every-cpu", "fewer-threads-leave-cpus", "every-cpu-asked"],
+)
+def test_the_pool_has_a_thread_per_cpu_and_fills_gaps_only_with_every_cpu(
+    monkeypatch: pytest.MonkeyPatch, ocr_threads: int | None, threads: int, gap_filler: bool
+) -> None:
+    monkeypatch.setattr("app.main.usable_cpus", lambda: 4)
+    app = create_app()
+    settings = make_settings(ocr_threads=ocr_threads)
+    app.dependency_overrides[get_settings] = lambda: settings
+    with TestClient(app):
+        assert app.state.runner.threads == threads
+        assert app.state.runner.gap_filler is gap_filler

@@ -6,6 +6,11 @@ expected wait (the jobs ahead of it times the recent job time, over the threads)
 is refused at once (ServiceBusy, with a Retry-After estimate) rather than queued without
 limit. A job whose deadline passed while it waited, or whose client went away, is dropped
 before it starts.
+
+With `gap_filler`, one job more than `threads` runs while jobs are short. Between short jobs
+each thread spends a few percent of its time waiting for the GIL and for the event loop; the
+extra job fills those gaps (a small image, 8 clients, 2 cores: 0.94 -> 0.98 x the bare
+engine). Full pages gain nothing from it and would all slow down, so then `threads` run.
 """
 
 import asyncio
@@ -22,14 +27,27 @@ T = TypeVar("T")
 
 DisconnectCheck = Callable[[], Awaitable[bool]]
 
+SHORT_JOB_SECONDS = 0.5  # recent jobs shorter than this on average: let the gap filler run
+
 
 class OcrRunner:
-    def __init__(self, *, threads: int, max_queue: int, max_wait_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        threads: int,
+        max_queue: int,
+        max_wait_seconds: float = 1.0,
+        gap_filler: bool = False,
+    ) -> None:
         self.threads = threads
         self.capacity = threads + max_queue
         self.max_wait_seconds = max_wait_seconds
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ocr")
+        self.gap_filler = gap_filler
+        self._executor = ThreadPoolExecutor(
+            max_workers=threads + gap_filler, thread_name_prefix="ocr"
+        )
         self._lock = threading.Lock()
+        self._room = threading.Condition(self._lock)
         self._admitted = 0
         self._running = 0
         self._mean_job_seconds = 0.1
@@ -117,6 +135,8 @@ class OcrRunner:
             self._report_rejection("deadline")
             raise DeadlineExceeded(retry_after=self.retry_after_seconds())
         with self._lock:
+            while self._running >= self._parallel_jobs():
+                self._room.wait()
             self._running += 1
         started = time.perf_counter()
         try:
@@ -126,8 +146,14 @@ class OcrRunner:
             with self._lock:
                 self._running -= 1
                 self._mean_job_seconds = 0.8 * self._mean_job_seconds + 0.2 * elapsed
+                self._room.notify()
             if self.on_job_done is not None:
                 self.on_job_done(elapsed)
+
+    def _parallel_jobs(self) -> int:
+        """How many jobs may run at once now (called holding the lock)."""
+        short = self._mean_job_seconds < SHORT_JOB_SECONDS
+        return self.threads + 1 if self.gap_filler and short else self.threads
 
     def _report_rejection(self, reason: str) -> None:
         if self.on_rejected is not None:

@@ -156,3 +156,44 @@ def test_long_jobs_queue_less_than_short_ones() -> None:
         runner.shutdown()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("mean_job_seconds", "at_once"),
+    [(0.05, 2), (0.8, 1)],
+    ids=["short-jobs-fill-gaps", "full-pages-do-not"],
+)
+def test_the_gap_filler_runs_one_job_more_only_while_jobs_are_short(
+    mean_job_seconds: float, at_once: int
+) -> None:
+    async def scenario() -> None:
+        runner = OcrRunner(threads=1, max_queue=4, max_wait_seconds=10, gap_filler=True)
+        runner._mean_job_seconds = mean_job_seconds
+        gates = [Gate(), Gate(), Gate()]
+        tasks = [asyncio.create_task(runner.run(gate)) for gate in gates]
+        await started(gates[0])
+        await asyncio.sleep(0.1)
+        assert sum(gate.started.is_set() for gate in gates) == at_once
+        for gate in gates:
+            gate.release.set()
+        assert await asyncio.gather(*tasks) == ["done"] * 3
+        runner.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_without_the_gap_filler_threads_bound_the_jobs_running() -> None:
+    async def scenario() -> None:
+        runner = OcrRunner(threads=1, max_queue=4, max_wait_seconds=10)
+        runner._mean_job_seconds = 0.05
+        gates = [Gate(), Gate()]
+        tasks = [asyncio.create_task(runner.run(gate)) for gate in gates]
+        await started(gates[0])
+        await asyncio.sleep(0.1)
+        assert not gates[1].started.is_set()
+        for gate in gates:
+            gate.release.set()
+        await asyncio.gather(*tasks)
+        runner.shutdown()
+
+    asyncio.run(scenario())
