@@ -44,7 +44,7 @@ class OcrRunner:
         self.max_wait_seconds = max_wait_seconds
         self.gap_filler = gap_filler
         self._executor = ThreadPoolExecutor(
-            max_workers=threads + gap_filler, thread_name_prefix="ocr"
+            max_workers=threads + int(gap_filler), thread_name_prefix="ocr"
         )
         self._lock = threading.Lock()
         self._room = threading.Condition(self._lock)
