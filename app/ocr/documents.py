@@ -270,7 +270,7 @@ def render_document(
         return engine.render(images, dpis, engine_options, fmt)
 
 
-KEEPS_COLOUR = {"grayscale", "binarize:sauvola"}
+STEPS_PAINTING_NOTHING = {"grayscale", "binarize:sauvola"}
 
 
 def _for_renderer(
@@ -288,7 +288,7 @@ def _for_renderer(
                             remove_lines=False)  # fmt: skip
         return to_engine_mode(image), prepare(image, untouched, engine).variables
     prepared = prepare(image, in_place, engine)
-    if set(prepared.steps) <= KEEPS_COLOUR:
+    if set(prepared.steps) <= STEPS_PAINTING_NOTHING:
         # Nothing painted: the page as sent, whose colours Tesseract's own thresholding
         # weighs channel by channel (better than our grey on tinted photos).
         return to_engine_mode(image), prepared.variables

@@ -127,28 +127,34 @@ class OcrRunner:
         deadline: float | None,
         cancelled: threading.Event,
     ) -> T:
-        if cancelled.is_set():
-            self.dropped += 1
-            raise ClientGone()
-        if deadline is not None and time.monotonic() > deadline:
-            self.dropped += 1
-            self._report_rejection("deadline")
-            raise DeadlineExceeded(retry_after=self.retry_after_seconds())
         with self._lock:
             while self._running >= self._parallel_jobs():
                 self._room.wait()
             self._running += 1
+        # Checked once the job may run: waiting for room can take a whole job's time.
+        if cancelled.is_set() or (deadline is not None and time.monotonic() > deadline):
+            self._leave_room(None)
+            self.dropped += 1
+            if cancelled.is_set():
+                raise ClientGone()
+            self._report_rejection("deadline")
+            raise DeadlineExceeded(retry_after=self.retry_after_seconds())
         started = time.perf_counter()
         try:
             return func(*args)
         finally:
             elapsed = time.perf_counter() - started
-            with self._lock:
-                self._running -= 1
-                self._mean_job_seconds = 0.8 * self._mean_job_seconds + 0.2 * elapsed
-                self._room.notify()
+            self._leave_room(elapsed)
             if self.on_job_done is not None:
                 self.on_job_done(elapsed)
+
+    def _leave_room(self, elapsed: float | None) -> None:
+        """A job is done (`elapsed` seconds) or was dropped before it ran (None)."""
+        with self._lock:
+            self._running -= 1
+            if elapsed is not None:
+                self._mean_job_seconds = 0.8 * self._mean_job_seconds + 0.2 * elapsed
+            self._room.notify()
 
     def _parallel_jobs(self) -> int:
         """How many jobs may run at once now (called holding the lock)."""

@@ -197,3 +197,25 @@ def test_without_the_gap_filler_threads_bound_the_jobs_running() -> None:
         runner.shutdown()
 
     asyncio.run(scenario())
+
+
+def test_a_job_waiting_for_room_is_dropped_if_its_client_left_meanwhile() -> None:
+    async def scenario() -> None:
+        runner = OcrRunner(threads=1, max_queue=4, max_wait_seconds=10, gap_filler=True)
+        runner._mean_job_seconds = 0.8  # full pages: the spare thread waits for room
+        running, waiting = Gate(), Gate()
+        first = asyncio.create_task(runner.run(running))
+        await started(running)
+        second = asyncio.create_task(runner.run(waiting))
+        await asyncio.sleep(0.1)  # the spare thread has taken it and waits for room
+        second.cancel()
+        await asyncio.sleep(0.05)
+        running.release.set()
+        assert await first == "done"
+        await asyncio.sleep(0.1)
+        assert not waiting.started.is_set()
+        assert runner.dropped == 1
+        waiting.release.set()
+        runner.shutdown()
+
+    asyncio.run(scenario())
