@@ -30,7 +30,9 @@ class Settings(BaseSettings):
 
     ocr_engine: Literal["tesserocr", "pytesseract"] = "tesserocr"
     ocr_threads: Annotated[int, Field(ge=1)] | None = Field(
-        default=None, description="Threads doing OCR in each worker; defaults to the usable CPUs."
+        default=None,
+        description="Threads doing OCR in each worker; defaults to the usable CPUs (and then "
+        "one job more runs while pages are short).",
     )
     ocr_max_queue: Annotated[int, Field(ge=0)] | None = Field(
         default=None, description="Requests allowed to wait for a thread; defaults to 8 x threads."
