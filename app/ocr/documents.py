@@ -22,6 +22,8 @@ from app.ocr.images import load_frame, open_image, to_engine_mode, upright
 from app.ocr.layout import render_psm
 from app.ocr.pdftext import text_layer
 from app.ocr.pipeline import Limits, PageOptions, prepare, recognize_page
+from app.ocr.preprocess import Affine
+from app.ocr.relocate import PageFrame, relocate
 from app.ocr.results import Line, Page
 
 PDF_SIGNATURE = b"%PDF-"
@@ -253,10 +255,17 @@ def render_document(
     # most one page for the other iterator (a 50-page PDF at 300 dpi would be ~400 MB at once).
     for_images, for_dpis = itertools.tee(itertools.chain([first], sources))
     prepared = (_for_renderer(source.image, options, engine, fmt) for source in for_images)
-    # A renderer takes one set of Tesseract variables for the whole document: the first
-    # page's. A document's pages mostly come from one scanner or camera.
-    first_image, variables = next(prepared)
-    images = itertools.chain([first_image], (image for image, _ in prepared))
+    frames: list[PageFrame] = []
+
+    def images() -> Iterator[Image.Image]:
+        # A renderer takes one set of Tesseract variables for the whole document: the first
+        # page's (read below, before the others). A document's pages mostly come from one
+        # scanner or camera.
+        for page in itertools.chain([first_page], prepared):
+            frames.append(page.frame)
+            yield page.image
+
+    first_page = next(prepared)
     dpis = (page_dpi(source, options.dpi) for source in for_dpis)
     engine_options = RecognizeOptions(
         lang=options.lang,
@@ -264,35 +273,45 @@ def render_document(
         if options.psm is not None
         else render_psm(options.preprocess, options.auto_rotate),
         timeout_seconds=remaining,
-        variables=variables,
+        variables=first_page.variables,
     )
     with _time_limit(options.timeout_seconds):
-        return engine.render(images, dpis, engine_options, fmt)
+        body = engine.render(images(), dpis, engine_options, fmt)
+    return relocate(body, fmt.name, frames)
 
 
 STEPS_PAINTING_NOTHING = {"grayscale", "binarize:sauvola"}
 
 
+@dataclass(frozen=True, slots=True)
+class _RendererPage:
+    image: Image.Image
+    variables: tuple[tuple[str, str], ...]
+    frame: PageFrame
+
+
 def _for_renderer(
     image: Image.Image, options: PageOptions, engine: OcrEngine, fmt: OutputFormat
-) -> tuple[Image.Image, tuple[tuple[str, str], ...]]:
-    """The page a renderer reads, and the variables to read it with. Its boxes must stay in the
-    page's own pixels, so of the preparation it gets the steps that keep every pixel in place
-    (inversion, border, noise and rule removal, adaptive thresholding), not turning, deskewing
-    or rescaling. A PDF shows the image it was given, so its pages are only thresholded."""
+) -> _RendererPage:
+    """The page a renderer reads, the variables to read it with, and how its pixels map back
+    to the page as sent (the boxes of hOCR, ALTO and TSV are moved back through it). A PDF
+    shows the image it was given, so its pages are not prepared, only thresholded."""
+    as_sent = PageFrame(Affine.identity(), image.width, image.height)
     if not options.preprocess:
-        return to_engine_mode(image), ()
-    in_place = replace(options, auto_rotate=False, deskew=False, rescale=False)
+        return _RendererPage(to_engine_mode(image), (), as_sent)
     if fmt.name == "pdf":
-        untouched = replace(in_place, invert=False, remove_border=False, denoise=False,
-                            remove_lines=False)  # fmt: skip
-        return to_engine_mode(image), prepare(image, untouched, engine).variables
-    prepared = prepare(image, in_place, engine)
+        untouched = replace(options, auto_rotate=False, deskew=False, rescale=False, invert=False,
+                            remove_border=False, denoise=False, remove_lines=False)  # fmt: skip
+        return _RendererPage(
+            to_engine_mode(image), prepare(image, untouched, engine).variables, as_sent
+        )
+    prepared = prepare(image, options, engine)
     if set(prepared.steps) <= STEPS_PAINTING_NOTHING:
-        # Nothing painted: the page as sent, whose colours Tesseract's own thresholding
-        # weighs channel by channel (better than our grey on tinted photos).
-        return to_engine_mode(image), prepared.variables
-    return prepared.image, prepared.variables
+        # Nothing painted or moved: the page as sent, whose colours Tesseract's own
+        # thresholding weighs channel by channel (better than our grey on tinted photos).
+        return _RendererPage(to_engine_mode(image), prepared.variables, as_sent)
+    frame = PageFrame(prepared.transform, image.width, image.height)
+    return _RendererPage(prepared.image, prepared.variables, frame)
 
 
 def _remaining(deadline: float | None, fallback: float | None) -> float | None:

@@ -115,9 +115,10 @@ class TesserocrEngine:
         timeout_ms: int,
     ) -> bytes:
         rows = [TSV_HEADER]
-        with self._handle(options.lang) as api, _variables(api, options.variables):
-            api.SetPageSegMode(options.psm)
-            for number, (image, dpi) in enumerate(zip(images, dpis, strict=True), start=1):
+        # A handle per page: preparing the next page may need one of its own (orientation).
+        for number, (image, dpi) in enumerate(zip(images, dpis, strict=True), start=1):
+            with self._handle(options.lang) as api, _variables(api, options.variables):
+                api.SetPageSegMode(options.psm)
                 api.SetImage(image)
                 if dpi:
                     api.SetSourceResolution(dpi)

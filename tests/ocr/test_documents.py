@@ -509,3 +509,50 @@ def test_a_searchable_pdf_shows_the_page_as_sent(
     # Not median-filtered: the specks on the margins are still there.
     margin = np.asarray(shown)[:50]
     assert (margin < 64).mean() > 0.01
+
+
+def word_boxes(body: bytes, name: str) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """The words of a rendered hOCR, ALTO or TSV document with their boxes (x0, y0, x1, y1)."""
+    text = body.decode()
+    if name == "hocr":
+        word = r"class='ocrx_word'[^>]*bbox (\d+) (\d+) (\d+) (\d+)[^>]*>([^<]*)<"
+        found = re.findall(word, text)
+        return [(word, (int(a), int(b), int(c), int(d))) for a, b, c, d, word in found]
+    if name == "alto":
+        words = []
+        for attributes in re.findall(r"<String ([^>]*)/>", text):
+            place = dict(re.findall(r'(\w+)="([^"]*)"', attributes))
+            x, y = int(place["HPOS"]), int(place["VPOS"])
+            box = (x, y, x + int(place["WIDTH"]), y + int(place["HEIGHT"]))
+            words.append((place["CONTENT"], box))
+        return words
+    words = []
+    for row in (line.split("\t") for line in text.splitlines()[1:]):
+        if len(row) == 12 and row[0] == "5":
+            left, top, width, height = (int(value) for value in row[6:10])
+            words.append((row[11], (left, top, left + width, top + height)))
+    return words
+
+
+@pytest.mark.parametrize("name", ["hocr", "alto", "tsv"])
+@pytest.mark.parametrize("change", ["skewed", "small-print"])
+def test_rendered_formats_read_prepared_pages_with_boxes_on_the_page_sent(
+    either_engine: OcrEngine, name: str, change: str
+) -> None:
+    page = Image.open(BytesIO(text_image(PROSE, size=36, padding=60))).convert("L")
+    if change == "skewed":
+        sent = page.rotate(6, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    else:  # text lines about 9 px tall: read scaled up
+        sent = page.resize((page.width // 4, page.height // 4), Image.Resampling.LANCZOS)
+    data = saved([sent], "PNG")
+    body = render_document(data, either_engine, PageOptions(), LIMITS, OUTPUT_FORMATS[name])
+    as_sent = render_document(
+        data, either_engine, PageOptions(preprocess=False), LIMITS, OUTPUT_FORMATS[name]
+    )
+    words = word_boxes(body, name)
+    assert words_found(" ".join(word for word, _ in words)) > 0.9
+    assert words_found(rendered_text(body, name)) > words_found(rendered_text(as_sent, name))
+    for _, (x0, y0, x1, y1) in words:
+        assert 0 <= x0 < x1 <= sent.width
+        assert 0 <= y0 < y1 <= sent.height
+        assert sent.crop((x0, y0, x1, y1)).getextrema()[0] < 128  # on ink

@@ -192,10 +192,9 @@ async def ocr(
     rendered at 300 dpi, and a page that already carries a text layer returns that text
     without OCR (`"source": "text-layer"`). The JSON is a page -> line -> word tree whose boxes
     are in the pixels of the page as sent (after EXIF rotation). Other `format`s are
-    Tesseract's own output, with their standard media types and boxes in each page's own
-    pixels: they get the preparation that keeps pixels in place, and Tesseract's orientation
-    detection turns pages (unless `auto_rotate=false`); `pdf` is one searchable PDF of all the
-    pages, showing them as sent.
+    Tesseract's own output, with their standard media types, read after the same preparation
+    as the JSON and with their boxes in the pixels of the pages as sent; `pdf` is one
+    searchable PDF of all the pages, showing them as sent.
     """
     received = time.monotonic()
     language = check_languages(lang or settings.default_lang, engine.languages())
