@@ -136,9 +136,11 @@ def _flatten_light(small: Image.Image) -> np.ndarray:
 
 
 def _ink(page: Image.Image) -> np.ndarray:
-    """Which pixels are ink: darker than Otsu's threshold once the light is evened out."""
+    """Which pixels are ink: Otsu's dark class once the light is evened out."""
     flat = _flatten_light(page)
-    return flat < _otsu(flat)
+    # On a two-level page (a bitonal scan) every threshold between the levels splits alike
+    # and the first, 0, wins: nothing would be darker than it.
+    return flat < max(1, _otsu(flat))
 
 
 def _otsu(pixels: np.ndarray) -> int:

@@ -16,7 +16,14 @@ from app.ocr.pipeline import (
     prepare,
     recognize_page,
 )
-from app.ocr.preprocess import Affine, PageLook, analyse, rotation_map, scale_map
+from app.ocr.preprocess import (
+    ANALYSIS_WIDTH,
+    Affine,
+    PageLook,
+    analyse,
+    rotation_map,
+    scale_map,
+)
 from tests.conftest import text_image
 
 TEXT = "\n".join(
@@ -75,6 +82,22 @@ def test_skewed_pages_are_straightened(engine: OcrEngine, page: Image.Image, deg
     assert deskew
     assert float(deskew[0].split(":")[1]) == pytest.approx(degrees, abs=0.5)
     assert words_read(result.text) > 0.95
+
+
+def test_a_bitonal_scan_is_measured_and_straightened(engine: OcrEngine) -> None:
+    # Two grey levels only, as a fax or a 1-bit TIFF: every Otsu threshold splits alike. Small
+    # enough to be measured as it is, not on a reduced (grey again) copy.
+    page = Image.open(BytesIO(text_image(TEXT, size=24, padding=40))).convert("L")
+    bitonal = page.point(lambda value: 255 if value > 128 else 0)
+    bitonal = bitonal.rotate(6, expand=True, fillcolor=255)
+    assert bitonal.width < 1.5 * ANALYSIS_WIDTH
+    assert set(np.unique(np.asarray(bitonal))) == {0, 255}
+    look = analyse(bitonal)
+    assert look.skew_degrees == pytest.approx(6, abs=0.5)
+    assert look.line_height is not None
+    result = recognize_page(bitonal, engine, PageOptions())
+    assert result.steps[0].startswith("deskew:")
+    assert words_read(result.text) > 0.9
 
 
 def test_light_on_dark_is_inverted(engine: OcrEngine, page: Image.Image) -> None:
