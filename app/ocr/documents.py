@@ -39,7 +39,8 @@ IMAGE_SIGNATURES = (
 PDF_RENDER_DPI = 300
 # Everything a broken file can make a Pillow decoder raise while seeking to a page.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError)
-_PAGES_SPEC = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
+# ASCII only: Unicode's whitespace (U+001F, say) is more than int() strips.
+_PAGES_SPEC = re.compile(r"\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*", re.ASCII)
 
 
 @dataclass(slots=True)
@@ -66,7 +67,7 @@ def parse_pages(spec: str | None) -> set[int] | None:
     """`"1-3,7"` -> {1, 2, 3, 7}; None or empty means every page."""
     if spec is None or not spec.strip():
         return None
-    if not _PAGES_SPEC.match(spec):
+    if not _PAGES_SPEC.fullmatch(spec):
         raise UnprocessableOption(
             f"pages={spec!r} is not a page selection like '1-3,7' (1-based, ascending ranges)."
         )

@@ -103,7 +103,10 @@ def test_parse_pages(spec: str | None, expected: set[int] | None) -> None:
     assert parse_pages(spec) == expected
 
 
-@pytest.mark.parametrize("spec", ["a", "1-", "-3", "0", "4-2", "1;2", "1.5", "1-2-3", "1-999999"])
+@pytest.mark.parametrize(
+    "spec",
+    ["a", "1-", "-3", "0", "4-2", "1;2", "1.5", "1-2-3", "1-999999", "0\x1f", "1,\x1c2", "\u0663"],
+)
 def test_parse_pages_refuses_malformed(spec: str) -> None:
     with pytest.raises(UnprocessableOption, match="pages="):
         parse_pages(spec)
