@@ -35,6 +35,7 @@ MIN_ORIENTATION_CONFIDENCE = 3.0
 MIN_RETRY_ORIENTATION_CONFIDENCE = 1.0  # when a second reading will confirm it
 UNREAD_CONFIDENCE = 55.0
 DARK_BORDER_SHARE = 0.25  # of the page's outermost pixels dark: the scanner lid or desk shows
+BLANK_CONTRAST = 24  # grey levels between the darkest and the lightest pixel: a blank page
 MIN_RULE_SHARE = 0.01  # of the ink in thin straight runs: a form or a table, worth cleaning
 
 
@@ -188,6 +189,10 @@ def _turn_upright(prepared: Prepared, engine: OcrEngine, min_confidence: float) 
 def recognize_page(image: Image.Image, engine: OcrEngine, options: PageOptions) -> Page:
     """Read one page image (EXIF orientation already applied); boxes in its own pixels."""
     prepared = prepare(image, options, engine)
+    if options.preprocess and _blank(prepared.image):
+        # Nothing to read; on a small blank image Tesseract would still make up a word or two.
+        return prepared.to_source(Page(text="", width=image.width, height=image.height),
+                                  *image.size)  # fmt: skip
     page = _recognize(prepared, engine, options)
     if (
         options.preprocess
@@ -203,6 +208,12 @@ def recognize_page(image: Image.Image, engine: OcrEngine, options: PageOptions) 
             if second.confidence > page.confidence + 10:
                 prepared, page = turned, second
     return prepared.to_source(page, *image.size)
+
+
+def _blank(page: Image.Image) -> bool:
+    """No two pixels of the page differ by more than a trace: there is no ink on it."""
+    darkest, lightest = page.getextrema()
+    return lightest - darkest < BLANK_CONTRAST
 
 
 def _recognize(prepared: Prepared, engine: OcrEngine, options: PageOptions) -> Page:

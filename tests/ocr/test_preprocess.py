@@ -280,3 +280,22 @@ def test_receipt_rows_stay_whole(engine: OcrEngine) -> None:
     read = [line.text for line in result.lines]
     for item, price in rows:
         assert any(item.split()[0] in line and price in line for line in read), (item, read)
+
+
+@pytest.mark.parametrize(
+    ("size", "level"),
+    [((1, 1), 255), ((20, 10), 255), ((3000, 5), 255), ((400, 300), 128)],
+    ids=["one-pixel", "tiny", "strip", "grey-page"],
+)
+def test_a_blank_page_reads_as_no_text(
+    engine: OcrEngine, size: tuple[int, int], level: int
+) -> None:
+    result = recognize_page(Image.new("L", size, level), engine, PageOptions())
+    assert result.text == ""
+    assert result.lines == []
+    assert (result.width, result.height) == size
+
+
+def test_faint_text_is_not_taken_for_a_blank_page(engine: OcrEngine, page: Image.Image) -> None:
+    faint = page.point(lambda value: 200 + value * 40 // 255)  # ink 200 on paper 240
+    assert words_read(recognize_page(faint, engine, PageOptions()).text) > 0.9
