@@ -161,16 +161,12 @@ def _pdf_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[
     try:
         count = len(document)
         # The limit is on the pages read: page 3 of a long report is as cheap as a short one.
-        if pages is None and count > limits.max_pages:
-            raise PayloadTooLarge(
-                f"The document has {count} pages; the limit is {limits.max_pages} (MAX_PAGES)."
-            )
-        selected = sum(1 for number in pages or () if number <= count)
+        selected = count if pages is None else sum(1 for number in pages if number <= count)
         if selected > limits.max_pages:
-            raise PayloadTooLarge(
-                f"The selection holds {selected} of the document's {count} pages; the limit is "
-                f"{limits.max_pages} (MAX_PAGES)."
-            )
+            read = f"The document has {count} pages"
+            if pages is not None:
+                read = f"The selection holds {selected} of the document's {count} pages"
+            raise PayloadTooLarge(f"{read}; the limit is {limits.max_pages} (MAX_PAGES).")
         scale = PDF_RENDER_DPI / 72
         for index in range(count):
             number = index + 1
@@ -256,17 +252,16 @@ def render_document(
     # most one page for the other iterator (a 50-page PDF at 300 dpi would be ~400 MB at once).
     for_images, for_dpis = itertools.tee(itertools.chain([first], sources))
     prepared = (_for_renderer(source.image, options, engine, fmt) for source in for_images)
+    # A renderer takes one set of Tesseract variables for the whole document: the first page's,
+    # prepared before the others. A document's pages mostly come from one scanner or camera.
+    first_page = next(prepared)
     frames: list[PageFrame] = []
 
     def images() -> Iterator[Image.Image]:
-        # A renderer takes one set of Tesseract variables for the whole document: the first
-        # page's (read below, before the others). A document's pages mostly come from one
-        # scanner or camera.
         for page in itertools.chain([first_page], prepared):
             frames.append(page.frame)
             yield page.image
 
-    first_page = next(prepared)
     dpis = (page_dpi(source, options.dpi) for source in for_dpis)
     engine_options = RecognizeOptions(
         lang=options.lang,

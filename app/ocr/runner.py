@@ -132,10 +132,11 @@ class OcrRunner:
                 self._room.wait()
             self._running += 1
         # Checked once the job may run: waiting for room can take a whole job's time.
-        if cancelled.is_set() or (deadline is not None and time.monotonic() > deadline):
+        gone = cancelled.is_set()
+        if gone or (deadline is not None and time.monotonic() > deadline):
             self._leave_room(None)
             self.dropped += 1
-            if cancelled.is_set():
+            if gone:
                 raise ClientGone()
             self._report_rejection("deadline")
             raise DeadlineExceeded(retry_after=self.retry_after_seconds())
