@@ -40,6 +40,15 @@ class Affine:
         """Add a step whose output is the new prepared image; `step_to_previous` maps it back."""
         return Affine(self.matrix @ step_to_previous)
 
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        mapped = self.matrix @ np.array([x, y, 1.0])
+        return float(mapped[0]), float(mapped[1])
+
+    @property
+    def scale(self) -> float:
+        """Source pixels per prepared pixel (the same both ways: rescaling is uniform)."""
+        return math.sqrt(abs(float(np.linalg.det(self.matrix[:2, :2]))))
+
     def box(self, bbox: tuple[int, int, int, int], width: int, height: int) -> tuple[int, ...]:
         x0, y0, x1, y1 = bbox
         corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=float)

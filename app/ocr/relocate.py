@@ -2,9 +2,12 @@
 
 The renderers read prepared pages (deskewed, rescaled, turned); each page's `Affine` maps its
 pixels back to the source page, as the JSON's boxes are mapped. A turned or deskewed box
-becomes the upright rectangle around it.
+becomes the upright rectangle around it. hOCR's line measures follow: the baseline is tilted
+and moved with its line, the text sizes scaled, and a line turned on its side gets a
+`textangle` instead of a baseline, as Tesseract writes for text it finds turned.
 """
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +28,8 @@ class PageFrame:
 
 
 _HOCR_PAGE = re.compile(rb"(?=<div class='ocr_page')")
-_HOCR_BOX = re.compile(rb"bbox (\d+) (\d+) (\d+) (\d+)")
+_HOCR_TITLE = re.compile(rb"title=(['\"])(.*?)\1")
+_HOCR_SIZES = (b"x_size", b"x_descenders", b"x_ascenders")
 _ALTO_PAGE = re.compile(rb"(?=<Page )")
 _ALTO_ELEMENT = re.compile(rb"<(\w+)( [^>]*)>")
 _ALTO_PLACE = re.compile(rb'\b(HPOS|VPOS|WIDTH|HEIGHT)="(\d+)"')
@@ -56,10 +60,54 @@ def _by_page(
 
 def _hocr_page(page: bytes, frame: PageFrame) -> bytes:
     def move(match: re.Match[bytes]) -> bytes:
-        box = frame.box(*(int(value) for value in match.groups()))
-        return b"bbox %d %d %d %d" % box
+        quote, title = match.groups()
+        return b"title=" + quote + _hocr_title(title, frame) + quote
 
-    return _HOCR_BOX.sub(move, page)
+    return _HOCR_TITLE.sub(move, page)
+
+
+def _hocr_title(title: bytes, frame: PageFrame) -> bytes:
+    """One element's properties (`bbox 1 2 3 4; baseline 0 -5; x_size 24`) in its source page."""
+    properties = [part.strip().split(b" ") for part in title.split(b";")]
+    named = {fields[0]: fields[1:] for fields in properties}
+    if b"bbox" not in named:
+        return title
+    old_box = tuple(int(value) for value in named[b"bbox"][:4])
+    new_box = frame.box(*old_box)
+    moved: list[bytes] = []
+    for name, *values in properties:
+        if name == b"bbox":
+            moved.append(b"bbox %d %d %d %d" % new_box)
+        elif name == b"baseline" and len(values) == 2:
+            moved.append(_baseline(old_box, new_box, float(values[0]), float(values[1]), frame))
+        elif name in _HOCR_SIZES and values:
+            moved.append(b"%s %s" % (name, _number(float(values[0]) * frame.transform.scale)))
+        else:
+            moved.append(b" ".join([name, *values]))
+    return b"; ".join(moved)
+
+
+def _baseline(
+    old_box: tuple[int, ...], new_box: tuple[int, ...], slope: float, offset: float,
+    frame: PageFrame,
+) -> bytes:  # fmt: skip
+    """hOCR's `baseline slope offset` is a line through the box's bottom-left corner, raised
+    by `offset`: the same line, seen in the source page, from the new box's corner."""
+    left, _, right, bottom = old_box
+    start = frame.transform.point(left, bottom + offset)
+    end = frame.transform.point(right or left + 1, bottom + offset + slope * (right - left))
+    run, rise = end[0] - start[0], end[1] - start[1]
+    angle = round(math.degrees(math.atan2(-rise, run)) / 90) * 90 % 360
+    if angle or run == 0:
+        return b"textangle %d" % angle
+    new_slope = rise / run
+    new_left, _, _, new_bottom = new_box
+    new_offset = start[1] + new_slope * (new_left - start[0]) - new_bottom
+    return b"baseline %s %s" % (_number(new_slope), _number(new_offset))
+
+
+def _number(value: float) -> bytes:
+    return b"%g" % round(value, 3)
 
 
 def _alto_page(page: bytes, frame: PageFrame) -> bytes:

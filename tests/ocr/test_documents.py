@@ -1,6 +1,8 @@
 """Uploads as documents: every input kind, PDF pages and their text layers, selection, limits."""
 
+import math
 import re
+import statistics
 import time
 from collections.abc import Iterator
 from io import BytesIO
@@ -23,7 +25,7 @@ from app.ocr.documents import (
 )
 from app.ocr.engine import OcrEngine, create_engine, find_tessdata
 from app.ocr.formats import OUTPUT_FORMATS
-from app.ocr.pipeline import Limits, PageOptions
+from app.ocr.pipeline import Limits, PageOptions, recognize_page
 from app.ocr.tesserocr_engine import TesserocrEngine
 from tests.conftest import text_image
 
@@ -559,3 +561,40 @@ def test_rendered_formats_read_prepared_pages_with_boxes_on_the_page_sent(
         assert 0 <= x0 < x1 <= sent.width
         assert 0 <= y0 < y1 <= sent.height
         assert sent.crop((x0, y0, x1, y1)).getextrema()[0] < 128  # on ink
+
+
+def hocr_lines(body: bytes) -> list[dict[str, list[float]]]:
+    """Each hOCR line's properties: bbox, baseline, x_size, ..."""
+    titles = re.findall(r"class='ocr_line'[^>]*title=\"([^\"]*)\"", body.decode())
+    return [
+        {name: [float(value) for value in values] for name, *values in
+         (part.split() for part in title.split("; "))}
+        for title in titles
+    ]  # fmt: skip
+
+
+def test_hocr_baselines_keep_the_tilt_of_the_page_sent(either_engine: OcrEngine) -> None:
+    page = Image.open(BytesIO(text_image(PROSE, size=36, padding=60))).convert("L")
+    sent = page.rotate(6, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    body = render_document(saved([sent], "PNG"), either_engine, PageOptions(), LIMITS,
+                           OUTPUT_FORMATS["hocr"])  # fmt: skip
+    lines = hocr_lines(body)
+    assert len(lines) >= 3
+    for line in lines:  # rising to the right by 6 degrees (y grows downwards)
+        assert line["baseline"][0] == pytest.approx(-math.tan(math.radians(6)), abs=0.02)
+
+
+def test_hocr_text_sizes_are_in_the_pixels_sent(either_engine: OcrEngine) -> None:
+    page = Image.open(BytesIO(text_image(PROSE, size=36, padding=60))).convert("L")
+    small = page.resize((page.width // 4, page.height // 4), Image.Resampling.LANCZOS)
+    as_is = PageOptions(preprocess=False)
+    full = render_document(saved([page], "PNG"), either_engine, as_is, LIMITS,
+                           OUTPUT_FORMATS["hocr"])  # fmt: skip
+    scaled = render_document(saved([small], "PNG"), either_engine, PageOptions(), LIMITS,
+                             OUTPUT_FORMATS["hocr"])  # fmt: skip
+    assert "rescale" in " ".join(
+        recognize_page(small, either_engine, PageOptions(boxes=False)).steps
+    )
+    full_size = statistics.median(line["x_size"][0] for line in hocr_lines(full))
+    scaled_size = statistics.median(line["x_size"][0] for line in hocr_lines(scaled))
+    assert scaled_size == pytest.approx(full_size / 4, rel=0.25)

@@ -1,8 +1,11 @@
 """Boxes of Tesseract's hOCR, ALTO and TSV moved back to the pages as sent, page by page."""
 
+import math
+import re
+
 import pytest
 
-from app.ocr.preprocess import Affine, scale_map
+from app.ocr.preprocess import Affine, rotation_map, scale_map
 from app.ocr.relocate import PageFrame, relocate
 
 # Page 1 was read at twice its size, page 2 as sent (100 x 50).
@@ -64,6 +67,59 @@ def test_tsv_rows_follow_their_page() -> None:
     assert rows[2][6:10] == [b"10", b"20", b"20", b"20"]
     assert rows[3][6:10] == [b"0", b"0", b"100", b"50"]
     assert rows[4][6:10] == [b"20", b"40", b"40", b"8"]
+
+
+def hocr_line(title: str) -> bytes:
+    return (
+        b"<div class='ocr_page' id='page_1' title='bbox 0 0 400 400'>"
+        b"<span class='ocr_line' id='line_1_1' title=\"%s\">" % title.encode()
+    )
+
+
+def line_title(moved: bytes) -> dict[str, list[float]]:
+    title = re.search(rb"ocr_line' id='line_1_1' title=\"([^\"]*)\"", moved)
+    assert title is not None
+    fields = [part.split() for part in title.group(1).decode().split("; ")]
+    return {name: [float(value) for value in values] for name, *values in fields}
+
+
+def test_hocr_line_sizes_and_baseline_follow_a_rescaled_page() -> None:
+    line = hocr_line("bbox 40 20 180 60; baseline 0 -10; x_size 24; x_descenders 6; x_ascenders 8")
+    title = line_title(relocate(line, "hocr", FRAMES[:1]))
+    assert title == {
+        "bbox": [20, 10, 90, 30], "baseline": [0, -5], "x_size": [12],
+        "x_descenders": [3], "x_ascenders": [4],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("degrees", [-3.0, 2.0, 6.0], ids=["cw-3", "ccw-2", "ccw-6"])
+def test_hocr_baseline_takes_the_tilt_of_a_deskewed_page(degrees: float) -> None:
+    # The page was turned by -degrees to level it: in the page as sent its lines rise by
+    # tan(degrees) (y grows downwards, so a rising line has a negative slope).
+    source = (400, 300)
+    turned = (426, 322)
+    frame = PageFrame(Affine.identity().then(rotation_map(-degrees, source, turned)), *source)
+    line = hocr_line("bbox 100 150 300 170; baseline 0 -4; x_size 16")
+    title = line_title(relocate(line, "hocr", [frame]))
+    slope, offset = title["baseline"]
+    assert slope == pytest.approx(-math.tan(math.radians(degrees)), abs=0.002)
+    # The baseline still passes where it did: through the line's middle, 4 px above its bottom.
+    middle = frame.transform.point(200, 166)
+    left, _, _, bottom = title["bbox"]
+    assert bottom + offset + slope * (middle[0] - left) == pytest.approx(middle[1], abs=0.05)
+    assert title["x_size"] == [16]
+
+
+@pytest.mark.parametrize(
+    ("degrees", "angle"), [(90, 270), (180, 180), (270, 90)], ids=["left", "upside-down", "right"]
+)
+def test_hocr_line_of_a_turned_page_gets_its_text_angle(degrees: int, angle: int) -> None:
+    source = (300, 400) if degrees % 180 else (400, 300)
+    frame = PageFrame(Affine.identity().then(rotation_map(degrees, source, (400, 300))), *source)
+    line = hocr_line("bbox 100 150 300 170; baseline 0 -4; x_size 16")
+    title = line_title(relocate(line, "hocr", [frame]))
+    assert "baseline" not in title
+    assert title["textangle"] == [angle]
 
 
 @pytest.mark.parametrize("name", ["text", "pdf"])
