@@ -9,9 +9,23 @@ from typing import Protocol
 
 from PIL import Image
 
-from app.errors import EngineFailure, UnknownLanguage
+from app.errors import EngineFailure, PayloadTooLarge, UnknownLanguage
 from app.ocr.formats import OutputFormat
 from app.ocr.results import Page
+
+MAX_SIDE = 32767  # Tesseract keeps pixel coordinates in 16-bit integers
+
+
+def check_size(image: Image.Image) -> Image.Image:
+    """The image, if Tesseract can read one so large; else a clear 413 (Tesseract itself only
+    says that processing failed)."""
+    width, height = image.size
+    if max(width, height) > MAX_SIDE:
+        raise PayloadTooLarge(
+            f"The image is {width}x{height} pixels; the OCR engine reads at most {MAX_SIDE} "
+            "pixels on a side. Send it in parts, or scaled down."
+        )
+    return image
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
-from app.ocr.engine import OcrEngine, RecognizeOptions
+from app.ocr.engine import MAX_SIDE, OcrEngine, RecognizeOptions
 from app.ocr.images import ImageKind, decode_image, to_engine_mode, upright
 from app.ocr.layout import PSM_AUTO, choose_psm
 from app.ocr.preprocess import (
@@ -164,6 +164,8 @@ def prepare(image: Image.Image, options: PageOptions, engine: OcrEngine) -> Prep
         prepared.image = remove_rules(prepared.image, size)
         prepared.steps.append("remove-lines")
     factor = rescale_factor(look.line_height, prepared.image.size)
+    # The engine reads no side longer than MAX_SIDE: a longer page (a till roll) is read smaller.
+    factor = min(factor, MAX_SIDE / max(prepared.image.size))
     if options.rescale is not False and factor != 1.0:
         prepared.scale(factor)
     uneven = look.background_spread > UNEVEN_BACKGROUND

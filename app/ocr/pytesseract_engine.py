@@ -8,7 +8,7 @@ import pytesseract
 from PIL import Image
 
 from app.errors import EngineFailure, ProcessingTimeout
-from app.ocr.engine import RecognizeOptions, installed_languages
+from app.ocr.engine import RecognizeOptions, check_size, installed_languages
 from app.ocr.formats import OutputFormat, page_files, read_output
 from app.ocr.results import Line, Page, Word
 
@@ -36,7 +36,7 @@ class PytesseractEngine:
             config += f" -c {name}={value}"
         try:
             data = pytesseract.image_to_data(
-                image,
+                check_size(image),
                 lang=options.lang,
                 config=config,
                 output_type=pytesseract.Output.DICT,
@@ -77,7 +77,7 @@ class PytesseractEngine:
         fmt: OutputFormat,
     ) -> bytes:
         """Tesseract's own renderer for `fmt` over all pages, in one tesseract process."""
-        with page_files(images, dpis) as (list_file, output_base):
+        with page_files(map(check_size, images), dpis) as (list_file, output_base):
             command = [
                 pytesseract.pytesseract.tesseract_cmd, list_file, output_base,
                 "-l", options.lang, "--psm", str(options.psm),

@@ -15,7 +15,7 @@ from PIL import Image
 from tesserocr import OEM, PSM, RIL, PyTessBaseAPI
 
 from app.errors import EngineFailure, ProcessingTimeout
-from app.ocr.engine import RecognizeOptions, installed_languages
+from app.ocr.engine import RecognizeOptions, check_size, installed_languages
 from app.ocr.formats import OutputFormat, page_files, read_output
 from app.ocr.results import Line, Page, Word
 
@@ -53,7 +53,7 @@ class TesserocrEngine:
     def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
         with self._handle(options.lang) as api, _variables(api, options.variables):
             api.SetPageSegMode(options.psm)
-            api.SetImage(image)
+            api.SetImage(check_size(image))
             if options.dpi:
                 api.SetSourceResolution(options.dpi)
             timeout_ms = int(options.timeout_seconds * 1000) if options.timeout_seconds else 0
@@ -94,7 +94,7 @@ class TesserocrEngine:
         if fmt.name == "tsv":  # tesserocr's ProcessPages has no TSV renderer switch
             return self._render_tsv(images, dpis, options, timeout_ms)
         with (
-            page_files(images, dpis) as (list_file, output),
+            page_files(map(check_size, images), dpis) as (list_file, output),
             self._handle(options.lang) as api,
             _variables(api, options.variables),
         ):
@@ -119,7 +119,7 @@ class TesserocrEngine:
         for number, (image, dpi) in enumerate(zip(images, dpis, strict=True), start=1):
             with self._handle(options.lang) as api, _variables(api, options.variables):
                 api.SetPageSegMode(options.psm)
-                api.SetImage(image)
+                api.SetImage(check_size(image))
                 if dpi:
                     api.SetSourceResolution(dpi)
                 if not api.Recognize(timeout=timeout_ms):

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.errors import EngineFailure, UnknownLanguage
+from app.errors import EngineFailure, PayloadTooLarge, UnknownLanguage
 from app.ocr.engine import (
+    MAX_SIDE,
     OcrEngine,
     RecognizeOptions,
     check_languages,
@@ -89,6 +90,31 @@ def test_renderers(engine: OcrEngine) -> None:
     assert hocr.count(b"class='ocr_page'") == 2
     pdf = engine.render(images, [300, 300], RecognizeOptions(), OUTPUT_FORMATS["pdf"])
     assert pdf.startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("size", [(40, MAX_SIDE + 1), (MAX_SIDE + 1, 40)], ids=["tall", "wide"])
+@pytest.mark.parametrize("fmt", [None, "hocr", "tsv"], ids=["recognize", "hocr", "tsv"])
+def test_a_side_longer_than_tesseract_reads_is_a_clear_413(
+    engine: OcrEngine, size: tuple[int, int], fmt: str | None
+) -> None:
+    # Tesseract itself only says it failed: a 500 or a "time limit" 422 before this check.
+    image = Image.new("L", size, 255)
+
+    def read() -> object:
+        if fmt is None:
+            return engine.recognize(image, RecognizeOptions())
+        return engine.render([image], [300], RecognizeOptions(), OUTPUT_FORMATS[fmt])
+
+    with pytest.raises(PayloadTooLarge, match=f"at most {MAX_SIDE} pixels on a side") as raised:
+        read()
+    assert raised.value.status_code == 413
+
+
+def test_the_longest_side_tesseract_reads_is_read(engine: OcrEngine) -> None:
+    words = image_of("Long strip")
+    strip = Image.new("RGB", (MAX_SIDE, words.height), "white")
+    strip.paste(words, (0, 0))
+    assert "strip" in engine.recognize(strip, RecognizeOptions(psm=7)).text
 
 
 @pytest.mark.parametrize("lang", ["eng", "eng+fra", "fra+deu"])

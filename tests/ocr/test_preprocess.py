@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from app.ocr.engine import OcrEngine, create_engine, find_tessdata
+from app.errors import PayloadTooLarge
+from app.ocr.engine import MAX_SIDE, OcrEngine, create_engine, find_tessdata
 from app.ocr.layout import PSM_AUTO, PSM_SINGLE_BLOCK, PSM_SINGLE_LINE, choose_psm
 from app.ocr.pipeline import (
     DARK_BORDER_SHARE,
@@ -299,3 +300,16 @@ def test_a_blank_page_reads_as_no_text(
 def test_faint_text_is_not_taken_for_a_blank_page(engine: OcrEngine, page: Image.Image) -> None:
     faint = page.point(lambda value: 200 + value * 40 // 255)  # ink 200 on paper 240
     assert words_read(recognize_page(faint, engine, PageOptions()).text) > 0.9
+
+
+def test_a_page_longer_than_the_engine_reads_is_read_smaller(
+    engine: OcrEngine, page: Image.Image
+) -> None:
+    roll = Image.new("L", (page.width, MAX_SIDE + 2000), 255)  # a till roll
+    roll.paste(page, (0, MAX_SIDE))
+    result = recognize_page(roll, engine, PageOptions())
+    assert any(step.startswith("rescale:0.9") for step in result.steps)
+    assert words_read(result.text) > 0.9
+    assert all(line.bbox[1] >= MAX_SIDE - 10 for line in result.lines)  # in the roll's pixels
+    with pytest.raises(PayloadTooLarge, match=f"at most {MAX_SIDE} pixels on a side"):
+        recognize_page(roll, engine, PageOptions(rescale=False))

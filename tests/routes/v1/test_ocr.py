@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from app.ocr.engine import MAX_SIDE
 from tests.conftest import SettingsFactory, text_image
 from tests.ocr.test_documents import pdf_with_text_layer
 
@@ -307,6 +308,23 @@ class TestLimits:
             response = ocr(client, document, auth_headers)
             assert response.status_code == 413
             assert "MAX_IMAGE_PIXELS" in response.json()["detail"]
+
+    @pytest.mark.parametrize("output", ["json", "hocr"])
+    def test_a_side_longer_than_the_engine_reads(
+        self, client: TestClient, auth_headers: dict, output: str
+    ) -> None:
+        words = Image.open(BytesIO(text_image("Quick brown fox")))
+        strip = Image.new("RGB", (words.width, MAX_SIDE + 100), "white")
+        strip.paste(words, (0, 0))
+        buffer = BytesIO()
+        strip.save(buffer, format="PNG")
+        # Read smaller to fit by default; sent as is, a clear 413 rather than an engine failure.
+        read = ocr(client, buffer.getvalue(), auth_headers, format=output)
+        assert read.status_code == 200
+        assert "brown" in read.text
+        refused = ocr(client, buffer.getvalue(), auth_headers, format=output, rescale="false")
+        assert refused.status_code == 413
+        assert f"at most {MAX_SIDE} pixels on a side" in refused.json()["detail"]
 
     def test_bytes_per_upload(
         self, client: TestClient, override_settings: SettingsFactory, auth_headers: dict
