@@ -6,10 +6,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.errors import ServiceError, UnprocessableOption
-from app.ocr.documents import parse_pages
+from app.ocr.documents import load_pages, parse_pages
 from app.ocr.engine import check_languages
 from app.ocr.images import decode_image
+from app.ocr.pipeline import Limits
 from tests.conftest import TEST_TOKEN, LiveServer, text_image
+from tests.ocr.test_documents import pdf_with_text_layer
 
 INSTALLED = ["deu", "eng", "fra"]
 
@@ -58,6 +60,35 @@ def test_corrupted_images_never_escape_as_other_errors(offset: int, junk: bytes)
     data = VALID_PNG[:offset] + junk + VALID_PNG[offset + len(junk) :]
     try:
         decode_image(data, max_pixels=4_000_000)
+    except ServiceError as error:
+        assert 400 <= error.status_code < 500
+
+
+VALID_PDF = pdf_with_text_layer(["Fuzz line one", "Fuzz line two"])
+PDF_TOKENS = [
+    b"0", b"-1", b"99999999", b"R", b"<<", b">>", b"/Kids", b"/Count", b"1 0 R", b"2 0 R",
+    b"/Parent", b"endobj", b"/Length 0", b"/Rotate 45", b"/MediaBox[0 0 1e30 1]",
+]  # fmt: skip
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=len(VALID_PDF) - 1),
+            st.one_of(st.sampled_from(PDF_TOKENS), st.binary(min_size=0, max_size=8)),
+            st.integers(min_value=0, max_value=16),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_corrupted_pdfs_never_escape_as_other_errors(edits: list[tuple[int, bytes, int]]) -> None:
+    data = bytearray(VALID_PDF)
+    for offset, junk, cut in edits:
+        data[offset : offset + cut] = junk
+    try:
+        list(load_pages(bytes(data), Limits(max_pixels=4_000_000, max_pages=5), None))
     except ServiceError as error:
         assert 400 <= error.status_code < 500
 

@@ -167,36 +167,45 @@ def _pdf_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[
             if pages is not None:
                 read = f"The selection holds {selected} of the document's {count} pages"
             raise PayloadTooLarge(f"{read}; the limit is {limits.max_pages} (MAX_PAGES).")
-        scale = PDF_RENDER_DPI / 72
-        for index in range(count):
-            number = index + 1
+        for number in range(1, count + 1):
             if pages is not None and number not in pages:
                 continue
-            page = document[index]
             try:
-                width, height = page.get_size()
-                pixels = int(width * scale) * int(height * scale)
-                if pixels > limits.max_pixels:
-                    raise PayloadTooLarge(
-                        f"Page {number} renders to {pixels} pixels at {PDF_RENDER_DPI} dpi; the "
-                        f"limit is {limits.max_pixels} (MAX_IMAGE_PIXELS)."
-                    )
-                layer = text_layer(page, scale)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    image = page.render(scale=scale, grayscale=True).to_pil()
-                yield SourcePage(
-                    number=number,
-                    image=load_frame(image),
-                    text_layer=layer[0] if layer else None,
-                    text_lines=layer[1] if layer else [],
-                    dpi=PDF_RENDER_DPI,
-                    steps=[f"pdf-render:{PDF_RENDER_DPI}dpi"],
-                )
-            finally:
-                page.close()
+                source = _pdf_page(document, number, limits)
+            except pdfium.PdfiumError as error:
+                # A broken page tree (a page that is its own parent, ...): the file's fault.
+                detail = f"Page {number} of the PDF could not be read ({error})."
+                raise InvalidImage(detail) from None
+            yield source
     finally:
         document.close()
+
+
+def _pdf_page(document: pdfium.PdfDocument, number: int, limits: Limits) -> SourcePage:
+    scale = PDF_RENDER_DPI / 72
+    page = document[number - 1]
+    try:
+        width, height = page.get_size()
+        pixels = int(width * scale) * int(height * scale)
+        if pixels > limits.max_pixels:
+            raise PayloadTooLarge(
+                f"Page {number} renders to {pixels} pixels at {PDF_RENDER_DPI} dpi; the "
+                f"limit is {limits.max_pixels} (MAX_IMAGE_PIXELS)."
+            )
+        layer = text_layer(page, scale)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = page.render(scale=scale, grayscale=True).to_pil()
+        return SourcePage(
+            number=number,
+            image=load_frame(image),
+            text_layer=layer[0] if layer else None,
+            text_lines=layer[1] if layer else [],
+            dpi=PDF_RENDER_DPI,
+            steps=[f"pdf-render:{PDF_RENDER_DPI}dpi"],
+        )
+    finally:
+        page.close()
 
 
 def read_document(

@@ -362,6 +362,11 @@ def test_selection_outside_the_document_is_422(engine: OcrEngine) -> None:
     [
         pytest.param(b"%PDF-1.7\n" + b"garbage" * 40, id="garbage-after-header"),
         pytest.param(b"%PDF-1.4\n1 0 obj\n<<", id="truncated"),
+        pytest.param(
+            b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+            b"2 0 obj<</Type/Pages/Kids[2 0 R]/Count 1>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF",
+            id="page-tree-its-own-page",
+        ),
     ],
 )
 def test_broken_pdf_is_invalid(data: bytes) -> None:
