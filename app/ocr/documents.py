@@ -306,7 +306,8 @@ def _for_renderer(
         return _RendererPage(to_engine_mode(image), (), as_sent)
     if fmt.name == "pdf":
         untouched = replace(options, auto_rotate=False, deskew=False, rescale=False, invert=False,
-                            remove_border=False, denoise=False, remove_lines=False)  # fmt: skip
+                            remove_border=False, denoise=False, remove_lines=False,
+                            smooth=False)  # fmt: skip
         return _RendererPage(
             to_engine_mode(image), prepare(image, untouched, engine).variables, as_sent
         )

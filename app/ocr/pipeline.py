@@ -19,6 +19,7 @@ from app.ocr.preprocess import (
     Affine,
     RuleSize,
     analyse,
+    bitonal,
     denoise,
     grey,
     invert,
@@ -27,6 +28,7 @@ from app.ocr.preprocess import (
     rescale_factor,
     rotation_map,
     scale_map,
+    smooth,
 )
 from app.ocr.results import Page
 
@@ -34,6 +36,7 @@ OSD_SIZE = 1500  # orientation detection reads a copy at most this large: plenty
 MIN_ORIENTATION_CONFIDENCE = 3.0
 MIN_RETRY_ORIENTATION_CONFIDENCE = 1.0  # when a second reading will confirm it
 UNREAD_CONFIDENCE = 55.0
+HESITANT_CONFIDENCE = 85.0  # a grey page read with less mean confidence is read smoothed too
 DARK_BORDER_SHARE = 0.25  # of the page's outermost pixels dark: the scanner lid or desk shows
 BLANK_CONTRAST = 24  # grey levels between the darkest and the lightest pixel: a blank page
 MIN_RULE_SHARE = 0.01  # of the ink in thin straight runs: a form or a table, worth cleaning
@@ -64,6 +67,7 @@ class PageOptions:
     binarize: bool | None = None
     remove_lines: bool | None = None
     remove_border: bool | None = None
+    smooth: bool | None = None
 
 
 @dataclass(slots=True)
@@ -168,6 +172,9 @@ def prepare(image: Image.Image, options: PageOptions, engine: OcrEngine) -> Prep
     factor = min(factor, MAX_SIDE / max(prepared.image.size))
     if options.rescale is not False and factor != 1.0:
         prepared.scale(factor)
+    if options.smooth:  # when None, decided after a first reading (recognize_page)
+        prepared.image = smooth(prepared.image)
+        prepared.steps.append("smooth")
     uneven = look.background_spread > UNEVEN_BACKGROUND
     if options.binarize if options.binarize is not None else uneven:
         prepared.variables = (("thresholding_method", "2"),)
@@ -209,6 +216,21 @@ def recognize_page(image: Image.Image, engine: OcrEngine, options: PageOptions) 
             second = _recognize(turned, engine, options)
             if second.confidence > page.confidence + 10:
                 prepared, page = turned, second
+    if (
+        options.preprocess
+        and options.smooth is None
+        and page.confidence < HESITANT_CONFIDENCE
+        and not bitonal(image)
+    ):
+        # A hesitant reading of a grey page: grain, JPEG blocks or dotted thermal print may
+        # be what trips Tesseract. The smoothed copy's reading is kept if more confident
+        # (on the receipts of the eval set, confidence picks the better reading 9 times in 10).
+        smoothed = replace(
+            prepared, image=smooth(prepared.image), steps=[*prepared.steps, "smooth"]
+        )
+        second = _recognize(smoothed, engine, options)
+        if second.confidence > page.confidence:
+            prepared, page = smoothed, second
     return prepared.to_source(page, *image.size)
 
 

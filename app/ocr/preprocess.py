@@ -460,5 +460,19 @@ def denoise(page: Image.Image) -> Image.Image:
     return page.filter(ImageFilter.MedianFilter(3))
 
 
+SMOOTH_RADIUS = 1.0  # pixels: closes the gaps of dotted print without merging letters
+
+
+def smooth(page: Image.Image) -> Image.Image:
+    """A light Gaussian blur: JPEG blocks, paper grain and the dots of thermal or dot-matrix
+    print become even strokes before Tesseract thresholds the page."""
+    return page.filter(ImageFilter.GaussianBlur(SMOOTH_RADIUS))
+
+
+def bitonal(page: Image.Image) -> bool:
+    """Only two levels (a fax, a 1-bit scan, a binarised crop): no grain to smooth away."""
+    return page.mode == "1" or grey(page).getcolors(2) is not None
+
+
 def invert(page: Image.Image) -> Image.Image:
     return ImageOps.invert(page)

@@ -8,10 +8,11 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from app.errors import PayloadTooLarge
-from app.ocr.engine import MAX_SIDE, OcrEngine, create_engine, find_tessdata
+from app.ocr.engine import MAX_SIDE, OcrEngine, RecognizeOptions, create_engine, find_tessdata
 from app.ocr.layout import PSM_AUTO, PSM_SINGLE_BLOCK, PSM_SINGLE_LINE, choose_psm
 from app.ocr.pipeline import (
     DARK_BORDER_SHARE,
+    HESITANT_CONFIDENCE,
     MIN_RULE_SHARE,
     PageOptions,
     prepare,
@@ -25,6 +26,7 @@ from app.ocr.preprocess import (
     rotation_map,
     scale_map,
 )
+from app.ocr.results import Page
 from tests.conftest import text_image
 
 TEXT = "\n".join(
@@ -313,3 +315,64 @@ def test_a_page_longer_than_the_engine_reads_is_read_smaller(
     assert all(line.bbox[1] >= MAX_SIDE - 10 for line in result.lines)  # in the roll's pixels
     with pytest.raises(PayloadTooLarge, match=f"at most {MAX_SIDE} pixels on a side"):
         recognize_page(roll, engine, PageOptions(rescale=False))
+
+
+def dotted_print(size: int = 28) -> Image.Image:
+    """Dot-matrix print on grainy paper, saved as a JPEG: every other 2x2 cell of ink is
+    missing, as the dots of a thermal or dot-matrix printer leave gaps."""
+    pixels = np.asarray(
+        Image.open(BytesIO(text_image(TEXT, size=size, padding=40))).convert("L"), dtype=float
+    )
+    ys, xs = np.indices(pixels.shape)
+    gaps = (xs // 2 + ys // 2) % 2 == 1
+    pixels = np.where(gaps & (pixels < 128), 200.0, pixels)
+    pixels += np.random.default_rng(1).normal(0, 25, pixels.shape)
+    buffer = BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=50)
+    return Image.open(buffer)
+
+
+class CountingEngine:
+    """The real engine, counting its readings."""
+
+    def __init__(self, engine: OcrEngine) -> None:
+        self.engine = engine
+        self.readings = 0
+
+    def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+        self.readings += 1
+        return self.engine.recognize(image, options)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+
+def test_a_hesitant_grey_page_is_read_smoothed_too(engine: OcrEngine) -> None:
+    page = dotted_print()
+    counting = CountingEngine(engine)
+    result = recognize_page(page, counting, PageOptions())  # type: ignore[arg-type]
+    assert "smooth" in result.steps
+    assert counting.readings == 2
+    assert words_read(result.text) > 0.9
+    assert words_read(recognize_page(page, engine, PageOptions(smooth=False)).text) < 0.7
+
+
+@pytest.mark.parametrize("kind", ["confident", "bitonal"])
+def test_confident_or_bitonal_pages_are_read_once(engine: OcrEngine, page: Image.Image,
+                                                  kind: str) -> None:  # fmt: skip
+    # A bitonal page has no grain to smooth, however hesitantly it reads.
+    sent = page if kind == "confident" else dotted_print().point(lambda v: 255 * (v > 150))
+    counting = CountingEngine(engine)
+    result = recognize_page(sent, counting, PageOptions(auto_rotate=False))  # type: ignore[arg-type]
+    if kind == "bitonal":
+        assert result.confidence < HESITANT_CONFIDENCE
+    assert counting.readings == 1
+    assert "smooth" not in result.steps
+
+
+def test_smoothing_can_be_forced(engine: OcrEngine, page: Image.Image) -> None:
+    counting = CountingEngine(engine)
+    result = recognize_page(page, counting, PageOptions(smooth=True))  # type: ignore[arg-type]
+    assert "smooth" in result.steps
+    assert counting.readings == 1
+    assert words_read(result.text) > 0.9

@@ -97,12 +97,21 @@ def preparation(
             description=f"Paint over a scanner's dark surround around the sheet. {_SWITCH}",
         ),
     ] = None,
+    smooth: Annotated[
+        bool | None,
+        Query(
+            openapi_examples=_SWITCH_EXAMPLES,
+            description="Blur grain, JPEG blocks and dotted print away. By default a grey page "
+            "read with little confidence is read smoothed too, and the more confident reading "
+            "kept; `true` or `false` forces it.",
+        ),
+    ] = None,
 ) -> dict[str, bool | None]:
     """The per-request preparation switches, as PageOptions fields."""
     return {
         "preprocess": preprocess, "auto_rotate": auto_rotate, "deskew": deskew,
         "rescale": rescale, "denoise": denoise, "invert": invert, "binarize": binarize,
-        "remove_lines": remove_lines, "remove_border": remove_border,
+        "remove_lines": remove_lines, "remove_border": remove_border, "smooth": smooth,
     }  # fmt: skip
 
 

@@ -375,11 +375,11 @@ def test_preparation_switches_are_query_options(client: TestClient, auth_headers
 @pytest.mark.parametrize(
     ("switch", "present"), [("true", True), ("false", False)], ids=["on", "off"]
 )
-@pytest.mark.parametrize("step", ["remove_lines", "remove_border"])
-def test_line_and_border_removal_are_query_options(
+@pytest.mark.parametrize("step", ["remove_lines", "remove_border", "smooth"])
+def test_line_and_border_removal_and_smoothing_are_query_options(
     client: TestClient, auth_headers: dict, switch: str, present: bool, step: str
 ) -> None:
-    plain = text_image("Invoice number 1234\nTotal due today")  # neither: off by default
+    plain = text_image("Invoice number 1234\nTotal due today")  # none: off by default
     page = ocr(client, plain, auth_headers, **{step: switch}).json()["pages"][0]
     assert (step.replace("_", "-") in page["steps"]) is present
     assert "Total due" in page["text"]
