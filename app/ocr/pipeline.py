@@ -5,10 +5,12 @@ preparation the engine's input gets (orientation, deskew, scaling, ...) applies 
 and the boxes always come back in the pixels of the page as the client sent it.
 """
 
+import time
 from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
+from app.errors import ProcessingTimeout
 from app.ocr.engine import MAX_SIDE, OcrEngine, RecognizeOptions
 from app.ocr.images import ImageKind, decode_image, to_engine_mode, upright
 from app.ocr.layout import PSM_AUTO, choose_psm
@@ -197,6 +199,7 @@ def _turn_upright(prepared: Prepared, engine: OcrEngine, min_confidence: float) 
 
 def recognize_page(image: Image.Image, engine: OcrEngine, options: PageOptions) -> Page:
     """Read one page image (EXIF orientation already applied); boxes in its own pixels."""
+    started = time.monotonic()
     prepared = prepare(image, options, engine)
     if options.preprocess and _blank(prepared.image):
         # Nothing to read; on a small blank image Tesseract would still make up a word or two.
@@ -213,8 +216,8 @@ def recognize_page(image: Image.Image, engine: OcrEngine, options: PageOptions) 
         # tried, and kept only if the page then reads with more confidence.
         turned = replace(prepared, steps=list(prepared.steps))
         if _turn_upright(turned, engine, MIN_RETRY_ORIENTATION_CONFIDENCE):
-            second = _recognize(turned, engine, options)
-            if second.confidence > page.confidence + 10:
+            second = _second_reading(turned, engine, options, started)
+            if second and second.confidence > page.confidence + 10:
                 prepared, page = turned, second
     if (
         options.preprocess
@@ -228,10 +231,26 @@ def recognize_page(image: Image.Image, engine: OcrEngine, options: PageOptions) 
         smoothed = replace(
             prepared, image=smooth(prepared.image), steps=[*prepared.steps, "smooth"]
         )
-        second = _recognize(smoothed, engine, options)
-        if second.confidence > page.confidence:
+        second = _second_reading(smoothed, engine, options, started)
+        if second and second.confidence > page.confidence:
             prepared, page = smoothed, second
     return prepared.to_source(page, *image.size)
+
+
+def _second_reading(
+    prepared: Prepared, engine: OcrEngine, options: PageOptions, started: float
+) -> Page | None:
+    """Another reading, in what is left of the page's time limit; None when there is no time
+    left for it: the first reading stands rather than the request failing."""
+    if options.timeout_seconds is None:
+        return _recognize(prepared, engine, options)
+    remaining = options.timeout_seconds - (time.monotonic() - started)
+    if remaining <= 0:
+        return None
+    try:
+        return _recognize(prepared, engine, replace(options, timeout_seconds=remaining))
+    except ProcessingTimeout:
+        return None
 
 
 def _blank(page: Image.Image) -> bool:

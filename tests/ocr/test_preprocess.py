@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from app.errors import PayloadTooLarge
+from app.errors import PayloadTooLarge, ProcessingTimeout
 from app.ocr.engine import MAX_SIDE, OcrEngine, RecognizeOptions, create_engine, find_tessdata
 from app.ocr.layout import PSM_AUTO, PSM_SINGLE_BLOCK, PSM_SINGLE_LINE, choose_psm
 from app.ocr.pipeline import (
@@ -376,3 +376,32 @@ def test_smoothing_can_be_forced(engine: OcrEngine, page: Image.Image) -> None:
     assert "smooth" in result.steps
     assert counting.readings == 1
     assert words_read(result.text) > 0.9
+
+
+class SlowSecondReading(CountingEngine):
+    """The real engine, whose second reading runs out of time."""
+
+    def __init__(self, engine: OcrEngine) -> None:
+        super().__init__(engine)
+        self.limits: list[float | None] = []
+
+    def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+        self.limits.append(options.timeout_seconds)
+        if self.readings == 1:
+            self.readings += 1
+            raise ProcessingTimeout()
+        return super().recognize(image, options)
+
+
+def test_a_second_reading_stays_within_the_time_limit_or_gives_way(engine: OcrEngine) -> None:
+    slow = SlowSecondReading(engine)
+    options = PageOptions(timeout_seconds=30)
+    result = recognize_page(dotted_print(), slow, options)  # type: ignore[arg-type]
+    # The smoothed reading ran out of time: the first reading stands, no error.
+    assert slow.readings == 2
+    assert "smooth" not in result.steps
+    assert result.text
+    first, second = slow.limits
+    assert first == 30
+    assert second is not None
+    assert second < 30  # only what the first reading left
