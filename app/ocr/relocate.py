@@ -93,9 +93,9 @@ def _baseline(
 ) -> bytes:  # fmt: skip
     """hOCR's `baseline slope offset` is a line through the box's bottom-left corner, raised
     by `offset`: the same line, seen in the source page, from the new box's corner."""
-    left, _, right, bottom = old_box
+    left, _, _, bottom = old_box
     start = frame.transform.point(left, bottom + offset)
-    end = frame.transform.point(right or left + 1, bottom + offset + slope * (right - left))
+    end = frame.transform.point(left + 1, bottom + offset + slope)  # one pixel along the line
     run, rise = end[0] - start[0], end[1] - start[1]
     angle = round(math.degrees(math.atan2(-rise, run)) / 90) * 90 % 360
     if angle or run == 0:
