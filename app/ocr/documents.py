@@ -21,7 +21,7 @@ from app.ocr.formats import OutputFormat
 from app.ocr.images import load_frame, open_image, to_engine_mode, upright
 from app.ocr.layout import render_psm
 from app.ocr.pdftext import text_layer
-from app.ocr.pipeline import Limits, PageOptions, prepare, recognize_page
+from app.ocr.pipeline import Limits, PageOptions, page_thresholding, prepare, recognize_page
 from app.ocr.preprocess import Affine
 from app.ocr.relocate import PageFrame, relocate
 from app.ocr.results import Line, Page
@@ -305,12 +305,7 @@ def _for_renderer(
     if not options.preprocess:
         return _RendererPage(to_engine_mode(image), (), as_sent)
     if fmt.name == "pdf":
-        untouched = replace(options, auto_rotate=False, deskew=False, rescale=False, invert=False,
-                            remove_border=False, denoise=False, remove_lines=False,
-                            smooth=False)  # fmt: skip
-        return _RendererPage(
-            to_engine_mode(image), prepare(image, untouched, engine).variables, as_sent
-        )
+        return _RendererPage(to_engine_mode(image), page_thresholding(image, options), as_sent)
     prepared = prepare(image, options, engine)
     if set(prepared.steps) <= STEPS_PAINTING_NOTHING:
         # Nothing painted or moved: the page as sent, whose colours Tesseract's own

@@ -19,6 +19,7 @@ from app.ocr.preprocess import (
     SPECKLE_FRACTION,
     UNEVEN_BACKGROUND,
     Affine,
+    PageLook,
     RuleSize,
     analyse,
     bitonal,
@@ -41,6 +42,7 @@ UNREAD_CONFIDENCE = 55.0
 HESITANT_CONFIDENCE = 85.0  # a grey page read with less mean confidence is read smoothed too
 DARK_BORDER_SHARE = 0.25  # of the page's outermost pixels dark: the scanner lid or desk shows
 BLANK_CONTRAST = 24  # grey levels between the darkest and the lightest pixel: a blank page
+SAUVOLA = (("thresholding_method", "2"),)
 MIN_RULE_SHARE = 0.01  # of the ink in thin straight runs: a form or a table, worth cleaning
 
 
@@ -177,12 +179,23 @@ def prepare(image: Image.Image, options: PageOptions, engine: OcrEngine) -> Prep
     if options.smooth:  # when None, decided after a first reading (recognize_page)
         prepared.image = smooth(prepared.image)
         prepared.steps.append("smooth")
-    uneven = look.background_spread > UNEVEN_BACKGROUND
-    if options.binarize if options.binarize is not None else uneven:
-        prepared.variables = (("thresholding_method", "2"),)
+    prepared.variables = thresholding(look, options)
+    if prepared.variables:
         prepared.steps.append("binarize:sauvola")
     prepared.psm = options.psm if options.psm is not None else choose_psm(look, image.size)
     return prepared
+
+
+def thresholding(look: PageLook, options: PageOptions) -> tuple[tuple[str, str], ...]:
+    """Tesseract's variables for thresholding the page: Sauvola's adaptive method under
+    uneven light, else its default (Otsu)."""
+    uneven = look.background_spread > UNEVEN_BACKGROUND
+    return SAUVOLA if (options.binarize if options.binarize is not None else uneven) else ()
+
+
+def page_thresholding(image: Image.Image, options: PageOptions) -> tuple[tuple[str, str], ...]:
+    """The thresholding of a page read as sent, with nothing else prepared."""
+    return thresholding(analyse(grey(to_engine_mode(image))), options)
 
 
 def _turn_upright(prepared: Prepared, engine: OcrEngine, min_confidence: float) -> bool:
