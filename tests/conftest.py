@@ -118,6 +118,16 @@ def text_image(text: str, *, size: int = 40, padding: int = 30, fmt: str = "PNG"
     return buffer.getvalue()
 
 
+def hocr_lines(body: bytes) -> list[dict[str, list[float]]]:
+    """Each hOCR line's properties: bbox, baseline, x_size, ..."""
+    titles = re.findall(r"class='ocr_line'[^>]*title=\"([^\"]*)\"", body.decode())
+    return [
+        {name: [float(value) for value in values] for name, *values in
+         (part.split() for part in title.split("; "))}
+        for title in titles
+    ]  # fmt: skip
+
+
 def read_http_response(sock: socket.socket) -> bytes:
     """One raw HTTP response: the head, then as much body as its Content-Length announces (the
     body may come in a later packet than the head), or up to the connection's end."""

@@ -27,7 +27,7 @@ from app.ocr.engine import OcrEngine, create_engine, find_tessdata
 from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.pipeline import Limits, PageOptions, recognize_page
 from app.ocr.tesserocr_engine import TesserocrEngine
-from tests.conftest import text_image
+from tests.conftest import hocr_lines, text_image
 
 LIMITS = Limits(max_pixels=40_000_000, max_pages=50)
 TEXTS = ["Alpha page one", "Bravo page two", "Charlie page three"]
@@ -566,16 +566,6 @@ def test_rendered_formats_read_prepared_pages_with_boxes_on_the_page_sent(
         assert 0 <= x0 < x1 <= sent.width
         assert 0 <= y0 < y1 <= sent.height
         assert sent.crop((x0, y0, x1, y1)).getextrema()[0] < 128  # on ink
-
-
-def hocr_lines(body: bytes) -> list[dict[str, list[float]]]:
-    """Each hOCR line's properties: bbox, baseline, x_size, ..."""
-    titles = re.findall(r"class='ocr_line'[^>]*title=\"([^\"]*)\"", body.decode())
-    return [
-        {name: [float(value) for value in values] for name, *values in
-         (part.split() for part in title.split("; "))}
-        for title in titles
-    ]  # fmt: skip
 
 
 def test_hocr_baselines_keep_the_tilt_of_the_page_sent(either_engine: OcrEngine) -> None:

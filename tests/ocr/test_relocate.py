@@ -1,12 +1,12 @@
 """Boxes of Tesseract's hOCR, ALTO and TSV moved back to the pages as sent, page by page."""
 
 import math
-import re
 
 import pytest
 
 from app.ocr.preprocess import Affine, rotation_map, scale_map
 from app.ocr.relocate import PageFrame, relocate
+from tests.conftest import hocr_lines
 
 # Page 1 was read at twice its size, page 2 as sent (100 x 50).
 FRAMES = [
@@ -76,16 +76,14 @@ def hocr_line(title: str) -> bytes:
     )
 
 
-def line_title(moved: bytes) -> dict[str, list[float]]:
-    title = re.search(rb"ocr_line' id='line_1_1' title=\"([^\"]*)\"", moved)
-    assert title is not None
-    fields = [part.split() for part in title.group(1).decode().split("; ")]
-    return {name: [float(value) for value in values] for name, *values in fields}
+def only_line(moved: bytes) -> dict[str, list[float]]:
+    (line,) = hocr_lines(moved)
+    return line
 
 
 def test_hocr_line_sizes_and_baseline_follow_a_rescaled_page() -> None:
     line = hocr_line("bbox 40 20 180 60; baseline 0 -10; x_size 24; x_descenders 6; x_ascenders 8")
-    title = line_title(relocate(line, "hocr", FRAMES[:1]))
+    title = only_line(relocate(line, "hocr", FRAMES[:1]))
     assert title == {
         "bbox": [20, 10, 90, 30], "baseline": [0, -5], "x_size": [12],
         "x_descenders": [3], "x_ascenders": [4],
@@ -100,7 +98,7 @@ def test_hocr_baseline_takes_the_tilt_of_a_deskewed_page(degrees: float) -> None
     turned = (426, 322)
     frame = PageFrame(Affine.identity().then(rotation_map(-degrees, source, turned)), *source)
     line = hocr_line("bbox 100 150 300 170; baseline 0 -4; x_size 16")
-    title = line_title(relocate(line, "hocr", [frame]))
+    title = only_line(relocate(line, "hocr", [frame]))
     slope, offset = title["baseline"]
     assert slope == pytest.approx(-math.tan(math.radians(degrees)), abs=0.002)
     # The baseline still passes where it did: through the line's middle, 4 px above its bottom.
@@ -117,7 +115,7 @@ def test_hocr_line_of_a_turned_page_gets_its_text_angle(degrees: int, angle: int
     source = (300, 400) if degrees % 180 else (400, 300)
     frame = PageFrame(Affine.identity().then(rotation_map(degrees, source, (400, 300))), *source)
     line = hocr_line("bbox 100 150 300 170; baseline 0 -4; x_size 16")
-    title = line_title(relocate(line, "hocr", [frame]))
+    title = only_line(relocate(line, "hocr", [frame]))
     assert "baseline" not in title
     assert title["textangle"] == [angle]
 
