@@ -53,6 +53,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         max_wait_seconds=settings.ocr_max_wait_seconds,
         # Only when the pool has every core anyway: fewer threads keep cores for others.
         gap_filler=threads >= cpus,
+        # Cores the jobs leave idle read pages early while they are analysed (pipeline).
+        spare_threads=threads - 1 if threads >= cpus else 0,
     )
     warm_up = getattr(engine, "warm_up", None)
     if warm_up is not None:

@@ -95,12 +95,16 @@ def test_token_is_not_shown_in_repr() -> None:
 
 
 @pytest.mark.parametrize(
-    ("ocr_threads", "threads", "gap_filler"),
-    [(None, 4, True), (2, 2, False), (4, 4, True)],
+    ("ocr_threads", "threads", "gap_filler", "spare_threads"),
+    [(None, 4, True, 3), (2, 2, False, 0), (4, 4, True, 3)],
     ids=["default-every-cpu", "fewer-threads-leave-cpus", "every-cpu-asked"],
 )
-def test_the_pool_has_a_thread_per_cpu_and_fills_gaps_only_with_every_cpu(
-    monkeypatch: pytest.MonkeyPatch, ocr_threads: int | None, threads: int, gap_filler: bool
+def test_the_pool_has_a_thread_per_cpu_and_uses_idle_ones_only_with_every_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+    ocr_threads: int | None,
+    threads: int,
+    gap_filler: bool,
+    spare_threads: int,
 ) -> None:
     monkeypatch.setattr("app.main.usable_cpus", lambda: 4)
     app = create_app()
@@ -109,3 +113,4 @@ def test_the_pool_has_a_thread_per_cpu_and_fills_gaps_only_with_every_cpu(
     with TestClient(app):
         assert app.state.runner.threads == threads
         assert app.state.runner.gap_filler is gap_filler
+        assert app.state.runner.spare_threads == spare_threads

@@ -21,7 +21,14 @@ from app.ocr.formats import OutputFormat
 from app.ocr.images import load_frame, open_image, to_engine_mode, upright
 from app.ocr.layout import render_psm
 from app.ocr.pdftext import text_layer
-from app.ocr.pipeline import Limits, PageOptions, page_thresholding, prepare, recognize_page
+from app.ocr.pipeline import (
+    Limits,
+    PageOptions,
+    Spare,
+    page_thresholding,
+    prepare,
+    recognize_page,
+)
 from app.ocr.preprocess import Affine
 from app.ocr.relocate import PageFrame, relocate
 from app.ocr.results import Line, Page
@@ -215,6 +222,7 @@ def read_document(
     limits: Limits,
     pages: set[int] | None = None,
     deadline: float | None = None,
+    spare: Spare | None = None,
 ) -> list[Page]:
     """Every selected page as a recognised Page; a PDF page with a text layer is not OCRed."""
     results = []
@@ -233,7 +241,7 @@ def read_document(
                 options, dpi=page_dpi(source, options.dpi), timeout_seconds=remaining
             )
             with _time_limit(options.timeout_seconds):
-                page = recognize_page(source.image, engine, page_options)
+                page = recognize_page(source.image, engine, page_options, spare)
         page.number = source.number
         page.steps = source.steps + page.steps
         results.append(page)

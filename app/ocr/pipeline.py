@@ -6,7 +6,10 @@ and the boxes always come back in the pixels of the page as the client sent it.
 """
 
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from PIL import Image
 
@@ -44,6 +47,10 @@ DARK_BORDER_SHARE = 0.25  # of the page's outermost pixels dark: the scanner lid
 BLANK_CONTRAST = 24  # grey levels between the darkest and the lightest pixel: a blank page
 SAUVOLA = (("thresholding_method", "2"),)
 MIN_RULE_SHARE = 0.01  # of the ink in thin straight runs: a form or a table, worth cleaning
+
+
+# Runs a reading now on an otherwise idle core, or returns None when there is none.
+Spare = Callable[[Callable[[], Page]], "Future[Page] | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +140,21 @@ def prepare(image: Image.Image, options: PageOptions, engine: OcrEngine) -> Prep
     """Make a page (already EXIF-upright) easy for the engine to read."""
     if not options.preprocess:
         return Prepared(image=to_engine_mode(image), psm=options.psm or PSM_AUTO)
+    return improve(plain(image), options, engine)
+
+
+def plain(image: Image.Image) -> Prepared:
+    """The page in grey, with nothing else done to it."""
     page = to_engine_mode(image)
-    prepared = Prepared(image=grey(page))
-    if page.mode != "L":
-        prepared.steps.append("grayscale")
+    return Prepared(image=grey(page), steps=[] if page.mode == "L" else ["grayscale"])
+
+
+def improve(prepared: Prepared, options: PageOptions, engine: OcrEngine) -> Prepared:
+    """Each preparation the page needs (or `options` force), applied to `prepared`.
+
+    Every step replaces `prepared.image` rather than changing it, so an untouched page is
+    still the very image it started as."""
+    source_size = prepared.image.size
     look = analyse(prepared.image)
     if options.invert if options.invert is not None else look.dark:
         prepared.image = invert(prepared.image)
@@ -182,7 +200,7 @@ def prepare(image: Image.Image, options: PageOptions, engine: OcrEngine) -> Prep
     prepared.variables = thresholding(look, options)
     if prepared.variables:
         prepared.steps.append("binarize:sauvola")
-    prepared.psm = options.psm if options.psm is not None else choose_psm(look, image.size)
+    prepared.psm = options.psm if options.psm is not None else choose_psm(look, source_size)
     return prepared
 
 
@@ -210,18 +228,35 @@ def _turn_upright(prepared: Prepared, engine: OcrEngine, min_confidence: float) 
     return True
 
 
-def recognize_page(image: Image.Image, engine: OcrEngine, options: PageOptions) -> Page:
-    """Read one page image (EXIF orientation already applied); boxes in its own pixels."""
+def recognize_page(
+    image: Image.Image, engine: OcrEngine, options: PageOptions, spare: Spare | None = None
+) -> Page:
+    """Read one page image (EXIF orientation already applied); boxes in its own pixels.
+
+    With `spare`, an idle core reads the page as it is while it is being analysed: most
+    pages need no preparation, and then that early reading is the one wanted, so the page
+    costs no more time than the engine's own reading."""
     started = time.monotonic()
-    prepared = prepare(image, options, engine)
-    if options.preprocess and _blank(prepared.image):
+    if not options.preprocess:
+        prepared = prepare(image, options, engine)
+        return prepared.to_source(_recognize(prepared, engine, options), *image.size)
+    prepared = plain(image)
+    as_sent = prepared.image
+    early = None
+    if spare is not None and options.psm in (None, PSM_AUTO):
+        early = spare(partial(_recognize, Prepared(image=as_sent), engine, options))
+    prepared = improve(prepared, options, engine)
+    if _blank(prepared.image):
         # Nothing to read; on a small blank image Tesseract would still make up a word or two.
         return prepared.to_source(Page(text="", width=image.width, height=image.height),
                                   *image.size)  # fmt: skip
-    page = _recognize(prepared, engine, options)
+    unprepared = prepared.image is as_sent and prepared.psm == PSM_AUTO and not prepared.variables
+    if early is not None and unprepared:
+        page = early.result()
+    else:
+        page = _recognize(prepared, engine, options)
     if (
-        options.preprocess
-        and options.auto_rotate is not False
+        options.auto_rotate is not False
         and prepared.rotation == 0
         and page.confidence < UNREAD_CONFIDENCE
     ):
@@ -232,12 +267,7 @@ def recognize_page(image: Image.Image, engine: OcrEngine, options: PageOptions) 
             second = _second_reading(turned, engine, options, started)
             if second and second.confidence > page.confidence + 10:
                 prepared, page = turned, second
-    if (
-        options.preprocess
-        and options.smooth is None
-        and page.confidence < HESITANT_CONFIDENCE
-        and not bitonal(image)
-    ):
+    if options.smooth is None and page.confidence < HESITANT_CONFIDENCE and not bitonal(image):
         # A hesitant reading of a grey page: grain, JPEG blocks or dotted thermal print may
         # be what trips Tesseract. The smoothed copy's reading is kept if more confident
         # (on the eval set's receipts and forms, confidence picked the better one 3 times in 4).
@@ -286,10 +316,16 @@ def _recognize(prepared: Prepared, engine: OcrEngine, options: PageOptions) -> P
     )
 
 
-def recognize_image(data: bytes, engine: OcrEngine, options: PageOptions, limits: Limits) -> Page:
+def recognize_image(
+    data: bytes,
+    engine: OcrEngine,
+    options: PageOptions,
+    limits: Limits,
+    spare: Spare | None = None,
+) -> Page:
     """Decode one uploaded image, apply its EXIF orientation, and read its first frame."""
     image, _ = decode_image(data, max_pixels=limits.max_pixels)
     image, exif_steps = upright(image)
-    page = recognize_page(image, engine, options)
+    page = recognize_page(image, engine, options, spare)
     page.steps = exif_steps + page.steps
     return page

@@ -38,6 +38,7 @@ class OcrRunner:
         max_queue: int,
         max_wait_seconds: float = 1.0,
         gap_filler: bool = False,
+        spare_threads: int = 0,
     ) -> None:
         self.threads = threads
         self.capacity = threads + max_queue
@@ -46,6 +47,13 @@ class OcrRunner:
         self._executor = ThreadPoolExecutor(
             max_workers=threads + int(gap_filler), thread_name_prefix="ocr"
         )
+        self._spare_executor = (
+            ThreadPoolExecutor(max_workers=spare_threads, thread_name_prefix="ocr-spare")
+            if spare_threads > 0
+            else None
+        )
+        self.spare_threads = spare_threads
+        self._sparing = 0
         self._lock = threading.Lock()
         self._room = threading.Condition(self._lock)
         self._admitted = 0
@@ -162,6 +170,27 @@ class OcrRunner:
         short = self._mean_job_seconds < SHORT_JOB_SECONDS
         return self.threads + 1 if self.gap_filler and short else self.threads
 
+    def spare(self, func: Callable[[], T]) -> "Future[T] | None":
+        """Start func now on a spare thread if a core is idle (fewer jobs and spares running
+        than threads; a job only waits when none is); None when there is no idle core or
+        spare thread."""
+        with self._lock:
+            idle = self._running + self._sparing < self.threads
+            if not idle or self._sparing >= self.spare_threads:
+                return None
+            self._sparing += 1
+        try:
+            future = self._spare_executor.submit(func)  # type: ignore[union-attr]
+        except BaseException:
+            self._spare_done()
+            raise
+        future.add_done_callback(lambda _: self._spare_done())
+        return future
+
+    def _spare_done(self) -> None:
+        with self._lock:
+            self._sparing -= 1
+
     def _report_rejection(self, reason: str) -> None:
         if self.on_rejected is not None:
             self.on_rejected(reason)
@@ -172,3 +201,5 @@ class OcrRunner:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._spare_executor is not None:
+            self._spare_executor.shutdown(wait=False, cancel_futures=True)

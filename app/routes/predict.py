@@ -32,6 +32,7 @@ async def predict(
         engine,
         options,
         limits,
+        runner.spare,
         deadline=time.monotonic() + timeout,
         disconnected=request.is_disconnected,
     )

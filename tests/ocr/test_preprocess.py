@@ -1,6 +1,9 @@
 """Each preparation step does its job on pages made by the test, and boxes map back."""
 
 import random
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
 import numpy as np
@@ -101,6 +104,62 @@ def test_a_bitonal_scan_is_measured_and_straightened(engine: OcrEngine) -> None:
     result = recognize_page(bitonal, engine, PageOptions())
     assert result.steps[0].startswith("deskew:")
     assert words_read(result.text) > 0.9
+
+
+class ReadingThreads:
+    """The real engine, noting on which thread each page reading ran: "spare" or "job"."""
+
+    def __init__(self, engine: OcrEngine) -> None:
+        self.engine = engine
+        self.threads: list[str] = []
+
+    def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+        name = threading.current_thread().name
+        self.threads.append("spare" if name.startswith("spare") else "job")
+        return self.engine.recognize(image, options)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+
+@pytest.mark.parametrize(
+    ("make_page", "options", "readings"),
+    [
+        (lambda page: page, PageOptions(), ["spare"]),
+        (ImageOps.invert, PageOptions(), ["spare", "job"]),
+        (lambda page: page, PageOptions(psm=PSM_SINGLE_BLOCK), ["job"]),
+    ],
+    ids=["clean-page-read-early", "prepared-page-read-again", "chosen-psm-not-read-early"],
+)
+def test_an_idle_core_reads_the_page_as_sent_while_it_is_analysed(
+    engine: OcrEngine,
+    page: Image.Image,
+    make_page: Callable[[Image.Image], Image.Image],
+    options: PageOptions,
+    readings: list[str],
+) -> None:
+    sent = make_page(page)
+    engine_readings = ReadingThreads(engine)
+    with ThreadPoolExecutor(1, thread_name_prefix="spare") as pool:
+        result = recognize_page(sent, engine_readings, options, spare=pool.submit)  # type: ignore[arg-type]
+    assert engine_readings.threads == readings
+    # The early reading is only ever used when it is the reading the page would get anyway.
+    alone = recognize_page(sent, engine, options)
+    assert (result.text, result.steps, result.confidence) == (
+        alone.text,
+        alone.steps,
+        alone.confidence,
+    )
+    assert words_read(result.text) > 0.95
+
+
+def test_without_an_idle_core_the_job_reads_the_page_itself(
+    engine: OcrEngine, page: Image.Image
+) -> None:
+    engine_readings = ReadingThreads(engine)
+    result = recognize_page(page, engine_readings, PageOptions(), spare=lambda _: None)  # type: ignore[arg-type]
+    assert engine_readings.threads == ["job"]
+    assert words_read(result.text) > 0.95
 
 
 def test_light_on_dark_is_inverted(engine: OcrEngine, page: Image.Image) -> None:

@@ -219,3 +219,45 @@ def test_a_job_waiting_for_room_is_dropped_if_its_client_left_meanwhile() -> Non
         runner.shutdown()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("jobs", "spare_threads", "granted"),
+    [(1, 1, True), (2, 1, False), (3, 1, False), (1, 0, False)],
+    ids=["a-core-idle", "every-core-busy", "jobs-waiting", "no-spare-threads"],
+)
+def test_spare_work_runs_only_on_an_idle_core(jobs: int, spare_threads: int, granted: bool) -> None:
+    async def scenario() -> None:
+        runner = OcrRunner(threads=2, max_queue=4, max_wait_seconds=10, spare_threads=spare_threads)
+        runner._mean_job_seconds = 0.8  # full pages: no gap filler either way
+        gates = [Gate() for _ in range(jobs)]
+        tasks = [asyncio.create_task(runner.run(gate)) for gate in gates]
+        await started(gates[0])
+        await asyncio.sleep(0.1)
+        spare = runner.spare(threading.get_ident)
+        assert (spare is not None) == granted
+        if spare is not None:
+            assert await asyncio.wrap_future(spare) != threading.get_ident()
+        for gate in gates:
+            gate.release.set()
+        await asyncio.gather(*tasks)
+        runner.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_a_spare_thread_in_use_is_not_lent_twice() -> None:
+    runner = OcrRunner(threads=3, max_queue=0, spare_threads=2)
+    first, second = Gate(), Gate()
+    assert runner.spare(first) is not None
+    assert first.started.wait(10)
+    assert runner.spare(second) is not None  # three idle threads: two may be lent
+    assert second.started.wait(10)
+    assert runner.spare(lambda: "third") is None
+    first.release.set()
+    second.release.set()
+    deadline = time.monotonic() + 10
+    while runner.spare(lambda: "again") is None:  # room once the spares are back
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    runner.shutdown()

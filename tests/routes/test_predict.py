@@ -34,6 +34,18 @@ def test_samples_are_read(
         assert any(phrase in line for line in body["results"])
 
 
+def test_an_idle_core_is_offered_for_the_reading(
+    client: TestClient, sample_png: bytes, auth_headers: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = client.app.state.runner  # type: ignore[attr-defined]
+    offered: list[object] = []
+    monkeypatch.setattr(runner, "spare", offered.append)  # None: no core lent, read anyway
+    response = predict(client, sample_png, auth_headers)
+    assert response.status_code == 200
+    assert "chili powder" in response.json()["original"]
+    assert len(offered) == 1
+
+
 def test_contract_is_exact(client: TestClient, sample_png: bytes, auth_headers: dict) -> None:
     body = predict(client, sample_png, auth_headers).json()
     assert set(body) == {"results", "original"}

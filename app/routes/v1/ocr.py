@@ -226,7 +226,7 @@ async def ocr(
 
     def read() -> list[Page]:
         started.append(time.monotonic())
-        return read_document(upload, engine, options, limits, selection, deadline)
+        return read_document(upload, engine, options, limits, selection, deadline, runner.spare)
 
     result_pages = await runner.run(read, **waiting)
     done = time.monotonic()

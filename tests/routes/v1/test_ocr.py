@@ -97,6 +97,18 @@ def test_boxes_are_in_the_pixels_of_the_exif_rotated_page(
         assert grey.crop(tuple(word["bbox"])).getextrema()[0] < 128
 
 
+def test_an_idle_core_is_offered_for_each_page(
+    client: TestClient, auth_headers: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = client.app.state.runner  # type: ignore[attr-defined]
+    offered: list[object] = []
+    monkeypatch.setattr(runner, "spare", offered.append)  # None: no core lent, read anyway
+    response = ocr(client, pages_as("TIFF", PAGE_TEXTS[:2]), auth_headers)
+    assert response.status_code == 200
+    assert [page["text"].strip() for page in response.json()["pages"]] == PAGE_TEXTS[:2]
+    assert len(offered) == 2
+
+
 def test_multi_page_tiff_reads_every_page(client: TestClient, auth_headers: dict) -> None:
     body = ocr(client, pages_as("TIFF", PAGE_TEXTS), auth_headers).json()
     assert [page["number"] for page in body["pages"]] == [1, 2, 3]
