@@ -34,7 +34,6 @@ class RecognizeOptions:
     psm: int = 3
     dpi: int | None = None
     timeout_seconds: float | None = None
-    boxes: bool = True  # lines and words with boxes; off when only the text is wanted
     # Tesseract config variables for this request only, e.g. (("thresholding_method", "2"),).
     variables: tuple[tuple[str, str], ...] = ()
 

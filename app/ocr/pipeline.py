@@ -17,6 +17,7 @@ from app.errors import ProcessingTimeout
 from app.ocr.engine import MAX_SIDE, OcrEngine, RecognizeOptions
 from app.ocr.images import ImageKind, decode_image, to_engine_mode, upright
 from app.ocr.layout import PSM_AUTO, choose_psm
+from app.ocr.noise import drop_noise
 from app.ocr.preprocess import (
     MIN_SKEW_DEGREES,
     SPECKLE_FRACTION,
@@ -69,7 +70,6 @@ class PageOptions:
     dpi: int | None = None
     timeout_seconds: float | None = None
     preprocess: bool = True
-    boxes: bool = True
     auto_rotate: bool | None = None
     deskew: bool | None = None
     rescale: bool | None = None
@@ -79,6 +79,7 @@ class PageOptions:
     remove_lines: bool | None = None
     remove_border: bool | None = None
     smooth: bool | None = None
+    drop_noise: bool | None = None  # None: with `preprocess`
 
 
 @dataclass(slots=True)
@@ -239,7 +240,7 @@ def recognize_page(
     started = time.monotonic()
     if not options.preprocess:
         prepared = prepare(image, options, engine)
-        return prepared.to_source(_recognize(prepared, engine, options), *image.size)
+        return _finished(prepared, _recognize(prepared, engine, options), image, options)
     prepared = plain(image)
     as_sent = prepared.image
     early = None
@@ -277,6 +278,15 @@ def recognize_page(
         second = _second_reading(smoothed, engine, options, started)
         if second and second.confidence > page.confidence:
             prepared, page = smoothed, second
+    return _finished(prepared, page, image, options)
+
+
+def _finished(prepared: Prepared, page: Page, image: Image.Image, options: PageOptions) -> Page:
+    """The page's reading without its noise words, with boxes in the source image's pixels."""
+    if options.drop_noise if options.drop_noise is not None else options.preprocess:
+        dropped = drop_noise(page)
+        if dropped:
+            prepared.steps.append(f"drop-noise:{dropped}")
     return prepared.to_source(page, *image.size)
 
 
@@ -310,7 +320,6 @@ def _recognize(prepared: Prepared, engine: OcrEngine, options: PageOptions) -> P
             psm=prepared.psm,
             dpi=options.dpi,
             timeout_seconds=options.timeout_seconds,
-            boxes=options.boxes,
             variables=prepared.variables,
         ),
     )

@@ -64,7 +64,7 @@ class TesserocrEngine:
             if not finished:
                 raise ProcessingTimeout()
             text = api.GetUTF8Text()
-            lines = _lines(api) if options.boxes else []
+            lines = _lines(api)
             confidence = float(api.MeanTextConf())
         return Page(
             text=text, width=image.width, height=image.height, lines=lines, confidence=confidence

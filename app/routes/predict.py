@@ -24,8 +24,7 @@ async def predict(
 ) -> Prediction:
     """Read the text of one image. Send `Authorization: Bearer <token>` and the image as `file`."""
     timeout = settings.request_timeout_seconds
-    # Only the text is returned here: skip collecting boxes.
-    options = PageOptions(lang=settings.default_lang, timeout_seconds=timeout, boxes=False)
+    options = PageOptions(lang=settings.default_lang, timeout_seconds=timeout)
     page = await runner.run(
         recognize_image,
         upload,

@@ -587,9 +587,7 @@ def test_hocr_text_sizes_are_in_the_pixels_sent(either_engine: OcrEngine) -> Non
                            OUTPUT_FORMATS["hocr"])  # fmt: skip
     scaled = render_document(saved([small], "PNG"), either_engine, PageOptions(), LIMITS,
                              OUTPUT_FORMATS["hocr"])  # fmt: skip
-    assert "rescale" in " ".join(
-        recognize_page(small, either_engine, PageOptions(boxes=False)).steps
-    )
+    assert "rescale" in " ".join(recognize_page(small, either_engine, PageOptions()).steps)
     full_size = statistics.median(line["x_size"][0] for line in hocr_lines(full))
     scaled_size = statistics.median(line["x_size"][0] for line in hocr_lines(scaled))
     assert scaled_size == pytest.approx(full_size / 4, rel=0.25)

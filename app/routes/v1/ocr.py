@@ -106,12 +106,23 @@ def preparation(
             "kept; `true` or `false` forces it.",
         ),
     ] = None,
+    drop_noise: Annotated[
+        bool | None,
+        Query(
+            openapi_examples=_SWITCH_EXAMPLES,
+            description="Leave out the words more likely specks, table borders or dotted lines "
+            "than text: symbols read with confidence under 70, and one or two characters under "
+            "40. On with `preprocess`; `true` or `false` forces it. JSON and text only: the "
+            "other formats are Tesseract's own output.",
+        ),
+    ] = None,
 ) -> dict[str, bool | None]:
     """The per-request preparation switches, as PageOptions fields."""
     return {
         "preprocess": preprocess, "auto_rotate": auto_rotate, "deskew": deskew,
         "rescale": rescale, "denoise": denoise, "invert": invert, "binarize": binarize,
         "remove_lines": remove_lines, "remove_border": remove_border, "smooth": smooth,
+        "drop_noise": drop_noise,
     }  # fmt: skip
 
 

@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from app.ocr.engine import MAX_SIDE
+from app.ocr.noise import is_noise
+from app.ocr.results import Word
 from tests.conftest import SettingsFactory, text_image
 from tests.ocr.test_documents import pdf_with_text_layer
 
@@ -107,6 +109,22 @@ def test_an_idle_core_is_offered_for_each_page(
     assert response.status_code == 200
     assert [page["text"].strip() for page in response.json()["pages"]] == PAGE_TEXTS[:2]
     assert len(offered) == 2
+
+
+@pytest.mark.parametrize(
+    ("params", "dropped"),
+    [({}, True), ({"drop_noise": "false"}, False), ({"preprocess": "false"}, False)],
+    ids=["default-drops-noise", "switched-off", "read-as-sent"],
+)
+def test_noise_words_are_dropped_unless_switched_off(
+    client: TestClient, eval_dir: Path, auth_headers: dict, params: dict, dropped: bool
+) -> None:
+    form = (eval_dir / "funsd-test" / "85201976.png").read_bytes()
+    page = ocr(client, form, auth_headers, **params).json()["pages"][0]
+    read = [word for line in page["lines"] for word in line["words"]]
+    words = [Word(word["text"], word["bbox"], word["confidence"]) for word in read]
+    assert any(step.startswith("drop-noise:") for step in page["steps"]) is dropped
+    assert (not any(map(is_noise, words))) is dropped
 
 
 def test_multi_page_tiff_reads_every_page(client: TestClient, auth_headers: dict) -> None:

@@ -1,0 +1,102 @@
+"""Noise words: which words count as noise, and how they leave the text and the lines."""
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.ocr.engine import OcrEngine, create_engine, find_tessdata
+from app.ocr.noise import drop_noise, is_noise
+from app.ocr.pipeline import PageOptions, recognize_page
+from app.ocr.results import Line, Page, Word
+from bench.metrics import bow_error
+
+
+@pytest.fixture(scope="module")
+def engine() -> OcrEngine:
+    return create_engine("tesserocr", tessdata=find_tessdata(), max_handles=2)
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "noise"),
+    [
+        ("|", 40.0, True),
+        ("~~", 69.0, True),
+        ("=", 70.0, False),
+        ("ee", 30.0, True),
+        ("ee", 40.0, False),
+        ("ZVI", 12.0, False),
+        ("Total", 5.0, False),
+        ("*s", 20.0, True),
+    ],
+    ids=[
+        "unsure-bar",
+        "unsure-tildes",
+        "sure-symbol",
+        "unsure-two-letters",
+        "two-letters-less-unsure",
+        "three-letters-kept",
+        "long-word-kept",
+        "unsure-two-characters",
+    ],
+)
+def test_noise_is_symbols_or_one_or_two_characters_read_unsure(
+    text: str, confidence: float, noise: bool
+) -> None:
+    assert is_noise(Word(text=text, bbox=(0, 0, 1, 1), confidence=confidence)) is noise
+
+
+def line(*words: tuple[str, float, int]) -> Line:
+    """A line of (text, confidence, left) words, each 10 px wide."""
+    made = tuple(Word(text, (left, 0, left + 10, 10), conf) for text, conf, left in words)
+    box = (made[0].bbox[0], 0, made[-1].bbox[2], 10)
+    return Line(" ".join(w.text for w in made), box, 90.0, made)
+
+
+def test_noise_leaves_the_text_and_the_lines_keeping_the_layout() -> None:
+    lines = [
+        line(("|", 20.0, 0), ("Coffee", 95.0, 20), ("4.50", 96.0, 40)),
+        line(("ee", 10.0, 0), ("~", 30.0, 20)),
+        line(("Total", 94.0, 20), ("7.70", 95.0, 40), ("|", 35.0, 60)),
+        line(("Tax", 94.0, 20), ("0.00", 95.0, 40)),
+    ]
+    page = Page(
+        text="| Coffee 4.50\nee ~\n\nTotal 7.70 |\nTax  0.00\n", width=100, height=40, lines=lines
+    )
+    assert drop_noise(page) == 4
+    # Tesseract's own spacing stays on untouched lines, a line of nothing but noise goes
+    # with its newline, and the blank line between paragraphs stays.
+    assert page.text == "Coffee 4.50\n\nTotal 7.70\nTax  0.00\n"
+    assert [ln.text for ln in page.lines] == ["Coffee 4.50", "Total 7.70", "Tax 0.00"]
+    assert [ln.bbox for ln in page.lines] == [(20, 0, 50, 10)] * 3
+
+
+def test_a_text_that_disagrees_with_the_words_is_left_alone() -> None:
+    lines = [line(("|", 20.0, 0), ("Coffee", 95.0, 20))]
+    page = Page(text="| Cofee\n", width=100, height=10, lines=lines)
+    assert drop_noise(page) == 0
+    assert page.text == "| Cofee\n"
+    assert page.lines == lines
+
+
+def test_a_scanned_form_reads_closer_to_its_truth_without_its_noise(
+    engine: OcrEngine, eval_dir: Path
+) -> None:
+    folder = eval_dir / "funsd-test"
+    image = Image.open(folder / "85201976.png")
+    truth = (folder / "85201976.txt").read_text(encoding="utf-8")
+    kept = recognize_page(image, engine, PageOptions(drop_noise=False))
+    cleaned = recognize_page(image, engine, PageOptions())
+    noise = [word for ln in kept.lines for word in ln.words if is_noise(word)]
+    assert noise
+    assert f"drop-noise:{len(noise)}" in cleaned.steps
+    assert not any(is_noise(word) for ln in cleaned.lines for word in ln.words)
+    assert len(cleaned.text.split()) == len(kept.text.split()) - len(noise)
+    assert bow_error(truth, cleaned.text) < bow_error(truth, kept.text)
+
+
+def test_pages_read_as_sent_keep_every_word(engine: OcrEngine, eval_dir: Path) -> None:
+    image = Image.open(eval_dir / "funsd-test" / "85201976.png")
+    as_sent = recognize_page(image, engine, PageOptions(preprocess=False))
+    assert any(is_noise(word) for ln in as_sent.lines for word in ln.words)
+    assert not any(step.startswith("drop-noise") for step in as_sent.steps)
