@@ -8,15 +8,13 @@ kept however unsure: a misread word is still mostly right, and a short all-capit
 (a name, an initialism) may be read right with little confidence.
 """
 
-import re
 from dataclasses import replace
 
-from app.ocr.results import Line, Page, Word
+from app.ocr.results import Line, Page, Word, layout_text
 
 SYMBOLS_CONFIDENCE = 70.0
 SHORT_LENGTH = 2
 SHORT_CONFIDENCE = 40.0
-_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def is_noise(word: Word) -> bool:
@@ -26,26 +24,13 @@ def is_noise(word: Word) -> bool:
 
 
 def drop_noise(page: Page) -> int:
-    """Take the noise words out of the page's lines and text; return how many went.
-
-    The text keeps Tesseract's layout: its whitespace-separated tokens are the lines' words in
-    order, so each word is found by position. Should they ever disagree, nothing is dropped."""
-    words = [word for line in page.lines for word in line.words]
-    noise = [is_noise(word) for word in words]
-    if not any(noise) or page.text.split() != [word.text for word in words]:
-        return 0
-    kept_lines = []
-    position = 0
-    for text_line in page.text.split("\n"):
-        tokens = text_line.split()
-        kept = [token for n, token in enumerate(tokens) if not noise[position + n]]
-        position += len(tokens)
-        if tokens and not kept:
-            continue  # a line of nothing but noise goes, blank lines between paragraphs stay
-        kept_lines.append(text_line if len(kept) == len(tokens) else " ".join(kept))
-    page.text = _BLANK_LINES.sub("\n\n", "\n".join(kept_lines)).lstrip("\n")
-    page.lines = [line for line in map(_without_noise, page.lines) if line is not None]
-    return sum(noise)
+    """Take the noise words out of the page's lines, and lay its text out again from them;
+    return how many went. A line of nothing but noise goes too."""
+    dropped = sum(is_noise(word) for line in page.lines for word in line.words)
+    if dropped:
+        page.lines = [line for line in map(_without_noise, page.lines) if line is not None]
+        page.text = layout_text(page.lines)
+    return dropped
 
 
 def _without_noise(line: Line) -> Line | None:

@@ -10,7 +10,7 @@ from PIL import Image
 from app.errors import EngineFailure, ProcessingTimeout
 from app.ocr.engine import RecognizeOptions, check_size, installed_languages
 from app.ocr.formats import OutputFormat, page_files, read_output
-from app.ocr.results import Line, Page, Word
+from app.ocr.results import Line, Page, Word, layout_text
 
 
 class PytesseractEngine:
@@ -49,8 +49,12 @@ class PytesseractEngine:
         except (pytesseract.TesseractError, OSError) as error:
             raise EngineFailure(f"tesseract failed: {error}") from None
         grouped = _words_by_line(data)
-        lines = [_line(words) for words in grouped.values()]
-        text = _text(list(grouped), lines)
+        paragraphs: dict[tuple[int, int], int] = {}  # (block, paragraph) -> a number
+        lines = [
+            _line(words, paragraphs.setdefault(key[:2], len(paragraphs)))
+            for key, words in grouped.items()
+        ]
+        text = layout_text(lines)
         words = [word.confidence for line in lines for word in line.words]
         confidence = sum(words) / len(words) if words else 0.0
         return Page(
@@ -117,7 +121,7 @@ def _words_by_line(data: dict[str, list]) -> dict[tuple[int, int, int], list[Wor
     return grouped
 
 
-def _line(words: list[Word]) -> Line:
+def _line(words: list[Word], paragraph: int) -> Line:
     bbox = (
         min(w.bbox[0] for w in words),
         min(w.bbox[1] for w in words),
@@ -125,12 +129,4 @@ def _line(words: list[Word]) -> Line:
         max(w.bbox[3] for w in words),
     )
     confidence = round(sum(w.confidence for w in words) / len(words), 2)
-    return Line(" ".join(w.text for w in words), bbox, confidence, tuple(words))
-
-
-def _text(keys: list[tuple[int, int, int]], lines: list[Line]) -> str:
-    """Tesseract's plain text layout: lines end with a newline, paragraphs with a blank line."""
-    paragraphs: dict[tuple[int, int], list[str]] = {}
-    for key, line in zip(keys, lines, strict=True):
-        paragraphs.setdefault(key[:2], []).append(line.text)
-    return "\n".join("\n".join(lines) + "\n" for lines in paragraphs.values())
+    return Line(" ".join(w.text for w in words), bbox, confidence, tuple(words), paragraph)

@@ -18,6 +18,7 @@ class Line:
     bbox: BBox
     confidence: float
     words: tuple[Word, ...]
+    paragraph: int = 0  # lines of one paragraph share it: their text has no blank line between
 
 
 @dataclass(slots=True)
@@ -35,6 +36,19 @@ class Page:
     @property
     def text_lines(self) -> list[str]:
         return text_lines(self.text)
+
+
+def layout_text(lines: list[Line]) -> str:
+    """Tesseract's plain text layout: each line ends with a newline, each paragraph with a
+    blank line."""
+    paragraphs: list[list[str]] = []
+    previous: int | None = None
+    for line in lines:
+        if line.paragraph != previous or not paragraphs:
+            paragraphs.append([])
+            previous = line.paragraph
+        paragraphs[-1].append(line.text)
+    return "\n".join("\n".join(texts) + "\n" for texts in paragraphs)
 
 
 def text_lines(text: str) -> list[str]:

@@ -17,7 +17,7 @@ from tesserocr import OEM, PSM, RIL, PyTessBaseAPI
 from app.errors import EngineFailure, ProcessingTimeout
 from app.ocr.engine import RecognizeOptions, check_size, installed_languages
 from app.ocr.formats import OutputFormat, page_files, read_output
-from app.ocr.results import Line, Page, Word
+from app.ocr.results import Line, Page, Word, layout_text
 
 TSV_HEADER = (
     "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\t"
@@ -63,11 +63,15 @@ class TesserocrEngine:
                 raise EngineFailure(f"The OCR engine failed on this page: {error}") from None
             if not finished:
                 raise ProcessingTimeout()
-            text = api.GetUTF8Text()
+            # The text is laid out from the lines: GetUTF8Text would walk the page again.
             lines = _lines(api)
             confidence = float(api.MeanTextConf())
         return Page(
-            text=text, width=image.width, height=image.height, lines=lines, confidence=confidence
+            text=layout_text(lines),
+            width=image.width,
+            height=image.height,
+            lines=lines,
+            confidence=confidence,
         )
 
     def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
@@ -221,11 +225,12 @@ def _lines(api: PyTessBaseAPI) -> list[Line]:
     words: list[Word] = []
     line_box: tuple[int, int, int, int] | None = None
     line_conf = 0.0
+    paragraph = -1
 
     def flush() -> None:
         if words and line_box is not None:
             text = " ".join(word.text for word in words)
-            lines.append(Line(text=text, bbox=line_box, confidence=line_conf, words=tuple(words)))
+            lines.append(Line(text, line_box, line_conf, tuple(words), paragraph))
 
     iterator.Begin()
     while True:
@@ -235,6 +240,7 @@ def _lines(api: PyTessBaseAPI) -> list[Line]:
             continue
         if iterator.IsAtBeginningOf(RIL.TEXTLINE):
             flush()
+            paragraph += iterator.IsAtBeginningOf(RIL.PARA)
             words = []
             line_box = iterator.BoundingBox(RIL.TEXTLINE)
             line_conf = round(iterator.Confidence(RIL.TEXTLINE), 2)

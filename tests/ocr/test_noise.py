@@ -8,7 +8,7 @@ from PIL import Image
 from app.ocr.engine import OcrEngine, create_engine, find_tessdata
 from app.ocr.noise import drop_noise, is_noise
 from app.ocr.pipeline import PageOptions, recognize_page
-from app.ocr.results import Line, Page, Word
+from app.ocr.results import Line, Page, Word, layout_text
 from bench.metrics import bow_error
 
 
@@ -46,36 +46,32 @@ def test_noise_is_symbols_or_one_or_two_characters_read_unsure(
     assert is_noise(Word(text=text, bbox=(0, 0, 1, 1), confidence=confidence)) is noise
 
 
-def line(*words: tuple[str, float, int]) -> Line:
+def line(*words: tuple[str, float, int], paragraph: int = 0) -> Line:
     """A line of (text, confidence, left) words, each 10 px wide."""
     made = tuple(Word(text, (left, 0, left + 10, 10), conf) for text, conf, left in words)
     box = (made[0].bbox[0], 0, made[-1].bbox[2], 10)
-    return Line(" ".join(w.text for w in made), box, 90.0, made)
+    return Line(" ".join(w.text for w in made), box, 90.0, made, paragraph)
 
 
-def test_noise_leaves_the_text_and_the_lines_keeping_the_layout() -> None:
+def test_noise_leaves_the_lines_and_the_text_keeps_its_paragraphs() -> None:
     lines = [
         line(("|", 20.0, 0), ("Coffee", 95.0, 20), ("4.50", 96.0, 40)),
         line(("ee", 10.0, 0), ("~", 30.0, 20)),
-        line(("Total", 94.0, 20), ("7.70", 95.0, 40), ("|", 35.0, 60)),
-        line(("Tax", 94.0, 20), ("0.00", 95.0, 40)),
+        line(("Total", 94.0, 20), ("7.70", 95.0, 40), ("|", 35.0, 60), paragraph=1),
+        line(("Tax", 94.0, 20), ("0.00", 95.0, 40), paragraph=1),
     ]
-    page = Page(
-        text="| Coffee 4.50\nee ~\n\nTotal 7.70 |\nTax  0.00\n", width=100, height=40, lines=lines
-    )
+    page = Page(text=layout_text(lines), width=100, height=40, lines=lines)
     assert drop_noise(page) == 4
-    # Tesseract's own spacing stays on untouched lines, a line of nothing but noise goes
-    # with its newline, and the blank line between paragraphs stays.
-    assert page.text == "Coffee 4.50\n\nTotal 7.70\nTax  0.00\n"
     assert [ln.text for ln in page.lines] == ["Coffee 4.50", "Total 7.70", "Tax 0.00"]
     assert [ln.bbox for ln in page.lines] == [(20, 0, 50, 10)] * 3
+    assert page.text == "Coffee 4.50\n\nTotal 7.70\nTax 0.00\n"
 
 
-def test_a_text_that_disagrees_with_the_words_is_left_alone() -> None:
-    lines = [line(("|", 20.0, 0), ("Coffee", 95.0, 20))]
-    page = Page(text="| Cofee\n", width=100, height=10, lines=lines)
+def test_a_page_without_noise_is_left_as_it_is() -> None:
+    lines = [line(("Coffee", 95.0, 20), ("|", 80.0, 40))]
+    page = Page(text="Coffee  |\n", width=100, height=10, lines=lines)
     assert drop_noise(page) == 0
-    assert page.text == "| Cofee\n"
+    assert page.text == "Coffee  |\n"
     assert page.lines == lines
 
 
