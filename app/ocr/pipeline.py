@@ -236,7 +236,7 @@ def recognize_page(
 
     With `spare`, an idle core reads the page as it is while it is being analysed: most
     pages need no preparation, and then that early reading is the one wanted, so the page
-    costs no more time than the engine's own reading."""
+    takes no longer than the engine's own reading of it."""
     started = time.monotonic()
     if not options.preprocess:
         prepared = prepare(image, options, engine)
