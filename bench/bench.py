@@ -114,7 +114,7 @@ class Server:
             try:
                 requests.get(self.url + "/docs", timeout=1)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.2)
         raise RuntimeError("server did not start")
 

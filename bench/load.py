@@ -14,12 +14,16 @@ import sys
 from bench.bench import TOKEN, Load, a4_page, drive
 from bench.rss import rss_mb
 
+WARM_UP_SECONDS = 12
+
 
 def overload(
     url: str, seconds: float, clients: int, pid: int | None = None, token: str = TOKEN
 ) -> dict[str, object]:
     page = a4_page()
-    drive(url, page, 2, 3, "warm-up", token=token)
+    # Warm up at full load, so every engine handle, thread and allocator arena exists before
+    # the first measurement: growth after that is what sustained overload costs.
+    drive(url, page, clients, WARM_UP_SECONDS, "warm-up", token=token)
     rss_start = rss_mb(pid) if pid else None
     load: Load = drive(url, page, clients, seconds, f"overload {clients} clients", token=token)
     rss_end = rss_mb(pid) if pid else None

@@ -190,7 +190,7 @@ class LiveServer:
             try:
                 if requests.get(f"{self.url}/v1/ready", timeout=1).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(0.2)
         self.stop()

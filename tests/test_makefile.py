@@ -45,7 +45,7 @@ def test_make_run_serves_the_page_and_prints_a_token(sample_png: bytes) -> None:
             try:
                 page = requests.get(f"{url}/", timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.3)
         assert page is not None
         assert page.status_code == 200
