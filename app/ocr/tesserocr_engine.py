@@ -17,7 +17,8 @@ from tesserocr import OEM, PSM, RIL, PyTessBaseAPI
 from app.errors import EngineFailure, ProcessingTimeout
 from app.ocr.engine import RecognizeOptions, check_size, installed_languages
 from app.ocr.formats import OutputFormat, page_files, read_output
-from app.ocr.results import Line, Page, Word, layout_text
+from app.ocr.results import Line, Page, layout_text
+from app.ocr.spacing import ReadWord, line_words
 
 TSV_HEADER = (
     "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\t"
@@ -218,41 +219,54 @@ def _variables(api: PyTessBaseAPI, variables: tuple[tuple[str, str], ...]) -> It
 
 
 def _lines(api: PyTessBaseAPI) -> list[Line]:
+    """The page's lines, walked glyph by glyph: the glyphs' boxes show where the recogniser
+    ran words together (spacing.line_words), and the walk costs less than one by words."""
     iterator = api.GetIterator()
     if iterator is None:
         return []
     lines: list[Line] = []
-    words: list[Word] = []
+    read: list[ReadWord] = []
+    texts: list[str] = []
+    boxes: list[tuple[int, int, int, int]] = []
     line_box: tuple[int, int, int, int] | None = None
     line_conf = 0.0
     paragraph = -1
 
-    def flush() -> None:
+    def end_line() -> None:
+        words = line_words([word for word in read if word.texts])
         if words and line_box is not None:
             text = " ".join(word.text for word in words)
             lines.append(Line(text, line_box, line_conf, tuple(words), paragraph))
+        read.clear()
 
+    # Bound once: this loop runs on every glyph of the page.
+    at_start, text_of, box_of, step = (
+        iterator.IsAtBeginningOf,
+        iterator.GetUTF8Text,
+        iterator.BoundingBox,
+        iterator.Next,
+    )
+    word_level, line_level, glyph_level = RIL.WORD, RIL.TEXTLINE, RIL.SYMBOL
     iterator.Begin()
     while True:
-        if iterator.Empty(RIL.WORD):
-            if not iterator.Next(RIL.WORD):
-                break
-            continue
-        if iterator.IsAtBeginningOf(RIL.TEXTLINE):
-            flush()
-            paragraph += iterator.IsAtBeginningOf(RIL.PARA)
-            words = []
-            line_box = iterator.BoundingBox(RIL.TEXTLINE)
-            line_conf = round(iterator.Confidence(RIL.TEXTLINE), 2)
-        text = iterator.GetUTF8Text(RIL.WORD)
-        box = iterator.BoundingBox(RIL.WORD)
-        if text and text.strip() and box:
-            words.append(
-                Word(
-                    text=text.strip(), bbox=box, confidence=round(iterator.Confidence(RIL.WORD), 2)
-                )
-            )
-        if not iterator.Next(RIL.WORD):
+        if at_start(word_level):
+            if at_start(line_level):
+                end_line()
+                paragraph += at_start(RIL.PARA)
+                line_box = box_of(line_level)
+                line_conf = round(iterator.Confidence(line_level), 2)
+            texts, boxes = [], []
+            word_box = box_of(word_level) or (0, 0, 0, 0)
+            read.append(ReadWord(word_box, round(iterator.Confidence(word_level), 2), texts, boxes))
+        try:
+            text = text_of(glyph_level)
+        except RuntimeError:  # an empty element: cheaper to meet than to ask about each glyph
+            text = None
+        box = box_of(glyph_level)
+        if text and box:
+            texts.append(text)
+            boxes.append(box)
+        if not step(glyph_level):
             break
-    flush()
+    end_line()
     return lines
