@@ -20,6 +20,7 @@ changes nothing on clean or degraded pages.
 """
 
 import statistics
+from itertools import pairwise
 from typing import NamedTuple
 
 from app.ocr.results import BBox, Word
@@ -78,10 +79,7 @@ def _plausible(word: ReadWord) -> bool:
 
 def _centre_steps(boxes: list[BBox]) -> list[float]:
     """Distances between neighbouring glyphs' centres (doubled: only compared)."""
-    return [
-        after[0] + after[2] - before[0] - before[2]
-        for before, after in zip(boxes, boxes[1:], strict=False)
-    ]
+    return [after[0] + after[2] - before[0] - before[2] for before, after in pairwise(boxes)]
 
 
 def _cuts(word: ReadWord, pitch: float) -> list[int]:

@@ -19,7 +19,7 @@ from app.ocr.engine import (
     find_tessdata,
 )
 from app.ocr.formats import OUTPUT_FORMATS
-from app.ocr.tesserocr_engine import TesserocrEngine
+from app.ocr.tesserocr_engine import TesserocrEngine, set_image
 from tests.conftest import crash_next_handle, text_image
 
 ENGINES = ["tesserocr", "pytesseract"]
@@ -161,6 +161,64 @@ class TestTesserocrPool:
         with pytest.raises(EngineFailure):
             engine.recognize(image_of("x"), RecognizeOptions(lang="zzz"))
         assert engine.handle_count == 0
+
+
+class TestTesserocrPixels:
+    """The page reaches Tesseract as its pixels: tesserocr's SetImage would save it again in
+    the format it was decoded from (a JPEG recompressed, lossy) for Leptonica to decode."""
+
+    def test_a_decoded_jpeg_is_read_without_being_encoded_again(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        engine = TesserocrEngine(tessdata=find_tessdata(), max_handles=1)
+        image = Image.open(BytesIO(text_image("Pixels as sent", fmt="JPEG")))
+        image.load()
+        assert image.format == "JPEG"
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the page was encoded again")
+
+        monkeypatch.setattr(Image.Image, "save", refuse)
+        assert "Pixels as sent" in engine.recognize(image, RecognizeOptions()).text
+        engine.close()
+
+    @pytest.mark.parametrize(
+        ("mode", "info", "dpi", "expected"),
+        [
+            ("L", {"dpi": (299.99, 299.99)}, None, ((1, 10), 300)),
+            ("RGB", {}, None, ((3, 30), None)),
+            ("1", {"dpi": (300.0, 300.0)}, 150, ((1, 10), 150)),
+        ],
+        ids=["grey-names-its-dpi", "colour-names-none", "bitonal-dpi-asked-for"],
+    )
+    def test_channels_and_resolution(
+        self,
+        mode: str,
+        info: dict[str, object],
+        dpi: int | None,
+        expected: tuple[tuple[int, int], int | None],
+    ) -> None:
+        image = Image.new(mode, (10, 4))
+        image.info.update(info)
+        api = RecordingApi()
+        set_image(api, image, dpi)  # type: ignore[arg-type]
+        (channels, stride), resolution = expected
+        told = [("dpi", resolution)] if resolution else []  # none: Tesseract estimates it
+        assert api.calls == [("pixels", 10, 4, channels, stride), *told]
+
+
+class RecordingApi:
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, ...]] = []
+
+    def SetImageBytes(
+        self, data: bytes, width: int, height: int, channels: int, stride: int
+    ) -> None:
+        assert len(data) == stride * height
+        self.calls.append(("pixels", width, height, channels, stride))
+
+    def SetSourceResolution(self, dpi: int) -> None:
+        self.calls.append(("dpi", dpi))
 
 
 def test_subprocess_engine_keeps_openmp_to_one_thread(tmp_path: Path) -> None:
