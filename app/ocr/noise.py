@@ -10,7 +10,7 @@ kept however unsure: a misread word is still mostly right, and a short all-capit
 
 from dataclasses import replace
 
-from app.ocr.results import Line, Page, Word, layout_text
+from app.ocr.results import Line, Page, Word, layout_text, union
 
 SYMBOLS_CONFIDENCE = 70.0
 SHORT_LENGTH = 2
@@ -39,10 +39,5 @@ def _without_noise(line: Line) -> Line | None:
         return line
     if not words:
         return None
-    bbox = (
-        min(word.bbox[0] for word in words),
-        min(word.bbox[1] for word in words),
-        max(word.bbox[2] for word in words),
-        max(word.bbox[3] for word in words),
-    )
+    bbox = union([word.bbox for word in words])
     return replace(line, text=" ".join(word.text for word in words), bbox=bbox, words=words)

@@ -10,7 +10,7 @@ from PIL import Image
 from app.errors import EngineFailure, ProcessingTimeout
 from app.ocr.engine import RecognizeOptions, check_size, installed_languages
 from app.ocr.formats import OutputFormat, page_files, read_output
-from app.ocr.results import Line, Page, Word, layout_text
+from app.ocr.results import Line, Page, Word, layout_text, union
 
 
 class PytesseractEngine:
@@ -122,11 +122,6 @@ def _words_by_line(data: dict[str, list]) -> dict[tuple[int, int, int], list[Wor
 
 
 def _line(words: list[Word], paragraph: int) -> Line:
-    bbox = (
-        min(w.bbox[0] for w in words),
-        min(w.bbox[1] for w in words),
-        max(w.bbox[2] for w in words),
-        max(w.bbox[3] for w in words),
-    )
+    bbox = union([w.bbox for w in words])
     confidence = round(sum(w.confidence for w in words) / len(words), 2)
     return Line(" ".join(w.text for w in words), bbox, confidence, tuple(words), paragraph)

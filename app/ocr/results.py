@@ -1,8 +1,19 @@
 """What recognition produces: a page -> line -> word tree with boxes and confidences."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 BBox = tuple[int, int, int, int]
+
+
+def union(boxes: Sequence[BBox]) -> BBox:
+    """The smallest box holding all of `boxes` (at least one)."""
+    return (
+        min(box[0] for box in boxes),
+        min(box[1] for box in boxes),
+        max(box[2] for box in boxes),
+        max(box[3] for box in boxes),
+    )
 
 
 @dataclass(frozen=True, slots=True)

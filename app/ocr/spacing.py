@@ -23,7 +23,7 @@ import statistics
 from itertools import pairwise
 from typing import NamedTuple
 
-from app.ocr.results import BBox, Word
+from app.ocr.results import BBox, Word, union
 
 MIN_GAP_HEIGHTS = 0.5
 MIN_GAP_PITCHES = 1.8
@@ -54,15 +54,11 @@ def line_words(read: list[ReadWord]) -> list[Word]:
     words: list[Word] = []
     for word, ok in zip(read, trusted, strict=True):
         cuts = _cuts(word, pitch) if ok and pitch else []
-        if not cuts:
-            text = "".join(word.texts).strip()
-            if text:
-                words.append(Word(text=text, bbox=word.bbox, confidence=word.confidence))
-            continue
         for start, end in zip([0, *cuts], [*cuts, len(word.texts)], strict=True):
             text = "".join(word.texts[start:end]).strip()
             if text:
-                box = _union(word.boxes[start:end])
+                # A word left whole keeps the engine's own box for it.
+                box = union(word.boxes[start:end]) if cuts else word.bbox
                 words.append(Word(text=text, bbox=box, confidence=word.confidence))
     return words
 
@@ -95,12 +91,3 @@ def _cuts(word: ReadWord, pitch: float) -> list[int]:
             cuts.append(index)
         ink_end = max(ink_end, box[2])
     return cuts
-
-
-def _union(boxes: list[BBox]) -> BBox:
-    return (
-        min(box[0] for box in boxes),
-        min(box[1] for box in boxes),
-        max(box[2] for box in boxes),
-        max(box[3] for box in boxes),
-    )

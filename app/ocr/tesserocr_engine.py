@@ -234,7 +234,8 @@ def _variables(api: PyTessBaseAPI, variables: tuple[tuple[str, str], ...]) -> It
 
 def _lines(api: PyTessBaseAPI) -> list[Line]:
     """The page's lines, walked glyph by glyph: the glyphs' boxes show where the recogniser
-    ran words together (spacing.line_words), and the walk costs less than one by words."""
+    ran words together (spacing.line_words). The iterator's Next costs about the same at
+    either level; the walk is about 5 ms longer than one by words on a full A4 page."""
     iterator = api.GetIterator()
     if iterator is None:
         return []
