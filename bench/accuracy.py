@@ -29,7 +29,7 @@ from tesserocr import OEM, PyTessBaseAPI
 from app.ocr.engine import find_tessdata
 from app.ocr.images import to_engine_mode, upright
 from app.ocr.pipeline import PageOptions, recognize_page
-from app.ocr.tesserocr_engine import TesserocrEngine
+from app.ocr.tesserocr_engine import TesserocrEngine, set_image
 from bench.metrics import bow_error, edits
 
 REPO = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def plain_tesseract(image: Image.Image, psm: int) -> str:
             path=find_tessdata() + "/", lang="eng", oem=OEM.LSTM_ONLY
         )
     api.SetPageSegMode(psm)
-    api.SetImage(image)
+    set_image(api, image, None)  # the file's pixels, as the command reads them
     return api.GetUTF8Text()
 
 
