@@ -1,5 +1,7 @@
 """gunicorn settings for `gunicorn app.main:app`, the one command every environment runs."""
 
+import ctypes
+import ctypes.util
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
@@ -17,3 +19,18 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = "-" if os.environ.get("ACCESS_LOG", "0") == "1" else None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
+
+# glibc gives each thread that allocates at once a malloc arena of its own (up to 8 per core)
+# and each keeps what Tesseract freed in it: under a flood of receipts the worker peaked at
+# 500-520 MB with the default, 406-446 MB with two arenas, at the same pages per second.
+MALLOC_ARENAS = int(os.environ.get("MALLOC_ARENA_MAX", "2"))
+M_ARENA_MAX = -8  # mallopt's parameter number in glibc's malloc.h
+
+
+def post_fork(server: object, worker: object) -> None:
+    """Bound the worker's malloc arenas before its OCR threads start (glibc only)."""
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c")).mallopt
+    except (OSError, AttributeError):  # another C library: nothing to bound
+        return
+    mallopt(M_ARENA_MAX, MALLOC_ARENAS)

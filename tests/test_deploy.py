@@ -2,6 +2,7 @@
 DigitalOcean App Platform template holds the fields the platform documents, with values that
 match this app."""
 
+import os
 import re
 import runpy
 import subprocess
@@ -152,3 +153,44 @@ def test_instance_count_and_size_are_documented_values(service: dict[str, Any]) 
 def test_routes_send_traffic_to_the_service(service: dict[str, Any]) -> None:
     paths = [route["path"] for route in service.get("routes", [])]
     assert "/" in paths
+
+
+ARENAS = """
+import ctypes, runpy, sys, threading
+config = runpy.run_path(sys.argv[1])
+if sys.argv[2] == "after-fork":
+    config["post_fork"](None, None)
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.fopen.restype = ctypes.c_void_p
+alive = threading.Barrier(9)  # eight threads and this one
+def allocate():
+    libc.malloc(4096)  # a thread's first allocation picks its arena
+    alive.wait()
+    alive.wait()  # still alive while the arenas are counted: none handed on
+threads = [threading.Thread(target=allocate) for _ in range(8)]
+for thread in threads:
+    thread.start()
+alive.wait()
+report = libc.fopen(sys.argv[3].encode(), b"w")
+libc.malloc_info(0, ctypes.c_void_p(report))
+libc.fclose(ctypes.c_void_p(report))
+alive.wait()
+"""
+
+
+@pytest.mark.parametrize(
+    ("when", "bounded"), [("after-fork", True), ("as-started", False)], ids=["worker", "default"]
+)
+def test_a_worker_bounds_its_malloc_arenas(tmp_path: Path, when: str, bounded: bool) -> None:
+    """Eight threads allocating at once share two malloc arenas in a worker (gunicorn's
+    post_fork hook), where glibc would give each its own."""
+    report = tmp_path / "malloc.xml"
+    subprocess.run(
+        [sys.executable, "-c", ARENAS, str(REPO_ROOT / "gunicorn.conf.py"), when, str(report)],
+        check=True,
+        timeout=30,
+        env={key: value for key, value in os.environ.items() if key != "MALLOC_ARENA_MAX"},
+    )
+    arenas = report.read_text().count("<heap nr=")
+    assert (arenas <= 2) is bounded, arenas
