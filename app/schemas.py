@@ -81,3 +81,8 @@ class Languages(BaseModel):
         examples=[["deu", "eng", "fra"]],
     )
     default: str = Field(description="Used when a request names none.", examples=["eng"])
+    accurate: list[str] = Field(
+        description="Languages that also have larger models, read as a second opinion on "
+        "pages the engine is unsure of (`second_opinion`).",
+        examples=[["eng"]],
+    )

@@ -255,6 +255,6 @@ class CrashingHandle:
 
 def crash_next_handle(engine: object, lang: str = "eng") -> CrashingHandle:
     """Make the idle handle the next request of `lang` takes crash inside Tesseract."""
-    idle = engine._idle[lang]  # type: ignore[attr-defined]
+    idle = engine._idle[(engine._tessdata, lang)]  # type: ignore[attr-defined]
     idle[-1] = CrashingHandle(idle[-1])
     return idle[-1]

@@ -114,3 +114,19 @@ def test_the_pool_has_a_thread_per_cpu_and_uses_idle_ones_only_with_every_cpu(
         assert app.state.runner.threads == threads
         assert app.state.runner.gap_filler is gap_filler
         assert app.state.runner.spare_threads == spare_threads
+
+
+@pytest.mark.parametrize(
+    ("changes", "accurate"),
+    [({}, ["eng"]), ({"ocr_second_opinion": False}, [])],
+    ids=["larger-models-by-default", "switched-off"],
+)
+def test_the_larger_models_are_loaded_unless_switched_off(
+    changes: dict[str, object], accurate: list[str]
+) -> None:
+    app = create_app()
+    settings = make_settings(**changes)
+    app.dependency_overrides[get_settings] = lambda: settings
+    with TestClient(app) as client:
+        assert app.state.engine.accurate_languages() == accurate
+        assert client.get("/v1/languages").json()["accurate"] == accurate

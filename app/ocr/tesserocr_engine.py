@@ -1,4 +1,5 @@
-"""Tesseract in-process through tesserocr, with a bounded pool of loaded handles per language.
+"""Tesseract in-process through tesserocr, with a bounded pool of loaded handles per language
+(and per model: the standard ones, or the larger, slower ones when installed).
 
 Loading a model costs far more than reading a small image, so handles are kept and reused.
 A handle is reset before it goes back to the pool, so no setting leaks from one request to
@@ -15,7 +16,7 @@ from PIL import Image
 from tesserocr import OEM, PSM, RIL, PyTessBaseAPI
 
 from app.errors import EngineFailure, ProcessingTimeout
-from app.ocr.engine import RecognizeOptions, check_size, installed_languages
+from app.ocr.engine import RecognizeOptions, check_size, installed_languages, model_folder
 from app.ocr.formats import OutputFormat, page_files, read_output
 from app.ocr.images import to_engine_mode
 from app.ocr.results import Line, Page, layout_text
@@ -30,11 +31,15 @@ TSV_HEADER = (
 class TesserocrEngine:
     name = "tesserocr"
 
-    def __init__(self, *, tessdata: str, max_handles: int) -> None:
+    def __init__(
+        self, *, tessdata: str, max_handles: int, accurate_tessdata: str | None = None
+    ) -> None:
         self._tessdata = tessdata.rstrip("/") + "/"
+        self._accurate_tessdata = accurate_tessdata.rstrip("/") + "/" if accurate_tessdata else None
         self._max_handles = max(1, max_handles)
         self._lock = threading.Condition()
-        self._idle: OrderedDict[str, list[PyTessBaseAPI]] = OrderedDict()
+        # (folder, language) -> idle handles: models of both folders share the bound.
+        self._idle: OrderedDict[tuple[str, str], list[PyTessBaseAPI]] = OrderedDict()
         self._total = 0
 
     def version(self) -> str:
@@ -43,17 +48,21 @@ class TesserocrEngine:
     def languages(self) -> list[str]:
         return installed_languages(self._tessdata)
 
+    def accurate_languages(self) -> list[str]:
+        return installed_languages(self._accurate_tessdata) if self._accurate_tessdata else []
+
     @property
     def handle_count(self) -> int:
         with self._lock:
             return self._total
 
     def warm_up(self, lang: str) -> None:
-        with self._handle(lang):
+        with self._handle(lang, self._tessdata):
             pass
 
     def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
-        with self._handle(options.lang) as api, _variables(api, options.variables):
+        folder = self._folder(options.accurate)
+        with self._handle(options.lang, folder) as api, _variables(api, options.variables):
             api.SetPageSegMode(options.psm)
             set_image(api, check_size(image), options.dpi)
             timeout_ms = int(options.timeout_seconds * 1000) if options.timeout_seconds else 0
@@ -75,7 +84,7 @@ class TesserocrEngine:
         )
 
     def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
-        with self._handle("osd") as api:
+        with self._handle("osd", self._tessdata) as api:
             api.SetPageSegMode(PSM.OSD_ONLY)
             set_image(api, image, None)
             try:
@@ -99,7 +108,7 @@ class TesserocrEngine:
             return self._render_tsv(images, dpis, options, timeout_ms)
         with (
             page_files(map(check_size, images), dpis) as (list_file, output),
-            self._handle(options.lang) as api,
+            self._handle(options.lang, self._folder(options.accurate)) as api,
             _variables(api, options.variables),
         ):
             api.SetPageSegMode(options.psm)
@@ -121,7 +130,8 @@ class TesserocrEngine:
         rows = [TSV_HEADER]
         # A handle per page: preparing the next page may need one of its own (orientation).
         for number, (image, dpi) in enumerate(zip(images, dpis, strict=True), start=1):
-            with self._handle(options.lang) as api, _variables(api, options.variables):
+            folder = self._folder(options.accurate)
+            with self._handle(options.lang, folder) as api, _variables(api, options.variables):
                 api.SetPageSegMode(options.psm)
                 set_image(api, check_size(image), dpi)
                 if not api.Recognize(timeout=timeout_ms):
@@ -137,9 +147,13 @@ class TesserocrEngine:
             self._idle.clear()
             self._total = 0
 
+    def _folder(self, accurate: bool) -> str:
+        return model_folder(self._tessdata, self._accurate_tessdata, accurate)
+
     @contextmanager
-    def _handle(self, lang: str) -> Iterator[PyTessBaseAPI]:
-        api = self._acquire(lang)
+    def _handle(self, lang: str, folder: str) -> Iterator[PyTessBaseAPI]:
+        key = (folder, lang)
+        api = self._acquire(key)
         try:
             yield api
         except BaseException:
@@ -152,14 +166,15 @@ class TesserocrEngine:
             except Exception:
                 self._discard(api)
                 raise
-            self._release(lang, api)
+            self._release(key, api)
 
-    def _acquire(self, lang: str) -> PyTessBaseAPI:
+    def _acquire(self, key: tuple[str, str]) -> PyTessBaseAPI:
+        folder, lang = key
         with self._lock:
             while True:
-                idle = self._idle.get(lang)
+                idle = self._idle.get(key)
                 if idle:
-                    self._idle.move_to_end(lang)
+                    self._idle.move_to_end(key)
                     return idle.pop()
                 if self._total < self._max_handles:
                     self._total += 1
@@ -167,17 +182,17 @@ class TesserocrEngine:
                 if not self._evict_one_idle():
                     self._lock.wait()
         try:
-            return PyTessBaseAPI(path=self._tessdata, lang=lang, oem=OEM.LSTM_ONLY)
+            return PyTessBaseAPI(path=folder, lang=lang, oem=OEM.LSTM_ONLY)
         except RuntimeError as error:
             with self._lock:
                 self._total -= 1
                 self._lock.notify()
             raise EngineFailure(f"Could not load Tesseract language {lang!r}: {error}") from None
 
-    def _release(self, lang: str, api: PyTessBaseAPI) -> None:
+    def _release(self, key: tuple[str, str], api: PyTessBaseAPI) -> None:
         with self._lock:
-            self._idle.setdefault(lang, []).append(api)
-            self._idle.move_to_end(lang)
+            self._idle.setdefault(key, []).append(api)
+            self._idle.move_to_end(key)
             self._lock.notify()
 
     def _discard(self, api: PyTessBaseAPI) -> None:
@@ -190,12 +205,12 @@ class TesserocrEngine:
 
     def _evict_one_idle(self) -> bool:
         """Free the least recently used idle handle, so another language can load."""
-        for lang, handles in self._idle.items():
+        for key, handles in self._idle.items():
             if handles:
                 handles.pop().End()
                 self._total -= 1
                 if not handles:
-                    del self._idle[lang]
+                    del self._idle[key]
                 return True
         return False
 

