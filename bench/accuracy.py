@@ -26,7 +26,7 @@ from pathlib import Path
 from PIL import Image
 from tesserocr import OEM, PyTessBaseAPI
 
-from app.ocr.engine import find_tessdata
+from app.ocr.engine import find_accurate_tessdata, find_tessdata
 from app.ocr.images import to_engine_mode, upright
 from app.ocr.pipeline import PageOptions, recognize_page
 from app.ocr.tesserocr_engine import TesserocrEngine, set_image
@@ -99,7 +99,11 @@ def main() -> int:
     rows = read_manifest(args.eval_dir, args.quick)
     if args.set:
         rows = [row for row in rows if row["set"] in args.set]
-    engine = TesserocrEngine(tessdata=find_tessdata(), max_handles=3 * args.workers)
+    engine = TesserocrEngine(
+        tessdata=find_tessdata(),
+        accurate_tessdata=find_accurate_tessdata(),
+        max_handles=3 * args.workers,
+    )
     scores: dict[tuple[str, str, str], Score] = defaultdict(Score)
 
     def run(row: dict[str, str]) -> None:

@@ -14,6 +14,7 @@ from functools import partial
 from PIL import Image
 
 from app.errors import ProcessingTimeout
+from app.ocr.consensus import merge
 from app.ocr.engine import MAX_SIDE, OcrEngine, RecognizeOptions
 from app.ocr.images import ImageKind, decode_image, to_engine_mode, upright
 from app.ocr.layout import PSM_AUTO, choose_psm
@@ -80,6 +81,7 @@ class PageOptions:
     remove_border: bool | None = None
     smooth: bool | None = None
     drop_noise: bool | None = None  # None: with `preprocess`
+    second_opinion: bool | None = None  # None: a hesitant page, with `preprocess`
 
 
 @dataclass(slots=True)
@@ -240,7 +242,10 @@ def recognize_page(
     started = time.monotonic()
     if not options.preprocess:
         prepared = prepare(image, options, engine)
-        return _finished(prepared, _recognize(prepared, engine, options), image, options)
+        page = _recognize(prepared, engine, options)
+        if _wants_second_opinion(page, engine, options):  # only when asked for
+            page = _with_second_opinion(prepared, page, engine, options, started)
+        return _finished(prepared, page, image, options)
     prepared = plain(image)
     as_sent = prepared.image
     early = None
@@ -278,7 +283,34 @@ def recognize_page(
         second = _second_reading(smoothed, engine, options, started)
         if second and second.confidence > page.confidence:
             prepared, page = smoothed, second
+    if _wants_second_opinion(page, engine, options):
+        page = _with_second_opinion(prepared, page, engine, options, started)
     return _finished(prepared, page, image, options)
+
+
+def _wants_second_opinion(page: Page, engine: OcrEngine, options: PageOptions) -> bool:
+    if options.second_opinion is False or not page.lines:
+        return False
+    if options.second_opinion is None and not (
+        options.preprocess and page.confidence < HESITANT_CONFIDENCE
+    ):
+        return False
+    accurate = engine.accurate_languages()
+    return all(part in accurate for part in options.lang.split("+"))
+
+
+def _with_second_opinion(
+    prepared: Prepared, page: Page, engine: OcrEngine, options: PageOptions, started: float
+) -> Page:
+    """The page read again with the larger models, each word kept from the more confident
+    reading (consensus.py). The larger models take about 1.7 times as long, so only pages
+    read with little confidence get this by default: clean pages cost nothing more."""
+    second = _second_reading(prepared, engine, options, started, accurate=True)
+    if second is None:
+        return page
+    merged = merge(page, second)
+    prepared.steps.append(f"second-opinion:{merged.taken}")
+    return merged.page
 
 
 def _finished(prepared: Prepared, page: Page, image: Image.Image, options: PageOptions) -> Page:
@@ -291,17 +323,24 @@ def _finished(prepared: Prepared, page: Page, image: Image.Image, options: PageO
 
 
 def _second_reading(
-    prepared: Prepared, engine: OcrEngine, options: PageOptions, started: float
+    prepared: Prepared,
+    engine: OcrEngine,
+    options: PageOptions,
+    started: float,
+    *,
+    accurate: bool = False,
 ) -> Page | None:
     """Another reading, in what is left of the page's time limit; None when there is no time
     left for it: the first reading stands rather than the request failing."""
     if options.timeout_seconds is None:
-        return _recognize(prepared, engine, options)
+        return _recognize(prepared, engine, options, accurate=accurate)
     remaining = options.timeout_seconds - (time.monotonic() - started)
     if remaining <= 0:
         return None
     try:
-        return _recognize(prepared, engine, replace(options, timeout_seconds=remaining))
+        return _recognize(
+            prepared, engine, replace(options, timeout_seconds=remaining), accurate=accurate
+        )
     except ProcessingTimeout:
         return None
 
@@ -312,7 +351,9 @@ def _blank(page: Image.Image) -> bool:
     return lightest - darkest < BLANK_CONTRAST
 
 
-def _recognize(prepared: Prepared, engine: OcrEngine, options: PageOptions) -> Page:
+def _recognize(
+    prepared: Prepared, engine: OcrEngine, options: PageOptions, *, accurate: bool = False
+) -> Page:
     return engine.recognize(
         prepared.image,
         RecognizeOptions(
@@ -321,6 +362,7 @@ def _recognize(prepared: Prepared, engine: OcrEngine, options: PageOptions) -> P
             dpi=options.dpi,
             timeout_seconds=options.timeout_seconds,
             variables=prepared.variables,
+            accurate=accurate,
         ),
     )
 

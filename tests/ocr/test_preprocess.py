@@ -5,13 +5,21 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from app.errors import PayloadTooLarge, ProcessingTimeout
-from app.ocr.engine import MAX_SIDE, OcrEngine, RecognizeOptions, create_engine, find_tessdata
+from app.ocr.engine import (
+    MAX_SIDE,
+    OcrEngine,
+    RecognizeOptions,
+    create_engine,
+    find_accurate_tessdata,
+    find_tessdata,
+)
 from app.ocr.layout import PSM_AUTO, PSM_SINGLE_BLOCK, PSM_SINGLE_LINE, choose_psm
 from app.ocr.pipeline import (
     DARK_BORDER_SHARE,
@@ -46,6 +54,16 @@ TEXT = "\n".join(
 @pytest.fixture(scope="module")
 def engine() -> OcrEngine:
     return create_engine("tesserocr", tessdata=find_tessdata(), max_handles=3)
+
+
+@pytest.fixture(scope="module")
+def engine_with_larger_models() -> OcrEngine:
+    return create_engine(
+        "tesserocr",
+        tessdata=find_tessdata(),
+        accurate_tessdata=find_accurate_tessdata(),
+        max_handles=3,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -392,14 +410,16 @@ def dotted_print(size: int = 28) -> Image.Image:
 
 
 class CountingEngine:
-    """The real engine, counting its readings."""
+    """The real engine, counting its readings and noting which models each used."""
 
     def __init__(self, engine: OcrEngine) -> None:
         self.engine = engine
         self.readings = 0
+        self.models: list[str] = []
 
     def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
         self.readings += 1
+        self.models.append("larger" if options.accurate else "standard")
         return self.engine.recognize(image, options)
 
     def __getattr__(self, name: str) -> object:
@@ -435,6 +455,60 @@ def test_smoothing_can_be_forced(engine: OcrEngine, page: Image.Image) -> None:
     assert "smooth" in result.steps
     assert counting.readings == 1
     assert words_read(result.text) > 0.9
+
+
+def receipt(eval_dir: Path) -> Image.Image:
+    """A thermal-print receipt read hesitantly even when smoothed."""
+    return Image.open(eval_dir / "sroie-receipts" / "079.jpg")
+
+
+def test_a_hesitant_page_gets_a_second_opinion_from_the_larger_models(
+    engine_with_larger_models: OcrEngine, eval_dir: Path
+) -> None:
+    counting = CountingEngine(engine_with_larger_models)
+    result = recognize_page(receipt(eval_dir), counting, PageOptions())  # type: ignore[arg-type]
+    # read as prepared, smoothed, then the more confident of those with the larger models
+    assert counting.models == ["standard", "standard", "larger"]
+    opinion = [step for step in result.steps if step.startswith("second-opinion:")]
+    assert len(opinion) == 1
+    assert int(opinion[0].split(":")[1]) > 0
+    assert "TOTAL" in result.text
+
+
+@pytest.mark.parametrize(
+    ("kind", "switch", "larger"),
+    [
+        ("confident", None, False),
+        ("confident", True, True),
+        ("hesitant", False, False),
+    ],
+    ids=["confident-page-read-once", "forced-on", "switched-off"],
+)
+def test_the_second_opinion_is_for_hesitant_pages_unless_switched(
+    engine_with_larger_models: OcrEngine,
+    page: Image.Image,
+    eval_dir: Path,
+    kind: str,
+    switch: bool | None,
+    larger: bool,
+) -> None:
+    sent = page if kind == "confident" else receipt(eval_dir)
+    counting = CountingEngine(engine_with_larger_models)
+    options = PageOptions(second_opinion=switch)
+    result = recognize_page(sent, counting, options)  # type: ignore[arg-type]
+    assert ("larger" in counting.models) is larger
+    assert any(step.startswith("second-opinion:") for step in result.steps) is larger
+    if kind == "confident":
+        assert words_read(result.text) > 0.9
+
+
+def test_without_larger_models_a_page_is_read_with_the_standard_ones(engine: OcrEngine) -> None:
+    assert engine.accurate_languages() == []
+    counting = CountingEngine(engine)
+    options = PageOptions(second_opinion=True)
+    result = recognize_page(dotted_print(), counting, options)  # type: ignore[arg-type]
+    assert counting.models == ["standard", "standard"]
+    assert not any(step.startswith("second-opinion:") for step in result.steps)
 
 
 class SlowSecondReading(CountingEngine):

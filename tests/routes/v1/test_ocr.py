@@ -413,3 +413,26 @@ def test_line_and_border_removal_and_smoothing_are_query_options(
     page = ocr(client, plain, auth_headers, **{step: switch}).json()["pages"][0]
     assert (step.replace("_", "-") in page["steps"]) is present
     assert "Total due" in page["text"]
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "present"),
+    [
+        ("receipt", {}, True),
+        ("receipt", {"second_opinion": "false"}, False),
+        ("clean", {}, False),
+        ("clean", {"second_opinion": "true"}, True),
+    ],
+    ids=["hesitant-receipt", "switched-off", "clean-page", "forced-on"],
+)
+def test_a_second_opinion_is_a_query_option(
+    client: TestClient, eval_dir: Path, auth_headers: dict, page: str, params: dict, present: bool
+) -> None:
+    sent = (
+        (eval_dir / "sroie-receipts" / "079.jpg").read_bytes()
+        if page == "receipt"
+        else text_image("Invoice number 1234\nTotal due today")
+    )
+    read = ocr(client, sent, auth_headers, **params).json()["pages"][0]
+    assert any(step.startswith("second-opinion:") for step in read["steps"]) is present
+    assert "TOTAL" in read["text"].upper()
