@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from app.config import Settings, get_settings
 from app.main import create_app
+from app.ocr.engine import OcrEngine, create_engine, find_accurate_tessdata, find_tessdata
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("OCR_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -44,6 +45,19 @@ def samples_dir() -> Path:
 @pytest.fixture(scope="session")
 def eval_dir() -> Path:
     return EVAL_DIR
+
+
+@pytest.fixture(scope="session")
+def engine_with_larger_models() -> Iterator[OcrEngine]:
+    """The tesserocr engine as the service loads it: standard and larger models."""
+    engine = create_engine(
+        "tesserocr",
+        tessdata=find_tessdata(),
+        accurate_tessdata=find_accurate_tessdata(),
+        max_handles=4,
+    )
+    yield engine
+    engine.close()
 
 
 @pytest.fixture(scope="session")

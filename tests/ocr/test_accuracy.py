@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.ocr.engine import OcrEngine, create_engine, find_accurate_tessdata, find_tessdata
+from app.ocr.engine import OcrEngine
 from app.ocr.images import upright
 from app.ocr.pipeline import PageOptions, recognize_page
 from bench.metrics import bow_error, cer
@@ -25,13 +25,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def engine() -> OcrEngine:
-    return create_engine(
-        "tesserocr",
-        tessdata=find_tessdata(),
-        accurate_tessdata=find_accurate_tessdata(),
-        max_handles=4,
-    )
+def engine(engine_with_larger_models: OcrEngine) -> OcrEngine:
+    return engine_with_larger_models
 
 
 @pytest.mark.parametrize(("folder", "name", "bound"), CASES)

@@ -17,7 +17,6 @@ from app.ocr.engine import (
     OcrEngine,
     RecognizeOptions,
     create_engine,
-    find_accurate_tessdata,
     find_tessdata,
 )
 from app.ocr.layout import PSM_AUTO, PSM_SINGLE_BLOCK, PSM_SINGLE_LINE, choose_psm
@@ -54,16 +53,6 @@ TEXT = "\n".join(
 @pytest.fixture(scope="module")
 def engine() -> OcrEngine:
     return create_engine("tesserocr", tessdata=find_tessdata(), max_handles=3)
-
-
-@pytest.fixture(scope="module")
-def engine_with_larger_models() -> OcrEngine:
-    return create_engine(
-        "tesserocr",
-        tessdata=find_tessdata(),
-        accurate_tessdata=find_accurate_tessdata(),
-        max_handles=3,
-    )
 
 
 @pytest.fixture(scope="module")
