@@ -5,6 +5,7 @@ preparation the engine's input gets (orientation, deskew, scaling, ...) applies 
 and the boxes always come back in the pixels of the page as the client sent it.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -13,7 +14,7 @@ from functools import partial
 
 from PIL import Image
 
-from app.errors import ProcessingTimeout
+from app.errors import EngineFailure, ProcessingTimeout
 from app.ocr.consensus import merge
 from app.ocr.engine import MAX_SIDE, OcrEngine, RecognizeOptions
 from app.ocr.images import ImageKind, decode_image, to_engine_mode, upright
@@ -39,6 +40,8 @@ from app.ocr.preprocess import (
     smooth,
 )
 from app.ocr.results import Page
+
+logger = logging.getLogger("app.ocr")
 
 OSD_SIZE = 1500  # orientation detection reads a copy at most this large: plenty, and fast
 MIN_ORIENTATION_CONFIDENCE = 3.0
@@ -305,7 +308,13 @@ def _with_second_opinion(
     """The page read again with the larger models, each word kept from the more confident
     reading (consensus.py). The larger models take about 1.7 times as long, so only pages
     read with little confidence get this by default: clean pages cost nothing more."""
-    second = _second_reading(prepared, engine, options, started, accurate=True)
+    try:
+        second = _second_reading(prepared, engine, options, started, accurate=True)
+    except EngineFailure as error:
+        # An opinion, not the reading: a larger model that fails to load or to read must
+        # not cost the client a page already read.
+        logger.warning("No second opinion on a page: %s", error)
+        return page
     if second is None:
         return page
     merged = merge(page, second)

@@ -491,6 +491,20 @@ def test_the_second_opinion_is_for_hesitant_pages_unless_switched(
         assert words_read(result.text) > 0.9
 
 
+def test_a_failing_larger_model_leaves_the_first_reading(
+    page: Image.Image, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "eng.traineddata").write_bytes(b"not a model")
+    broken = create_engine(
+        "tesserocr", tessdata=find_tessdata(), accurate_tessdata=str(tmp_path), max_handles=2
+    )
+    result = recognize_page(page, broken, PageOptions(second_opinion=True))
+    assert words_read(result.text) > 0.9
+    assert not any(step.startswith("second-opinion:") for step in result.steps)
+    assert "No second opinion" in caplog.text
+    broken.close()
+
+
 def test_without_larger_models_a_page_is_read_with_the_standard_ones(engine: OcrEngine) -> None:
     assert engine.accurate_languages() == []
     counting = CountingEngine(engine)
