@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from app.ocr.results import BBox, Line, Page, Word, layout_text
 
-MIN_LINE_OVERLAP = 0.5  # of the lower one's height: a word sits on that line
+MIN_LINE_OVERLAP = 0.5  # of the shorter one's height: a word sits on that line
 MIN_WORD_OVERLAP = 0.3  # of the narrower one's width: two words cover the same ink
 
 
