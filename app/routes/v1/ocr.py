@@ -122,9 +122,9 @@ def preparation(
             openapi_examples=_SWITCH_EXAMPLES,
             description="Read the page again with the language's larger models (listed in "
             "/v1/languages as `accurate`) and keep, word by word, the more confident reading. "
-            "By default only pages read with little confidence (faint or dotted print, noisy "
-            "scans), with `preprocess`; about 1.7 times a reading's time more. JSON and text "
-            "only.",
+            "By default only pages read with less confidence than clean print (mean word "
+            "confidence under 88: faint or dotted print, noisy scans), with `preprocess`; "
+            "about 1.7 times a reading's time more. JSON and text only.",
         ),
     ] = None,
 ) -> dict[str, bool | None]:
