@@ -88,7 +88,7 @@ class PageOptions:
     remove_border: bool | None = None
     smooth: bool | None = None
     drop_noise: bool | None = None  # None: with `preprocess`
-    second_opinion: bool | None = None  # None: a hesitant page, with `preprocess`
+    second_opinion: bool | None = None  # None: under SECOND_OPINION_CONFIDENCE, with `preprocess`
 
 
 @dataclass(slots=True)
