@@ -38,7 +38,9 @@ class Settings(BaseSettings):
         default=None, description="Requests allowed to wait for a thread; defaults to 8 x threads."
     )
     ocr_max_wait_seconds: Annotated[float, Field(ge=0)] = Field(
-        default=1.0, description="Longest expected wait to queue a request; longer gets 503."
+        default=15.0,
+        description="Longest wait for an OCR thread a request is admitted to, estimated from "
+        "the pixels of the work ahead of it; a request that would wait longer gets 503 at once.",
     )
     tessdata_prefix: str | None = Field(
         default=None, description="Folder holding *.traineddata; found automatically when unset."
@@ -62,11 +64,13 @@ class Settings(BaseSettings):
     cors_allow_origins: str = Field(
         default="", description="Comma-separated origins allowed to call the API from browsers."
     )
+    # Off by default: the main client is one backend with one token and one address, and
+    # admission by cost already refuses what the instance cannot serve in time.
     rate_limit_per_token: Annotated[int, Field(ge=0)] = Field(
-        default=600, description="Requests a minute per token on the OCR endpoints; 0 is off."
+        default=0, description="Requests a minute per token on the OCR endpoints; 0 is off."
     )
     rate_limit_per_address: Annotated[int, Field(ge=0)] = Field(
-        default=600, description="Requests a minute per client address; 0 is off."
+        default=0, description="Requests a minute per client address; 0 is off."
     )
     echo_retention_seconds: Annotated[int, Field(ge=0)] = Field(
         default=3600, description="Echo files older than this are deleted; 0 keeps them."

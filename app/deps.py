@@ -1,7 +1,6 @@
 """FastAPI dependencies, as `Annotated` aliases the routes declare."""
 
-import hashlib
-import hmac
+import asyncio
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
@@ -9,9 +8,10 @@ from fastapi.security import APIKeyHeader
 
 from app.config import Settings, get_settings
 from app.errors import BadRequest, PayloadTooLarge, Unauthorized
+from app.ocr.documents import measure
 from app.ocr.engine import OcrEngine
 from app.ocr.pipeline import Limits
-from app.ocr.runner import OcrRunner
+from app.ocr.runner import OcrRunner, Work
 
 
 def too_large_detail(max_bytes: int) -> str:
@@ -40,40 +40,24 @@ _authorization_header = APIKeyHeader(
 )
 
 
+# Set in a request's state by app.auth.TokenGate once its token passed (the token's digest,
+# or "" with authentication off).
+PASSED_GATE = "token_gate"
+
+
 async def require_token(
-    settings: SettingsDep,
+    request: Request,
     authorization: Annotated[str | None, Depends(_authorization_header)] = None,
 ) -> None:
-    if settings.auth_disabled:
-        return
-    if not authorization:
+    """Marks a route as token-protected. The token itself is checked by app.auth.TokenGate,
+    before the body is read; this refuses whatever reached the route without passing it."""
+    if PASSED_GATE not in request.scope.get("state", {}):
         raise Unauthorized("Missing Authorization header; send `Authorization: Bearer <token>`.")
-    parts = authorization.split()
-    if len(parts) != 2:
-        raise Unauthorized("Malformed Authorization header; send `Authorization: Bearer <token>`.")
-    if not token_matches(parts[1], settings.auth_tokens):
-        raise Unauthorized("Invalid token.")
 
 
-def token_matches(candidate: str, tokens: tuple[str, ...]) -> bool:
-    """Constant-time comparison against every accepted token (no early exit)."""
-    given = candidate.encode()
-    matched = False
-    for token in tokens:
-        matched |= hmac.compare_digest(given, token.encode())
-    return matched
-
-
-async def enforce_rate_limits(request: Request, settings: SettingsDep) -> None:
-    """Spend one request of the client address's budget, and of the token's."""
-    limiter = request.app.state.rate_limiter
-    address = request.client.host if request.client else "unknown"
-    limiter.check(f"address:{address}", settings.rate_limit_per_address)
-    parts = (request.headers.get("authorization") or "").split()
-    if len(parts) == 2:
-        # Keyed by a digest: the limiter never holds a token itself.
-        digest = hashlib.sha256(parts[1].encode()).hexdigest()[:32]
-        limiter.check(f"token:{digest}", settings.rate_limit_per_token)
+async def rate_limited() -> None:
+    """Marks a route whose requests count against the address's budget (RATE_LIMIT_PER_ADDRESS),
+    and the token's where it has one; app.auth.TokenGate spends them before the body is read."""
 
 
 async def get_engine(request: Request) -> OcrEngine:
@@ -88,8 +72,14 @@ async def get_limits(settings: SettingsDep) -> Limits:
     return Limits(max_pixels=settings.max_image_pixels, max_pages=settings.max_pages)
 
 
+async def measure_work(data: bytes, limits: Limits, pages: set[int] | None, kind: str) -> Work:
+    """What reading the upload will cost, from its headers, for admission (OcrRunner)."""
+    megapixels, count = await asyncio.to_thread(measure, data, limits, pages)
+    return Work(kind=kind, megapixels=megapixels, pages=count)
+
+
 AuthDep = Depends(require_token)
-RateLimitDep = Depends(enforce_rate_limits)
+RateLimitDep = Depends(rate_limited)
 EngineDep = Annotated[OcrEngine, Depends(get_engine)]
 RunnerDep = Annotated[OcrRunner, Depends(get_runner)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]

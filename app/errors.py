@@ -1,5 +1,7 @@
 """Domain errors. Each carries the HTTP status it maps to; one handler turns them into JSON."""
 
+from starlette.responses import JSONResponse
+
 
 class ServiceError(Exception):
     status_code: int = 500
@@ -76,8 +78,11 @@ class ServiceBusy(_RetryLater):
 
 
 class DeadlineExceeded(_RetryLater):
-    status_code = 503
-    detail = "The request could not be finished within its time limit."
+    status_code = 504
+    detail = (
+        "The request waited for the engine past its time limit (REQUEST_TIMEOUT_SECONDS); "
+        "retry after the time in the Retry-After header."
+    )
 
 
 class ClientGone(ServiceError):
@@ -86,10 +91,22 @@ class ClientGone(ServiceError):
 
 
 class ProcessingTimeout(ServiceError):
-    status_code = 422
-    detail = "Recognition did not finish within the time limit (REQUEST_TIMEOUT_SECONDS)."
+    """Out of time: the server's limit, not the client's input (so not a 4xx)."""
+
+    status_code = 504
+    detail = (
+        "Recognition did not finish within the time limit (REQUEST_TIMEOUT_SECONDS). "
+        "Send a long document a few pages at a time (`pages=`)."
+    )
 
 
 class EngineFailure(ServiceError):
     status_code = 500
     detail = "The OCR engine failed on this input."
+
+
+def error_response(error: ServiceError, *, close: bool = False) -> JSONResponse:
+    """The JSON a client gets for `error`; `close` ends the connection after it (a request
+    answered before its body was read)."""
+    headers = {**error.headers, "Connection": "close"} if close else error.headers
+    return JSONResponse({"detail": error.detail}, error.status_code, headers=headers)

@@ -12,8 +12,9 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
+from app.auth import TokenGate
 from app.deps import resolve_settings
-from app.errors import ServiceError
+from app.errors import ServiceError, error_response
 from app.gateway import RootPath
 from app.logs import RequestContext, configure_logging
 from app.metrics import Metrics, RequestMetrics
@@ -92,7 +93,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 async def handle_service_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ServiceError)
-    return JSONResponse({"detail": error.detail}, error.status_code, headers=error.headers)
+    return error_response(error)
 
 
 async def handle_unexpected_error(request: Request, error: Exception) -> JSONResponse:
@@ -109,8 +110,10 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    # Outermost last: ids and headers wrap everything, the body limit sits next to the app.
+    # Outermost last: ids and headers wrap everything, the body limit sits next to the app,
+    # and the token is checked before it: an unauthenticated body is never read.
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(TokenGate)
     app.add_middleware(AllowListedCORS)
     app.add_middleware(RequestMetrics)
     app.add_middleware(SecurityHeaders)

@@ -80,6 +80,16 @@ def test_defaults_are_safe(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.auth_disabled is False
 
 
+def test_defaults_never_throttle_the_main_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One backend, one token, one address: no budget below what the instance serves, and a
+    # wait a client can bear (seconds of queued pages, not one).
+    monkeypatch.setenv("APP_AUTH_TOKEN", "t")
+    settings = Settings()
+    assert settings.rate_limit_per_token == 0
+    assert settings.rate_limit_per_address == 0
+    assert settings.ocr_max_wait_seconds >= 10
+
+
 @pytest.mark.usefixtures("clean_env")
 def test_app_refuses_to_start_without_token() -> None:
     with (

@@ -6,7 +6,6 @@ with pypdfium2 (PDFium, the engine in Chrome): no ghostscript or poppler process
 
 import itertools
 import re
-import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from app.ocr.pipeline import (
 from app.ocr.preprocess import Affine
 from app.ocr.relocate import PageFrame, relocate
 from app.ocr.results import Line, Page
+from app.ocr.stop import timeout_detail
 
 PDF_SIGNATURE = b"%PDF-"
 IMAGE_SIGNATURES = (
@@ -102,6 +102,45 @@ def load_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[
         dpi = _dpi(frame)
         turned, steps = upright(frame)
         yield SourcePage(number=index, image=turned, dpi=dpi, steps=steps)
+
+
+def measure(data: bytes, limits: Limits, pages: set[int] | None) -> tuple[float, int]:
+    """(megapixels, pages) the selected pages hold, read from the file's headers alone, for
+    estimating what reading them costs before the work queues. A PDF's pages count at the
+    resolution they are rendered at (text-layer pages too: that is only known once rendered);
+    a TIFF's pages count at its first page's size. A file that is no image or PDF at all is
+    refused here already, with the error reading it would give."""
+    if is_pdf(data):
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as error:
+            raise InvalidImage(f"The file is not a readable PDF ({error}).") from None
+        try:
+            count = len(document)
+            numbers = [n for n in range(1, count + 1) if pages is None or n in pages]
+            scale = (PDF_RENDER_DPI / 72) ** 2
+            points = 0.0
+            for number in numbers[: limits.max_pages]:
+                width, height = document.get_page_size(number - 1)
+                points += width * height
+            return points * scale / 1e6, max(1, min(len(numbers), limits.max_pages))
+        except pdfium.PdfiumError:
+            return 0.0, 1  # a broken page tree: reading it will say so
+        finally:
+            document.close()
+    image, _ = open_image(data, max_pixels=limits.max_pixels)
+    frames = 1
+    if image.format == "TIFF":
+        last = min(max(pages) if pages else limits.max_pages, limits.max_pages)
+        while frames < last:
+            try:
+                image.seek(frames)
+            except _DECODE_ERRORS:  # EOFError past the last page, or a broken one
+                break
+            frames += 1
+        if pages is not None:
+            frames = max(1, sum(1 for number in pages if number <= frames))
+    return image.width * image.height * frames / 1e6, frames
 
 
 def _frames(
@@ -221,13 +260,14 @@ def read_document(
     options: PageOptions,
     limits: Limits,
     pages: set[int] | None = None,
-    deadline: float | None = None,
     spare: Spare | None = None,
 ) -> list[Page]:
-    """Every selected page as a recognised Page; a PDF page with a text layer is not OCRed."""
+    """Every selected page as a recognised Page; a PDF page with a text layer is not OCRed.
+    `options.stop` is checked before each page: a gone client's document is not read on."""
     results = []
     for source in load_pages(data, limits, pages):
-        remaining = _remaining(deadline, options.timeout_seconds)
+        if options.stop is not None:
+            options.stop.check()
         if source.text_layer is not None:
             page = Page(
                 text=source.text_layer,
@@ -237,10 +277,8 @@ def read_document(
                 source="text-layer",
             )
         else:
-            page_options = replace(
-                options, dpi=page_dpi(source, options.dpi), timeout_seconds=remaining
-            )
-            with _time_limit(options.timeout_seconds):
+            page_options = replace(options, dpi=page_dpi(source, options.dpi))
+            with _time_limit(_limit(options)):
                 page = recognize_page(source.image, engine, page_options, spare)
         page.number = source.number
         page.steps = source.steps + page.steps
@@ -257,14 +295,12 @@ def render_document(
     limits: Limits,
     fmt: OutputFormat,
     pages: set[int] | None = None,
-    deadline: float | None = None,
 ) -> bytes:
     """All selected pages through one of Tesseract's own renderers (hOCR, ALTO, PDF, ...)."""
     sources = load_pages(data, limits, pages)
     first = next(sources, None)
     if first is None:
         raise UnprocessableOption("No page of the document is in the `pages` selection.")
-    remaining = _remaining(deadline, options.timeout_seconds)
     # One page decoded at a time: the engine takes images and dpis in step, so tee holds at
     # most one page for the other iterator (a 50-page PDF at 300 dpi would be ~400 MB at once).
     for_images, for_dpis = itertools.tee(itertools.chain([first], sources))
@@ -285,10 +321,12 @@ def render_document(
         psm=options.psm
         if options.psm is not None
         else render_psm(options.preprocess, options.auto_rotate),
-        timeout_seconds=remaining,
+        timeout_seconds=(
+            options.stop.bound(options.timeout_seconds) if options.stop else options.timeout_seconds
+        ),
         variables=first_page.variables,
     )
-    with _time_limit(options.timeout_seconds):
+    with _time_limit(_limit(options)):
         body = engine.render(images(), dpis, engine_options, fmt)
     return relocate(body, fmt.name, frames)
 
@@ -323,13 +361,11 @@ def _for_renderer(
     return _RendererPage(prepared.image, prepared.variables, frame)
 
 
-def _remaining(deadline: float | None, fallback: float | None) -> float | None:
-    if deadline is None:
-        return fallback
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise ProcessingTimeout(_timeout_detail(fallback))
-    return remaining
+def _limit(options: PageOptions) -> float | None:
+    """The time limit a client is told about: the request's, else the page's."""
+    if options.stop is not None and options.stop.limit_seconds is not None:
+        return options.stop.limit_seconds
+    return options.timeout_seconds
 
 
 @contextmanager
@@ -338,9 +374,4 @@ def _time_limit(limit: float | None) -> Iterator[None]:
     try:
         yield
     except ProcessingTimeout:
-        raise ProcessingTimeout(_timeout_detail(limit)) from None
-
-
-def _timeout_detail(limit: float | None) -> str:
-    value = f" of {limit:g} seconds" if limit else ""
-    return f"The document took longer than the time limit{value} (REQUEST_TIMEOUT_SECONDS)."
+        raise ProcessingTimeout(timeout_detail(limit)) from None

@@ -40,6 +40,7 @@ from app.ocr.preprocess import (
     smooth,
 )
 from app.ocr.results import Page
+from app.ocr.stop import Stop
 
 logger = logging.getLogger("app.ocr")
 
@@ -89,6 +90,8 @@ class PageOptions:
     smooth: bool | None = None
     drop_noise: bool | None = None  # None: with `preprocess`
     second_opinion: bool | None = None  # None: under SECOND_OPINION_CONFIDENCE, with `preprocess`
+    # The request's deadline and client: checked before every reading, which it also bounds.
+    stop: Stop | None = None
 
 
 @dataclass(slots=True)
@@ -367,13 +370,16 @@ def _blank(page: Image.Image) -> bool:
 def _recognize(
     prepared: Prepared, engine: OcrEngine, options: PageOptions, *, accurate: bool = False
 ) -> Page:
+    timeout = options.timeout_seconds
+    if options.stop is not None:
+        timeout = options.stop.bound(timeout)
     return engine.recognize(
         prepared.image,
         RecognizeOptions(
             lang=options.lang,
             psm=prepared.psm,
             dpi=options.dpi,
-            timeout_seconds=options.timeout_seconds,
+            timeout_seconds=timeout,
             variables=prepared.variables,
             accurate=accurate,
         ),

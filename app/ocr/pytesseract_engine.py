@@ -45,7 +45,7 @@ class PytesseractEngine:
                 lang=options.lang,
                 config=config,
                 output_type=pytesseract.Output.DICT,
-                timeout=options.timeout_seconds or 0,
+                timeout=_seconds(options.timeout_seconds) or 0,
             )
         except RuntimeError as error:
             if "timeout" in str(error).lower():
@@ -100,7 +100,7 @@ class PytesseractEngine:
                     command,
                     capture_output=True,
                     check=True,
-                    timeout=options.timeout_seconds or None,
+                    timeout=_seconds(options.timeout_seconds),
                     env={**os.environ, "OMP_THREAD_LIMIT": "1"},
                 )
             except subprocess.TimeoutExpired:
@@ -131,3 +131,9 @@ def _line(words: list[Word], paragraph: int) -> Line:
     bbox = union([w.bbox for w in words])
     confidence = round(sum(w.confidence for w in words) / len(words), 2)
     return Line(" ".join(w.text for w in words), bbox, confidence, tuple(words), paragraph)
+
+
+def _seconds(timeout: float | None) -> float | None:
+    """pytesseract's timeout, where 0 means none: a time limit almost used up must not become
+    no limit at all."""
+    return None if timeout is None else max(0.001, timeout)

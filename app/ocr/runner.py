@@ -1,33 +1,94 @@
-"""A bounded thread pool for blocking image and OCR work, with admission control.
+"""A bounded thread pool for blocking image and OCR work, admitting jobs by what they cost.
 
-At most `threads` jobs run and at most `max_queue` wait, and a job is only queued when its
-expected wait (the jobs ahead of it times the recent job time, over the threads) is within
-`max_wait_seconds`: small images may queue deeply, full pages hardly at all. Past that a job
-is refused at once (ServiceBusy, with a Retry-After estimate) rather than queued without
-limit. A job whose deadline passed while it waited, or whose client went away, is dropped
-before it starts.
+Each job comes with the Work it carries (megapixels and pages of one kind: a language and a
+preparation), which the CostModel turns into seconds from what jobs of that kind took per
+megapixel. A job is admitted when the work ahead of it (the estimates of the jobs waiting
+plus what is left of the running ones, over the threads) lets it start within
+`max_wait_seconds` and finish before its deadline; otherwise it is refused at once
+(ServiceBusy, with a Retry-After estimate), so a burst of full pages after small images is
+judged by the pages' cost, not by the small images' time.
+
+Only live work counts: a job whose client goes away leaves the queue at once (its executor
+item is cancelled before a thread reaches it) and its Stop tells the running work to end at
+the next reading. A job whose deadline passed while it waited is dropped before it starts.
 
 With `gap_filler`, one job more than `threads` runs while jobs are short. Between short jobs
 each thread spends a few percent of its time waiting for the GIL and for the event loop; the
-extra job fills those gaps (a small image, 8 clients, 2 cores: 0.94 -> 0.98 x the bare
-engine). Full pages gain nothing from it and would all slow down, so then `threads` run.
+extra job fills those gaps. Full pages gain nothing from it and would all slow down, so then
+`threads` run.
 """
 
 import asyncio
+import itertools
 import math
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 from app.errors import ClientGone, DeadlineExceeded, ServiceBusy
+from app.ocr.stop import Stop
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 DisconnectCheck = Callable[[], Awaitable[bool]]
 
 SHORT_JOB_SECONDS = 0.5  # recent jobs shorter than this on average: let the gap filler run
+DISCONNECT_POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """What a job carries, known before it queues: `pages` pages of `megapixels` in all, of
+    one `kind` (what the seconds per megapixel are learned for)."""
+
+    kind: str = "other"
+    megapixels: float = 0.0
+    pages: int = 1
+
+
+class CostModel:
+    """Seconds a job of each kind takes: a fixed cost per page plus learned seconds per
+    megapixel (a moving average of what finished jobs of that kind took)."""
+
+    PAGE_SECONDS = 0.02  # decoding, analysis and the HTTP round trip of any page
+    LEARNING_RATE = 0.3
+    MIN_LEARNED_MEGAPIXELS = 0.01  # too small to say anything per megapixel
+
+    def __init__(self, seconds_per_megapixel: float = 0.3) -> None:
+        self.default_seconds_per_megapixel = seconds_per_megapixel
+        self._rates: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def seconds_per_megapixel(self, kind: str) -> float:
+        return self._rates.get(kind, self.default_seconds_per_megapixel)
+
+    def estimate(self, work: Work) -> float:
+        return work.pages * self.PAGE_SECONDS + work.megapixels * self.seconds_per_megapixel(
+            work.kind
+        )
+
+    def learn(self, work: Work, seconds: float) -> None:
+        """A job of `work` took `seconds` (only jobs that finished reading teach anything)."""
+        if work.megapixels < self.MIN_LEARNED_MEGAPIXELS:
+            return
+        observed = max(0.0, seconds - work.pages * self.PAGE_SECONDS) / work.megapixels
+        with self._lock:
+            known = self._rates.get(work.kind)
+            self._rates[work.kind] = (
+                observed
+                if known is None
+                else (1 - self.LEARNING_RATE) * known + self.LEARNING_RATE * observed
+            )
+
+
+@dataclass(slots=True)
+class _Job:
+    estimate: float
+    started: float | None = None  # time.monotonic() once it runs
 
 
 class OcrRunner:
@@ -36,14 +97,16 @@ class OcrRunner:
         *,
         threads: int,
         max_queue: int,
-        max_wait_seconds: float = 1.0,
+        max_wait_seconds: float = 15.0,
         gap_filler: bool = False,
         spare_threads: int = 0,
+        costs: CostModel | None = None,
     ) -> None:
         self.threads = threads
         self.capacity = threads + max_queue
         self.max_wait_seconds = max_wait_seconds
         self.gap_filler = gap_filler
+        self.costs = costs or CostModel()
         self._executor = ThreadPoolExecutor(
             max_workers=threads + int(gap_filler), thread_name_prefix="ocr"
         )
@@ -56,7 +119,8 @@ class OcrRunner:
         self._sparing = 0
         self._lock = threading.Lock()
         self._room = threading.Condition(self._lock)
-        self._admitted = 0
+        self._jobs: dict[int, _Job] = {}  # admitted: waiting (started None) or running
+        self._ids = itertools.count()
         self._running = 0
         self._mean_job_seconds = 0.1
         self.rejected = 0
@@ -66,104 +130,152 @@ class OcrRunner:
 
     @property
     def admitted(self) -> int:
-        return self._admitted
+        return len(self._jobs)
 
     @property
     def waiting(self) -> int:
         with self._lock:
-            return max(0, self._admitted - self._running)
+            return sum(1 for job in self._jobs.values() if job.started is None)
 
     @property
     def saturated(self) -> bool:
-        return self._admitted >= self.capacity or self._expected_wait() > self.max_wait_seconds
+        """No room for a job of the smallest cost."""
+        with self._lock:
+            return len(self._jobs) >= self.capacity or self._expected_wait() > self.max_wait_seconds
+
+    def expected_wait(self) -> float:
+        """Seconds a job admitted now would wait for a thread."""
+        with self._lock:
+            return self._expected_wait()
 
     def _expected_wait(self) -> float:
-        """Seconds a job admitted now would wait for a thread."""
-        ahead = self._admitted - self.threads + 1
-        return max(0, ahead) * self._mean_job_seconds / self.threads
+        """(Called holding the lock.) No wait while a thread is free; else the work ahead,
+        shared by the threads."""
+        if len(self._jobs) < self.threads:
+            return 0.0
+        now = time.monotonic()
+        ahead = sum(
+            job.estimate if job.started is None else max(0.0, job.estimate - (now - job.started))
+            for job in self._jobs.values()
+        )
+        return ahead / self.threads
 
-    def retry_after_seconds(self) -> int:
-        """When room is likely again: a thread frees up every mean job time over the threads."""
-        return max(1, math.ceil(self._mean_job_seconds / self.threads))
+    def retry_after_seconds(self, estimate: float = 0.0) -> int:
+        """When a job of `estimate` seconds would likely be admitted again."""
+        with self._lock:
+            wait = self._expected_wait()
+        return max(1, math.ceil(wait - self.max_wait_seconds + estimate / self.threads))
+
+    def estimate(self, work: Work) -> float:
+        return self.costs.estimate(work)
 
     async def run(
         self,
-        func: Callable[..., T],
-        *args: object,
-        deadline: float | None = None,
+        func: Callable[P, T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run func(*args, **kwargs) on the pool as unknown work with no deadline; see
+        `submit` for work whose cost, deadline and client are known."""
+        return await self.submit(lambda: func(*args, **kwargs))
+
+    async def submit(
+        self,
+        job: Callable[[], T],
+        *,
+        work: Work | None = None,
+        stop: Stop | None = None,
         disconnected: DisconnectCheck | None = None,
     ) -> T:
-        """Run func(*args) on the pool; `deadline` is a time.monotonic() value."""
+        """Run `job` on the pool if its `work` fits (else ServiceBusy at once). `stop` is
+        cancelled when `disconnected` says the client left; its deadline drops the job if it
+        passes before a thread is free."""
+        work = work or Work()
+        stop = stop or Stop()
+        estimate = self.costs.estimate(work)
         with self._lock:
-            if self.saturated:
+            wait = self._expected_wait()
+            time_left = stop.remaining()
+            too_long = wait > self.max_wait_seconds or (
+                time_left is not None and wait > 0 and wait + estimate > time_left
+            )
+            if len(self._jobs) >= self.capacity or too_long:
                 self.rejected += 1
                 self._report_rejection("busy")
-                raise ServiceBusy(retry_after=self.retry_after_seconds())
-            self._admitted += 1
-        cancelled = threading.Event()
+                retry = max(1, math.ceil(wait - self.max_wait_seconds + estimate / self.threads))
+                raise ServiceBusy(retry_after=retry)
+            job_id = next(self._ids)
+            self._jobs[job_id] = _Job(estimate)
         try:
-            future = self._executor.submit(self._job, func, args, deadline, cancelled)
+            future = self._executor.submit(self._job, job_id, job, work, stop)
         except BaseException:
-            self._leave()
+            self._leave(job_id)
             raise
-        future.add_done_callback(lambda _: self._leave())
-        return await self._wait(future, cancelled, disconnected)
+        future.add_done_callback(lambda _: self._leave(job_id))
+        return await self._wait(future, stop, disconnected)
 
     async def _wait(
-        self, future: "Future[T]", cancelled: threading.Event, disconnected: DisconnectCheck | None
+        self, future: "Future[T]", stop: Stop, disconnected: DisconnectCheck | None
     ) -> T:
         wrapped = asyncio.wrap_future(future)
         try:
             if disconnected is None:
                 return await wrapped
             while True:
-                done, _ = await asyncio.wait({wrapped}, timeout=0.2)
+                done, _ = await asyncio.wait({wrapped}, timeout=DISCONNECT_POLL_SECONDS)
                 if done:
                     return wrapped.result()
                 if await disconnected():
-                    cancelled.set()
+                    self._abandon(future, stop)
                     self._report_rejection("disconnected")
                     raise ClientGone()
         except asyncio.CancelledError:
-            cancelled.set()
+            self._abandon(future, stop)
             raise
 
-    def _job(
-        self,
-        func: Callable[..., T],
-        args: tuple[object, ...],
-        deadline: float | None,
-        cancelled: threading.Event,
-    ) -> T:
-        with self._lock:
-            while self._running >= self._parallel_jobs():
-                self._room.wait()
-            self._running += 1
-        # Checked once the job may run: waiting for room can take a whole job's time.
-        gone = cancelled.is_set()
-        if gone or (deadline is not None and time.monotonic() > deadline):
-            self._leave_room(None)
+    def _abandon(self, future: "Future[T]", stop: Stop) -> None:
+        """Nobody waits for this job any more: out of the queue now if it has not started
+        (the done callback frees its place), else told to stop at its next reading."""
+        stop.cancel()
+        if future.cancel():
             self.dropped += 1
-            if gone:
-                raise ClientGone()
+        with self._lock:
+            self._room.notify_all()  # a job waiting for room sees its Stop at once
+
+    def _job(self, job_id: int, job: Callable[[], T], work: Work, stop: Stop) -> T:
+        with self._lock:
+            while self._running >= self._parallel_jobs() and not stop.cancelled:
+                self._room.wait()
+            gone = stop.cancelled
+            late = stop.deadline is not None and time.monotonic() > stop.deadline
+            if gone or late:
+                self.dropped += 1
+                self._room.notify()
+            else:
+                self._running += 1
+                self._jobs[job_id].started = time.monotonic()
+        # Checked once the job may run: waiting for room can take a whole job's time.
+        if gone:
+            raise ClientGone()
+        if late:
             self._report_rejection("deadline")
             raise DeadlineExceeded(retry_after=self.retry_after_seconds())
         started = time.perf_counter()
+        finished = False
         try:
-            return func(*args)
+            result = job()
+            finished = True
+            return result
         finally:
             elapsed = time.perf_counter() - started
-            self._leave_room(elapsed)
+            with self._lock:
+                self._running -= 1
+                self._mean_job_seconds = 0.8 * self._mean_job_seconds + 0.2 * elapsed
+                self._room.notify()
+            if finished and not stop.cancelled:
+                self.costs.learn(work, elapsed)
             if self.on_job_done is not None:
                 self.on_job_done(elapsed)
-
-    def _leave_room(self, elapsed: float | None) -> None:
-        """A job is done (`elapsed` seconds) or was dropped before it ran (None)."""
-        with self._lock:
-            self._running -= 1
-            if elapsed is not None:
-                self._mean_job_seconds = 0.8 * self._mean_job_seconds + 0.2 * elapsed
-            self._room.notify()
 
     def _parallel_jobs(self) -> int:
         """How many jobs may run at once now (called holding the lock)."""
@@ -174,13 +286,15 @@ class OcrRunner:
         """Start func now on a spare thread if a core is idle (fewer jobs and spares running
         than threads; a job only waits when none is); None when there is no idle core or
         spare thread."""
+        if self._spare_executor is None:
+            return None
         with self._lock:
             idle = self._running + self._sparing < self.threads
             if not idle or self._sparing >= self.spare_threads:
                 return None
             self._sparing += 1
         try:
-            future = self._spare_executor.submit(func)  # type: ignore[union-attr]
+            future = self._spare_executor.submit(func)
         except BaseException:
             self._spare_done()
             raise
@@ -195,9 +309,9 @@ class OcrRunner:
         if self.on_rejected is not None:
             self.on_rejected(reason)
 
-    def _leave(self) -> None:
+    def _leave(self, job_id: int) -> None:
         with self._lock:
-            self._admitted -= 1
+            self._jobs.pop(job_id, None)
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -6,6 +6,7 @@ A handle is reset before it goes back to the pool, so no setting leaks from one 
 the next, and a handle that failed is dropped rather than reused.
 """
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -65,7 +66,7 @@ class TesserocrEngine:
         with self._handle(options.lang, folder) as api, _variables(api, options.variables):
             api.SetPageSegMode(options.psm)
             set_image(api, check_size(image), options.dpi)
-            timeout_ms = int(options.timeout_seconds * 1000) if options.timeout_seconds else 0
+            timeout_ms = _milliseconds(options.timeout_seconds)
             try:
                 finished = api.Recognize(timeout=timeout_ms)
             except RuntimeError as error:  # the handle is discarded on the way out
@@ -103,7 +104,7 @@ class TesserocrEngine:
         fmt: OutputFormat,
     ) -> bytes:
         """Tesseract's own renderer for `fmt` over all pages, in-process."""
-        timeout_ms = int(options.timeout_seconds * 1000) if options.timeout_seconds else 0
+        timeout_ms = _milliseconds(options.timeout_seconds)
         if fmt.name == "tsv":  # tesserocr's ProcessPages has no TSV renderer switch
             return self._render_tsv(images, dpis, options, timeout_ms)
         with (
@@ -213,6 +214,12 @@ class TesserocrEngine:
                     del self._idle[key]
                 return True
         return False
+
+
+def _milliseconds(timeout: float | None) -> int:
+    """Tesseract's timeout in milliseconds, where 0 means none: a time limit almost used up
+    must not round down to no limit at all."""
+    return 0 if timeout is None else max(1, math.ceil(timeout * 1000))
 
 
 def set_image(api: PyTessBaseAPI, image: Image.Image, dpi: int | None) -> None:

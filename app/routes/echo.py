@@ -1,13 +1,14 @@
 """POST /img-echo/: validate an upload as an image, keep it, and send it back."""
 
 import asyncio
+from functools import partial
 from uuid import uuid4
 
 import aiofiles
 import aiofiles.os
 from fastapi import APIRouter, Response
 
-from app.deps import LimitsDep, RateLimitDep, RunnerDep, SettingsDep, UploadDep
+from app.deps import LimitsDep, RateLimitDep, RunnerDep, SettingsDep, UploadDep, measure_work
 from app.errors import NotFound
 from app.ocr.pipeline import validate_image
 from app.schemas import ErrorBody
@@ -33,7 +34,8 @@ async def echo_image(
 ) -> Response:
     if not settings.echo_active:
         raise NotFound("Image echo is disabled; set ECHO_ACTIVE=1 to enable it.")
-    kind = await runner.run(validate_image, upload, limits)
+    work = await measure_work(upload, limits, None, kind="decode")
+    kind = await runner.submit(partial(validate_image, upload, limits), work=work)
     # The name is ours: nothing the client sent reaches the file system.
     await aiofiles.os.makedirs(settings.upload_dir, exist_ok=True)
     path = settings.upload_dir / f"{uuid4().hex}{kind.extension}"

@@ -1,16 +1,27 @@
 """POST /: the token-protected prediction, with the original service's response contract."""
 
 import time
+from functools import partial
 
 from fastapi import APIRouter, Request
 
-from app.deps import AuthDep, EngineDep, LimitsDep, RateLimitDep, RunnerDep, SettingsDep, UploadDep
+from app.deps import (
+    AuthDep,
+    EngineDep,
+    LimitsDep,
+    RateLimitDep,
+    RunnerDep,
+    SettingsDep,
+    UploadDep,
+    measure_work,
+)
 from app.ocr.pipeline import PageOptions, recognize_image
+from app.ocr.stop import Stop
 from app.schemas import ErrorBody, Prediction
 
 router = APIRouter(tags=["prediction"])
 
-_ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 503)}
+_ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 429, 503, 504)}
 
 
 @router.post("/", dependencies=[AuthDep, RateLimitDep], responses=_ERRORS)
@@ -24,15 +35,13 @@ async def predict(
 ) -> Prediction:
     """Read the text of one image. Send `Authorization: Bearer <token>` and the image as `file`."""
     timeout = settings.request_timeout_seconds
-    options = PageOptions(lang=settings.default_lang, timeout_seconds=timeout)
-    page = await runner.run(
-        recognize_image,
-        upload,
-        engine,
-        options,
-        limits,
-        runner.spare,
-        deadline=time.monotonic() + timeout,
+    stop = Stop.after(timeout, time.monotonic())
+    options = PageOptions(lang=settings.default_lang, timeout_seconds=timeout, stop=stop)
+    work = await measure_work(upload, limits, None, kind=settings.default_lang)
+    page = await runner.submit(
+        partial(recognize_image, upload, engine, options, limits, runner.spare),
+        work=work,
+        stop=stop,
         disconnected=request.is_disconnected,
     )
     return Prediction(results=page.text_lines, original=page.text)

@@ -13,7 +13,13 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, PngImagePlugin
 
-from app.errors import InvalidImage, PayloadTooLarge, ProcessingTimeout, UnprocessableOption
+from app.errors import (
+    ClientGone,
+    InvalidImage,
+    PayloadTooLarge,
+    ProcessingTimeout,
+    UnprocessableOption,
+)
 from app.ocr.documents import (
     PDF_RENDER_DPI,
     is_pdf,
@@ -23,9 +29,11 @@ from app.ocr.documents import (
     read_document,
     render_document,
 )
-from app.ocr.engine import OcrEngine, create_engine, find_tessdata
+from app.ocr.engine import OcrEngine, RecognizeOptions, create_engine, find_tessdata
 from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.pipeline import Limits, PageOptions, recognize_page
+from app.ocr.results import Page
+from app.ocr.stop import Stop
 from app.ocr.tesserocr_engine import TesserocrEngine
 from tests.conftest import hocr_lines, text_image
 
@@ -334,13 +342,34 @@ class TestLimits:
 
     def test_seconds_per_request(self, engine: OcrEngine) -> None:
         data = saved(page_images(TEXTS), "TIFF")
-        with pytest.raises(ProcessingTimeout, match="REQUEST_TIMEOUT_SECONDS"):
-            read_document(data, engine, PageOptions(), LIMITS, deadline=time.monotonic() - 1)
-        with pytest.raises(ProcessingTimeout, match="REQUEST_TIMEOUT_SECONDS"):
-            render_document(
-                data, engine, PageOptions(), LIMITS, OUTPUT_FORMATS["pdf"], None,
-                deadline=time.monotonic() - 1,
-            )  # fmt: skip
+        late = PageOptions(stop=Stop(time.monotonic() - 1, 60))
+        with pytest.raises(ProcessingTimeout, match=r"60 seconds \(REQUEST_TIMEOUT_SECONDS"):
+            read_document(data, engine, late, LIMITS)
+        with pytest.raises(ProcessingTimeout, match=r"60 seconds \(REQUEST_TIMEOUT_SECONDS"):
+            render_document(data, engine, late, LIMITS, OUTPUT_FORMATS["pdf"], None)
+
+    def test_a_gone_clients_document_is_not_read_on(self, engine: OcrEngine) -> None:
+        stop = Stop()
+        readings: list[int] = []
+
+        class LeavesAfterOnePage:
+            """The real engine; the client goes away while its first page is read."""
+
+            def __getattr__(self, name: str) -> object:
+                return getattr(engine, name)
+
+            def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+                readings.append(1)
+                page = engine.recognize(image, options)
+                stop.cancel()
+                return page
+
+        data = saved(page_images(TEXTS), "TIFF")
+        options = PageOptions(stop=stop, preprocess=False)
+        with pytest.raises(ClientGone):
+            read_document(data, LeavesAfterOnePage(), options, LIMITS)  # type: ignore[arg-type]
+        assert len(readings) == 1
+        assert len(TEXTS) > 1
 
     def test_recognition_stops_at_the_deadline(self, engine: OcrEngine, eval_dir: Path) -> None:
         # A dense page cannot be read in a millisecond: the engine gives up, it does not finish.

@@ -7,7 +7,9 @@ import time
 import pytest
 
 from app.errors import ClientGone, DeadlineExceeded, ServiceBusy
-from app.ocr.runner import OcrRunner
+from app.ocr.runner import CostModel, OcrRunner, Work
+from app.ocr.stop import Stop
+from tests.helpers.waiting import apoll
 
 
 class Gate:
@@ -46,8 +48,7 @@ def test_past_capacity_requests_are_refused_at_once_with_retry_after() -> None:
         first = asyncio.create_task(runner.run(running))
         await started(running)
         second = asyncio.create_task(runner.run(waiting))
-        await asyncio.sleep(0.05)
-        assert runner.waiting == 1
+        assert await apoll(lambda: runner.waiting == 1)
         assert runner.saturated
         with pytest.raises(ServiceBusy) as refused:
             await runner.run(lambda: "never")
@@ -72,8 +73,9 @@ def test_a_job_whose_deadline_passed_while_waiting_is_dropped() -> None:
         ran = threading.Event()
         blocker = asyncio.create_task(runner.run(gate))
         await started(gate)
-        late = asyncio.create_task(runner.run(ran.set, deadline=time.monotonic() + 0.05))
-        await asyncio.sleep(0.1)
+        stop = Stop(time.monotonic() + 0.05)
+        late = asyncio.create_task(runner.submit(ran.set, stop=stop))
+        await apoll(lambda: time.monotonic() > stop.deadline)  # type: ignore[operator]
         gate.release.set()
         with pytest.raises(DeadlineExceeded):
             await late
@@ -97,7 +99,7 @@ def test_a_disconnected_client_costs_no_engine_time() -> None:
             return True
 
         with pytest.raises(ClientGone):
-            await runner.run(ran.set, disconnected=gone)
+            await runner.submit(ran.set, disconnected=gone)
         gate.release.set()
         await blocker
         await asyncio.sleep(0.05)
@@ -137,22 +139,142 @@ def test_job_times_are_reported() -> None:
     asyncio.run(scenario())
 
 
-def test_long_jobs_queue_less_than_short_ones() -> None:
+def full_pages(count: int = 1) -> Work:
+    """A4 pages at 300 dpi, as the routes measure them."""
+    return Work(kind="eng", megapixels=8.7 * count, pages=count)
+
+
+def small_image() -> Work:
+    return Work(kind="decode", megapixels=0.2)
+
+
+def test_admission_weighs_what_each_job_carries_not_the_recent_jobs() -> None:
     async def scenario() -> None:
-        runner = OcrRunner(threads=1, max_queue=10, max_wait_seconds=1.0)
-        runner._mean_job_seconds = 0.8  # as if recent jobs were full pages
-        gates = [Gate(), Gate()]
-        tasks = [asyncio.create_task(runner.run(gates[0]))]
+        # One second per full page: a wait of 2.5 s fits two pages ahead, not three.
+        costs = CostModel(seconds_per_megapixel=1 / 8.7)
+        runner = OcrRunner(threads=1, max_queue=10, max_wait_seconds=2.5, costs=costs)
+        for _ in range(20):  # the recent jobs were small and fast
+            await runner.submit(lambda: None, work=small_image())
+        gates = [Gate(), Gate(), Gate()]
+        tasks = [asyncio.create_task(runner.submit(gates[0], work=full_pages()))]
         await started(gates[0])
-        tasks.append(asyncio.create_task(runner.run(gates[1])))  # waits about 0.8 s: admitted
-        await asyncio.sleep(0.05)
-        with pytest.raises(ServiceBusy):  # would wait about 1.6 s: refused, queue not full
-            await runner.run(lambda: "never")
+        tasks += [asyncio.create_task(runner.submit(gate, work=full_pages())) for gate in gates[1:]]
+        await apoll(lambda: runner.admitted == 3)
+        # Three pages ahead (about 3 s): a page is refused although the queue has room ...
+        with pytest.raises(ServiceBusy) as refused:
+            await runner.submit(lambda: "never", work=full_pages())
+        assert int(refused.value.headers["Retry-After"]) >= 1
+        # ... and so is a small image, whose own time is nothing: the wait is the pages'.
+        with pytest.raises(ServiceBusy):
+            await runner.submit(lambda: "never", work=small_image())
+        assert runner.rejected == 2
         for gate in gates:
             gate.release.set()
         await asyncio.gather(*tasks)
-        runner._mean_job_seconds = 0.01  # now small images: room for more
+        assert runner.expected_wait() == 0
+        runner.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_a_job_that_could_not_finish_before_its_deadline_is_refused_at_once() -> None:
+    async def scenario() -> None:
+        costs = CostModel(seconds_per_megapixel=1 / 8.7)
+        runner = OcrRunner(threads=1, max_queue=10, max_wait_seconds=30, costs=costs)
+        gate = Gate()
+        blocker = asyncio.create_task(runner.submit(gate, work=full_pages(3)))  # about 3 s
+        await started(gate)
+        with pytest.raises(ServiceBusy):  # 3 s ahead + 5 s of its own > a 6 s limit
+            await runner.submit(lambda: "never", work=full_pages(5), stop=Stop.after(6))
+        fits = asyncio.create_task(
+            runner.submit(lambda: "read", work=full_pages(1), stop=Stop.after(6))
+        )
+        await apoll(lambda: runner.admitted == 2)
+        gate.release.set()
+        assert await fits == "read"
+        await blocker
+        runner.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_seconds_per_megapixel_are_learned_per_kind() -> None:
+    costs = CostModel(seconds_per_megapixel=0.3)
+    assert costs.estimate(Work("fra", 10, 1)) == pytest.approx(3 + CostModel.PAGE_SECONDS)
+    costs.learn(Work("eng", 10, 1), 1 + CostModel.PAGE_SECONDS)  # 0.1 s per megapixel
+    assert costs.seconds_per_megapixel("eng") == pytest.approx(0.1)
+    costs.learn(Work("eng", 10, 1), 2 + CostModel.PAGE_SECONDS)  # then 0.2: a moving average
+    assert 0.1 < costs.seconds_per_megapixel("eng") < 0.2
+    assert costs.seconds_per_megapixel("fra") == 0.3  # other kinds keep what they had
+
+
+def test_finished_jobs_teach_the_cost_model() -> None:
+    async def scenario() -> None:
+        costs = CostModel(seconds_per_megapixel=5.0)
+        runner = OcrRunner(threads=1, max_queue=1, costs=costs)
+        await runner.submit(lambda: None, work=Work("eng", 1.0, 1))
+        assert costs.seconds_per_megapixel("eng") < 1.0  # it took far less than 5 s
+        runner.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_a_gone_clients_queued_job_leaves_the_queue_at_once() -> None:
+    async def scenario() -> None:
+        costs = CostModel(seconds_per_megapixel=1 / 8.7)
+        runner = OcrRunner(threads=1, max_queue=10, max_wait_seconds=2.5, costs=costs)
+        gate = Gate()
+        blocker = asyncio.create_task(runner.submit(gate, work=full_pages()))
+        await started(gate)
+        leaving = threading.Event()
+        ran = threading.Event()
+
+        async def gone() -> bool:
+            return leaving.is_set()
+
+        queued = [
+            asyncio.create_task(runner.submit(ran.set, work=full_pages(), disconnected=gone))
+            for _ in range(2)
+        ]
+        await apoll(lambda: runner.saturated)  # 3 pages ahead: nothing more is admitted
+        leaving.set()
+        for task in queued:
+            with pytest.raises(ClientGone):
+                await task
+        # The running page is still held by the blocker, yet the departed work is gone from
+        # the queue (not when a thread reaches it) and new work is admitted again.
+        assert not gate.release.is_set()
+        assert runner.admitted == 1
+        assert runner.waiting == 0
         assert not runner.saturated
+        assert runner.dropped == 2
+        gate.release.set()
+        await blocker
+        assert not ran.is_set()
+        runner.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_a_running_jobs_stop_is_cancelled_when_its_client_leaves() -> None:
+    async def scenario() -> None:
+        runner = OcrRunner(threads=1, max_queue=1)
+        gate = Gate()
+        stop = Stop()
+        leaving = threading.Event()
+
+        async def gone() -> bool:
+            return leaving.is_set()
+
+        task = asyncio.create_task(runner.submit(gate, stop=stop, disconnected=gone))
+        await started(gate)
+        assert not stop.cancelled
+        leaving.set()
+        with pytest.raises(ClientGone):
+            await task
+        assert stop.cancelled  # the work sees it before its next reading
+        gate.release.set()
+        assert await apoll(lambda: runner.admitted == 0)
         runner.shutdown()
 
     asyncio.run(scenario())
@@ -207,14 +329,15 @@ def test_a_job_waiting_for_room_is_dropped_if_its_client_left_meanwhile() -> Non
         first = asyncio.create_task(runner.run(running))
         await started(running)
         second = asyncio.create_task(runner.run(waiting))
-        await asyncio.sleep(0.1)  # the spare thread has taken it and waits for room
+        # Taken off the executor's queue by the spare thread, which waits for room.
+        await apoll(lambda: runner.admitted == 2 and runner._executor._work_queue.empty())
         second.cancel()
-        await asyncio.sleep(0.05)
+        # Woken at once: it leaves without waiting for the running job to finish.
+        assert await apoll(lambda: runner.dropped == 1)
+        assert runner.admitted == 1
         running.release.set()
         assert await first == "done"
-        await asyncio.sleep(0.1)
         assert not waiting.started.is_set()
-        assert runner.dropped == 1
         waiting.release.set()
         runner.shutdown()
 

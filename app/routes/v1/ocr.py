@@ -1,17 +1,28 @@
 """POST /v1/ocr: documents and images, options, boxes and standard output formats."""
 
 import time
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.deps import AuthDep, EngineDep, LimitsDep, RateLimitDep, RunnerDep, SettingsDep, UploadDep
+from app.deps import (
+    AuthDep,
+    EngineDep,
+    LimitsDep,
+    RateLimitDep,
+    RunnerDep,
+    SettingsDep,
+    UploadDep,
+    measure_work,
+)
 from app.errors import UnprocessableOption
 from app.ocr.documents import parse_pages, read_document, render_document
 from app.ocr.engine import check_languages
 from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.pipeline import PageOptions
 from app.ocr.results import Page
+from app.ocr.stop import Stop
 from app.schemas import EngineInfo, ErrorBody, OcrResult, PageResult
 
 router = APIRouter(tags=["ocr"])
@@ -25,7 +36,7 @@ _RESPONSES: dict[int | str, dict] = {
         "description": "JSON by default; with `format`, Tesseract's own output.",
         "content": {fmt.media_type.split(";")[0]: {} for fmt in OUTPUT_FORMATS.values()},
     },
-    **{status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 429, 503)},
+    **{status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 429, 503, 504)},
 }
 
 
@@ -233,14 +244,21 @@ async def ocr(
         raise UnprocessableOption(f"psm={psm} is not supported; use one of {SUPPORTED_PSM}.")
     selection = parse_pages(pages)
     timeout = settings.request_timeout_seconds
-    options = PageOptions(lang=language, psm=psm, dpi=dpi, timeout_seconds=timeout, **prepare)
-    deadline = received + timeout
-    waiting = {"disconnected": request.is_disconnected, "deadline": deadline}
+    stop = Stop.after(timeout, received)
+    options = PageOptions(
+        lang=language, psm=psm, dpi=dpi, timeout_seconds=timeout, stop=stop, **prepare
+    )
+    # Seconds per megapixel differ by language, by preparation and between Tesseract's
+    # renderers and our reading: each is learned apart.
+    kind = f"{language}:{'prepared' if options.preprocess else 'as-sent'}:{output}"
+    work = await measure_work(upload, limits, selection, kind)
+    admission = {"work": work, "stop": stop, "disconnected": request.is_disconnected}
 
     if output not in ("json", "text"):
         fmt = OUTPUT_FORMATS[output]
-        body = await runner.run(
-            render_document, upload, engine, options, limits, fmt, selection, deadline, **waiting
+        body = await runner.submit(
+            partial(render_document, upload, engine, options, limits, fmt, selection),
+            **admission,
         )
         return Response(content=body, media_type=fmt.media_type)  # type: ignore[return-value]
 
@@ -248,9 +266,9 @@ async def ocr(
 
     def read() -> list[Page]:
         started.append(time.monotonic())
-        return read_document(upload, engine, options, limits, selection, deadline, runner.spare)
+        return read_document(upload, engine, options, limits, selection, runner.spare)
 
-    result_pages = await runner.run(read, **waiting)
+    result_pages = await runner.submit(read, **admission)
     done = time.monotonic()
     if output == "text":
         # What Tesseract's text renderer writes (page texts, form feeds between them), read like

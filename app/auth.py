@@ -1,0 +1,118 @@
+"""The bearer token and the rate limits, checked at the ASGI level before the body is read.
+
+FastAPI reads and parses a multipart body before it runs a route's dependencies, so a token
+checked there would let anyone make the service read a whole upload before its 401. The gate
+runs on the request's headers alone: a refused request costs its headers, and the
+connection is closed instead of reading a body nobody will use.
+
+Which routes it guards is read from the routes themselves: those that declare the
+`require_token` dependency (app.deps), which documents the header in OpenAPI and refuses any
+request that did not pass this gate.
+"""
+
+import hashlib
+import hmac
+import re
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette._utils import get_route_path
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.config import Settings
+from app.deps import PASSED_GATE, rate_limited, require_token, resolve_settings
+from app.errors import ServiceError, Unauthorized, error_response
+from app.ratelimit import RateLimiter
+
+
+def token_matches(candidate: str, tokens: tuple[str, ...]) -> bool:
+    """Constant-time comparison against every accepted token (no early exit)."""
+    given = candidate.encode()
+    matched = False
+    for token in tokens:
+        matched |= hmac.compare_digest(given, token.encode())
+    return matched
+
+
+def authenticate(authorization: str | None, settings: Settings) -> str:
+    """The token's digest (a key that never holds the token itself), or Unauthorized. Any
+    one scheme word before the token is accepted: existing clients send `JWT <token>`."""
+    if settings.auth_disabled:
+        return ""
+    if not authorization:
+        raise Unauthorized("Missing Authorization header; send `Authorization: Bearer <token>`.")
+    parts = authorization.split()
+    if len(parts) != 2:
+        raise Unauthorized("Malformed Authorization header; send `Authorization: Bearer <token>`.")
+    if not token_matches(parts[1], settings.auth_tokens):
+        raise Unauthorized("Invalid token.")
+    return hashlib.sha256(parts[1].encode()).hexdigest()[:32]
+
+
+def _uses(dependant: Dependant, call: object) -> bool:
+    return dependant.call is call or any(_uses(sub, call) for sub in dependant.dependencies)
+
+
+class TokenGate:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._guarded: list[tuple[re.Pattern[str], frozenset[str], APIRoute]] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = self._route(scope) if scope["type"] == "http" else None
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        guard = _uses(route.dependant, require_token)
+        application: FastAPI = scope["app"]
+        settings = resolve_settings(application)
+        limiter: RateLimiter = application.state.rate_limiter
+        headers = dict(scope["headers"])
+        try:
+            digest = authenticate(_text(headers.get(b"authorization")), settings) if guard else ""
+            address = scope["client"][0] if scope.get("client") else "unknown"
+            limiter.check(f"address:{address}", settings.rate_limit_per_address)
+            if digest:
+                limiter.check(f"token:{digest}", settings.rate_limit_per_token)
+        except ServiceError as error:
+            # The body is never read: a kept-alive connection would then hold its bytes.
+            scope["route"] = route  # what metrics and the access log label the request with
+            response = error_response(error, close=_has_body(headers))
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})[PASSED_GATE] = digest
+        await self.app(scope, receive, send)
+
+    def _route(self, scope: Scope) -> APIRoute | None:
+        """The guarded route the request is for, if it is for one."""
+        if self._guarded is None:
+            self._guarded = _guarded_routes(scope["app"])
+        path, method = get_route_path(scope), scope["method"]
+        for pattern, methods, route in self._guarded:
+            if method in methods and pattern.fullmatch(path):
+                return route
+        return None
+
+
+def _guarded_routes(app: FastAPI) -> list[tuple[re.Pattern[str], frozenset[str], APIRoute]]:
+    """(path pattern, methods, route) of each route declaring `require_token` or
+    `rate_limited`, at the path it is served under (its routers' prefixes included)."""
+    guarded = []
+    for context in iter_route_contexts(app.router.routes):
+        route = context.route
+        if not isinstance(route, APIRoute):
+            continue
+        if _uses(route.dependant, require_token) or _uses(route.dependant, rate_limited):
+            pattern, _, _ = compile_path(context.path)
+            guarded.append((pattern, frozenset(context.methods or ()), route))
+    return guarded
+
+
+def _text(value: bytes | None) -> str | None:
+    return value.decode("latin-1") if value is not None else None
+
+
+def _has_body(headers: dict[bytes, bytes]) -> bool:
+    return headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
