@@ -81,6 +81,9 @@ def open_loop(url: str, image: bytes, rate: float, seconds: float, name: str,
             sent += 1
     load.seconds = time.monotonic() - started
     load.clients = sent
+    from app.ocr.cpus import usable_cpus
+
+    load.close_window(time.monotonic(), usable_cpus())
     return load
 
 

@@ -18,7 +18,7 @@ from app.errors import EngineFailure, ProcessingTimeout
 from app.ocr.consensus import merge
 from app.ocr.engine import MAX_SIDE, OcrEngine, RecognizeOptions
 from app.ocr.images import ImageKind, decode_image, to_engine_mode, upright
-from app.ocr.layout import PSM_AUTO, choose_psm
+from app.ocr.layout import PSM_AUTO, PSM_SINGLE_BLOCK, choose_psm
 from app.ocr.noise import drop_noise
 from app.ocr.preprocess import (
     MIN_SKEW_DEGREES,
@@ -32,6 +32,7 @@ from app.ocr.preprocess import (
     denoise,
     grey,
     invert,
+    paper_level,
     remove_dark_border,
     remove_rules,
     rescale_factor,
@@ -40,6 +41,7 @@ from app.ocr.preprocess import (
     smooth,
 )
 from app.ocr.results import Page
+from app.ocr.rows import keep_rows_whole, rows_apart
 from app.ocr.stop import Stop
 
 logger = logging.getLogger("app.ocr")
@@ -56,6 +58,7 @@ SECOND_OPINION_CONFIDENCE = 88.0
 DARK_BORDER_SHARE = 0.25  # of the page's outermost pixels dark: the scanner lid or desk shows
 BLANK_CONTRAST = 24  # grey levels between the darkest and the lightest pixel: a blank page
 SAUVOLA = (("thresholding_method", "2"),)
+MUCH_MORE_TEXT = 20  # characters a reading must find beyond half as much again to be "more"
 MIN_RULE_SHARE = 0.01  # of the ink in thin straight runs: a form or a table, worth cleaning
 
 
@@ -113,8 +116,13 @@ class Prepared:
                           270: Image.Transpose.ROTATE_270}  # fmt: skip
             self.image = self.image.transpose(transposes[int(degrees) % 360])
         else:
+            # The corners are filled with the paper's own brightness: white corners beside a
+            # grey photographed page would make Otsu's threshold take the page for ink.
             self.image = self.image.rotate(
-                degrees, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC
+                degrees,
+                expand=True,
+                fillcolor=paper_level(self.image),
+                resample=Image.Resampling.BICUBIC,
             )
         self.transform = self.transform.then(rotation_map(degrees, before, self.image.size))
         self.steps.append(step)
@@ -257,7 +265,7 @@ def recognize_page(
             page = _with_second_opinion(prepared, page, engine, options, started)
         return _finished(prepared, page, image, options)
     prepared = plain(image)
-    as_sent = prepared.image
+    as_sent, as_sent_steps = prepared.image, list(prepared.steps)
     early = None
     if spare is not None and options.psm in (None, PSM_AUTO):
         early = spare(partial(_recognize, Prepared(image=as_sent), engine, options))
@@ -293,9 +301,45 @@ def recognize_page(
         second = _second_reading(smoothed, engine, options, started)
         if second and second.confidence > page.confidence:
             prepared, page = smoothed, second
+    readable_as_sent = max(as_sent.size) <= MAX_SIDE
+    if not unprepared and readable_as_sent and (early is not None or _hesitant(page)):
+        # Never worse than the page as sent: a preparation that lost the text (a photo's
+        # surround taken for the page, a wrong turn) is caught by reading the page as sent,
+        # already done on an idle core, else only for a page read hesitantly.
+        plain_page = Prepared(image=as_sent, steps=list(as_sent_steps), psm=options.psm or PSM_AUTO)
+        sent = early.result() if early is not None else None
+        if sent is None:
+            sent = _second_reading(plain_page, engine, options, started)
+        if sent is not None and _better(sent, page):
+            plain_page.steps.append("kept-as-sent")
+            prepared, page = plain_page, sent
+    if options.psm is None and prepared.psm == PSM_AUTO and rows_apart(page):
+        # Figures read as a column apart from their row's text: a receipt, an invoice, a
+        # price list. Read as one block, Tesseract keeps each row whole and reads the
+        # amounts' digits in their row's context, not cut at the gap.
+        block = replace(prepared, psm=PSM_SINGLE_BLOCK, steps=[*prepared.steps, "psm:6"])
+        second = _second_reading(block, engine, options, started)
+        if second is not None and second.confidence >= page.confidence:
+            prepared, page = block, second
     if _wants_second_opinion(page, engine, options):
         page = _with_second_opinion(prepared, page, engine, options, started)
     return _finished(prepared, page, image, options)
+
+
+def _hesitant(page: Page) -> bool:
+    """A reading worth checking against another: nothing found (the page has ink), or found
+    with little confidence."""
+    return not page.lines or page.confidence < HESITANT_CONFIDENCE
+
+
+def _better(candidate: Page, reading: Page) -> bool:
+    """Whether `candidate` is much the better reading: much more text at about the same
+    confidence, or much more confidence for about as much text."""
+    found, has = len(candidate.text.strip()), len(reading.text.strip())
+    as_sure = candidate.confidence >= reading.confidence - 10
+    more_text = found > 1.5 * has + MUCH_MORE_TEXT and as_sure
+    surer = candidate.confidence > reading.confidence + 10 and found >= 0.8 * has
+    return more_text or surer
 
 
 def _wants_second_opinion(page: Page, engine: OcrEngine, options: PageOptions) -> bool:
@@ -330,11 +374,17 @@ def _with_second_opinion(
 
 
 def _finished(prepared: Prepared, page: Page, image: Image.Image, options: PageOptions) -> Page:
-    """The page's reading without its noise words, with boxes in the source image's pixels."""
+    """The page's reading without its noise words, each row of figures one line, with boxes
+    in the source image's pixels."""
     if options.drop_noise if options.drop_noise is not None else options.preprocess:
         dropped = drop_noise(page)
         if dropped:
             prepared.steps.append(f"drop-noise:{dropped}")
+    if options.preprocess:
+        # On the page as read (level, before the boxes go back to a turned source).
+        joined = keep_rows_whole(page)
+        if joined:
+            prepared.steps.append(f"rows:{joined}")
     return prepared.to_source(page, *image.size)
 
 

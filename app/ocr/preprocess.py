@@ -108,7 +108,7 @@ def analyse(page: Image.Image) -> PageLook:
     small = page.reduce(shrink) if shrink > 1 else page
     factor = small.width / page.width
     pixels = np.asarray(small, dtype=np.uint8)
-    dark = float(pixels.mean()) < 100
+    dark = _dark(pixels)
     if dark:
         pixels = 255 - pixels
         small = Image.fromarray(pixels)
@@ -142,6 +142,19 @@ def _flatten_light(small: Image.Image) -> np.ndarray:
     pixels = np.asarray(small, dtype=np.float32)
     background = np.maximum(np.asarray(paper, dtype=np.float32), 1.0)
     return np.clip(pixels / background * 255.0, 0, 255).astype(np.uint8)
+
+
+DARK_MEAN = 100  # a page darker than this on average is light text on a dark ground
+
+
+def _dark(pixels: np.ndarray) -> bool:
+    """Light text on a dark page. The middle of the frame must be dark too: a photographed
+    sheet on a darker table is a dark frame around a light page."""
+    if float(pixels.mean()) >= DARK_MEAN:
+        return False
+    height, width = pixels.shape
+    middle = pixels[height // 4 : height - height // 4, width // 4 : width - width // 4]
+    return middle.size == 0 or float(middle.mean()) < DARK_MEAN
 
 
 def _ink(page: Image.Image) -> np.ndarray:
@@ -388,6 +401,15 @@ def remove_dark_border(page: Image.Image) -> Image.Image:
     # would make the paper look dark to adaptive thresholding.
     cleaned[np.asarray(mask) > 0] = int(paper)
     return Image.fromarray(cleaned)
+
+
+def paper_level(page: Image.Image) -> int:
+    """The brightness of a greyscale page's paper, measured on a small copy."""
+    shrink = max(1, round(page.width / BORDER_ANALYSIS_WIDTH))
+    small = page.reduce(shrink) if shrink > 1 else page
+    if small.mode != "L":
+        return 255
+    return round(_paper(np.asarray(small, dtype=np.uint8)))
 
 
 def _paper(pixels: np.ndarray) -> float:
