@@ -14,11 +14,12 @@ TESSDATA_FILES := $(foreach lang,$(TESSERACT_LANGS),/usr/share/tesseract-ocr/5/t
 APT_OCR := tesseract-ocr $(foreach lang,$(TESSERACT_LANGS),tesseract-ocr-$(lang))
 APT_TEST := chromium fonts-dejavu-core
 
-.PHONY: help run test lint bench bench-accuracy soak smoke system-deps system-deps-test venv clean _apt-venv
+.PHONY: help run test test-fast typecheck lint bench bench-accuracy soak smoke system-deps system-deps-test venv clean _apt-venv
 
 help:
 	@echo "make run    serve the app on http://127.0.0.1:$(PORT) (installs what is missing)"
-	@echo "make test   install what is missing, then run the whole test suite"
+	@echo "make test   install what is missing, then the type checker and the whole test suite"
+	@echo "make test-fast  the unit tier (no server, browser, eval set or larger model): under a minute"
 	@echo "make lint   ruff and the other pre-commit hooks"
 	@echo "make bench  throughput benchmark; make bench-accuracy  accuracy benchmark"
 
@@ -61,8 +62,17 @@ run: system-deps venv .dev-token
 	APP_AUTH_TOKEN="$${APP_AUTH_TOKEN:-$$(cat .dev-token)}" ECHO_ACTIVE="$${ECHO_ACTIVE:-1}" \
 	  $(BIN)/gunicorn app.main:app --bind 127.0.0.1:$(PORT)
 
-test: system-deps-test venv
+test: system-deps-test venv typecheck
 	$(BIN)/pytest
+
+# The tier every commit runs (pre-commit): no server, no browser, no eval set, no larger model.
+test-fast: system-deps venv
+	$(BIN)/pytest -q -m "not e2e and not browser and not eval and not slow"
+
+# Strict on the service and the benchmarks; the client for the oldest Python it supports.
+typecheck: venv
+	$(BIN)/mypy
+	$(BIN)/mypy --python-version 3.10 clients/python/src
 
 # Smoke checks against a deployed service: make smoke URL=https://ocr.example.com TOKEN=...
 smoke: venv

@@ -105,7 +105,7 @@ def _guarded_routes(app: FastAPI) -> list[tuple[re.Pattern[str], frozenset[str],
         if not isinstance(route, APIRoute):
             continue
         if _uses(route.dependant, require_token) or _uses(route.dependant, rate_limited):
-            pattern, _, _ = compile_path(context.path)
+            pattern, _, _ = compile_path(context.path or route.path)
             guarded.append((pattern, frozenset(context.methods or ()), route))
     return guarded
 

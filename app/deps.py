@@ -1,7 +1,7 @@
 """FastAPI dependencies, as `Annotated` aliases the routes declare."""
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from fastapi.security import APIKeyHeader
@@ -24,7 +24,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 def resolve_settings(app: FastAPI) -> Settings:
     """The settings outside a request's dependencies (lifespan, middleware), honouring overrides."""
     provider = app.dependency_overrides.get(get_settings, get_settings)
-    return provider()
+    settings = provider()
+    assert isinstance(settings, Settings)
+    return settings
 
 
 # The request-path dependencies below are `async def` although they never await: they only
@@ -61,11 +63,13 @@ async def rate_limited() -> None:
 
 
 async def get_engine(request: Request) -> OcrEngine:
-    return request.app.state.engine
+    return cast(OcrEngine, request.app.state.engine)
 
 
 async def get_runner(request: Request) -> OcrRunner:
-    return request.app.state.runner
+    runner = request.app.state.runner
+    assert isinstance(runner, OcrRunner)
+    return runner
 
 
 async def get_limits(settings: SettingsDep) -> Limits:

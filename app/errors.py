@@ -3,6 +3,11 @@
 from starlette.responses import JSONResponse
 
 
+class ConfigurationError(RuntimeError):
+    """The service cannot start with these settings or this installation (not a client's
+    error: it stops the start-up with its message)."""
+
+
 class ServiceError(Exception):
     status_code: int = 500
     detail: str = "Internal error."

@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,7 +13,7 @@ from pydantic import ValidationError
 
 from app.auth import TokenGate
 from app.deps import resolve_settings
-from app.errors import ServiceError, error_response
+from app.errors import ConfigurationError, ServiceError, error_response
 from app.gateway import RootPath
 from app.logs import RequestContext, configure_logging
 from app.metrics import Metrics, RequestMetrics
@@ -31,18 +30,15 @@ logger = logging.getLogger("app")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-class ConfigurationError(RuntimeError):
-    """The service cannot start with these settings."""
-
-
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    configure_logging("DEBUG" if os.environ.get("DEBUG") == "1" else "INFO")
     try:
         settings = resolve_settings(app)
     except ValidationError as error:
+        configure_logging("INFO")
         messages = "; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())
         raise ConfigurationError(f"Refusing to start: {messages}") from None
+    configure_logging("DEBUG" if settings.debug else "INFO")
     cpus = usable_cpus()
     threads = settings.ocr_threads or cpus
     max_queue = settings.ocr_max_queue if settings.ocr_max_queue is not None else 8 * threads

@@ -35,6 +35,7 @@ from app.ocr.pipeline import PageOptions, recognize_page
 from app.ocr.tesserocr_engine import TesserocrEngine, set_image
 from bench.generated import write as write_generated
 from bench.metrics import bow_error, edits, normalise
+from bench.report import update
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL = Path(os.environ.get("OCR_SHARED_DIR", REPO.parent / "shared")) / "eval"
@@ -92,7 +93,7 @@ def plain_tesseract(image: Image.Image, psm: int) -> str:
         )
     api.SetPageSegMode(psm)
     set_image(api, image, None)  # the file's pixels, as the command reads them
-    return api.GetUTF8Text()
+    return str(api.GetUTF8Text())
 
 
 GENERATED = REPO / "bench" / "results" / "generated"
@@ -172,7 +173,7 @@ def main() -> int:
     print(f"\n{len(rows)} pages in {time.monotonic() - started:.0f} s\n")
     columns = ("CER", "page CER", "BoW", "rows whole", "empty", "s/page")
     header = f"{'':<6} {'name':<24} " + " ".join(f"{c + ' plain/ours':>21}" for c in columns)
-    print(header)
+    table = [header]
     for kind in ("set", "tag"):
         names = sorted({name for k, name, _ in scores if k == kind})
         for name in names:
@@ -183,13 +184,17 @@ def main() -> int:
                 _pair(default[key], ours[key])
                 for key in ("cer", "page_cer", "bow", "rows_whole", "empty", "s_per_page")
             ]
-            print(f"{kind:<6} {name:<24} " + " ".join(f"{cell:>21}" for cell in cells))
-        print()
+            table.append(f"{kind:<6} {name:<24} " + " ".join(f"{cell:>21}" for cell in cells))
+        table.append("")
+    print("\n".join(table))
     out = REPO / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"accuracy-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps({"pages": len(rows), "quick": args.quick, "rows": report}, indent=2))
     print(f"written to {path.relative_to(REPO)}")
+    if not args.quick and not args.set and not args.no_generated:
+        summary = f"{len(rows)} pages\n\n" + "\n".join(table)
+        print(f"updated {update('accuracy.md', 'accuracy', summary).relative_to(REPO)}")
     engine.close()
     return 0
 

@@ -24,11 +24,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from PIL import Image, ImageDraw, ImageFont
 
+from bench.report import update
 from bench.rss import rss_mb
 
 REPO = Path(__file__).resolve().parent.parent
@@ -72,7 +74,7 @@ class Load:
     def refused_percentile(self, q: float) -> float:
         return _percentile(self.refused_ms, q)
 
-    def summary(self) -> dict[str, float | int | str]:
+    def summary(self) -> dict[str, object]:
         return {
             "name": self.name, "clients": self.clients, "rps": round(self.rps, 2),
             "p50_ms": round(self.percentile(0.5), 1), "p95_ms": round(self.percentile(0.95), 1),
@@ -185,7 +187,7 @@ def drive(url: str, image: bytes, clients: int, seconds: float, name: str, timeo
             retry_after = 0.0
             if connection is None:
                 connection = http.client.HTTPConnection(
-                    target.hostname, target.port, timeout=timeout
+                    target.hostname or "127.0.0.1", target.port, timeout=timeout
                 )
             try:
                 connection.request("POST", path, body=body, headers=headers)
@@ -267,7 +269,7 @@ class EngineCeiling:
         ]
 
     @staticmethod
-    def _read(api: object, image: bytes) -> None:
+    def _read(api: Any, image: bytes) -> None:
         from app.ocr.tesserocr_engine import set_image
 
         decoded = Image.open(BytesIO(image))
@@ -275,7 +277,7 @@ class EngineCeiling:
         # Raw pixels, as the service hands them: tesserocr's own SetImage would compress a
         # PNG page again for Leptonica to decode, a tenth of a full page's time.
         set_image(api, decoded, None)
-        api.GetUTF8Text()  # type: ignore[attr-defined]
+        api.GetUTF8Text()
 
     def page_times_ms(self, image: bytes, pages: int) -> list[float]:
         """One page after another on one handle: the engine's own time per page."""
@@ -306,7 +308,7 @@ class EngineCeiling:
 
     def close(self) -> None:
         for api in self.apis:
-            api.End()  # type: ignore[attr-defined]
+            api.End()
 
 
 def verdict(ok: bool) -> str:
@@ -436,15 +438,20 @@ def main() -> int:
     checks.append(("idle RSS <= 150 MB", idle_rss <= 150, f"{idle_rss:.0f} MB"))
     checks.append(("peak RSS <= 450 MB", peak_rss <= 450, f"{peak_rss:.0f} MB"))
 
-    print(f"\n{'run':<50} {'req/s':>8} {'p50 ms':>9} {'p95 ms':>9} {'ok':>6} {'not 200':>8} "
-          f"{'503':>5} {'t/o':>4}")  # fmt: skip
+    out_lines = [f"{'run':<50} {'req/s':>8} {'p50 ms':>9} {'p95 ms':>9} {'ok':>6} "
+                 f"{'not 200':>8} {'503':>5} {'t/o':>4}"]  # fmt: skip
     for row in rows:
-        print(f"{row['name']:<50} {row['rps']:>8} {row.get('p50_ms', ''):>9} "
-              f"{row.get('p95_ms', ''):>9} {row.get('ok', ''):>6} {row.get('not_ok', ''):>8} "
-              f"{row.get('busy_503', ''):>5} {row.get('timeouts', ''):>4}")  # fmt: skip
-    print(f"\nRSS: idle {idle_rss:.0f} MB, peak {peak_rss:.0f} MB\n")
-    for label, ok, detail in checks:
-        print(f"{verdict(ok)}  {label}: {detail}")
+        out_lines.append(
+            f"{row['name']:<50} {row['rps']:>8} {row.get('p50_ms', ''):>9} "
+            f"{row.get('p95_ms', ''):>9} {row.get('ok', ''):>6} {row.get('not_ok', ''):>8} "
+            f"{row.get('busy_503', ''):>5} {row.get('timeouts', ''):>4}"
+        )
+    out_lines += ["", f"RSS: idle {idle_rss:.0f} MB, peak {peak_rss:.0f} MB", ""]
+    out_lines += [f"{verdict(ok)}  {label}: {detail}" for label, ok, detail in checks]
+    printed = "\n".join(out_lines)
+    print("\n" + printed)
+    if not args.quick:
+        print(f"\nupdated {update('performance.md', 'bench', printed).relative_to(REPO)}")
     report.update(
         rows=rows,
         idle_rss_mb=round(idle_rss, 1),

@@ -40,7 +40,9 @@ def open_loop(url: str, image: bytes, rate: float, seconds: float, name: str,
 
     def one() -> None:
         started = time.perf_counter()
-        connection = http.client.HTTPConnection(target.hostname, target.port, timeout=timeout)
+        connection = http.client.HTTPConnection(
+            target.hostname or "127.0.0.1", target.port, timeout=timeout
+        )
         try:
             connection.request("POST", path, body=body, headers=headers)
             response = connection.getresponse()

@@ -37,6 +37,22 @@ def make_settings(**changes: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+# Tiers by what a test needs, so `make test-fast` leaves out whatever takes seconds.
+TIER_BY_FIXTURE = {
+    "eval_dir": "eval",
+    "engine_with_larger_models": "slow",
+    "live_server": "e2e",
+    "start_server": "e2e",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            if fixture in TIER_BY_FIXTURE:
+                item.add_marker(TIER_BY_FIXTURE[fixture])
+
+
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES_DIR
@@ -45,6 +61,14 @@ def samples_dir() -> Path:
 @pytest.fixture(scope="session")
 def eval_dir() -> Path:
     return EVAL_DIR
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[OcrEngine]:
+    """The tesserocr engine with the standard models only: the fast tier's engine."""
+    created = create_engine("tesserocr", tessdata=find_tessdata(), max_handles=4)
+    yield created
+    created.close()
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,14 @@ from PIL import Image
 from app.errors import InvalidImage, PayloadTooLarge, ProcessingTimeout, UnprocessableOption
 from app.ocr.engine import OcrEngine, RecognizeOptions
 from app.ocr.formats import OutputFormat
-from app.ocr.images import load_frame, open_image, to_engine_mode, upright
+from app.ocr.images import (
+    DECODE_ERRORS,
+    IMAGE_SIGNATURES,
+    load_frame,
+    open_image,
+    to_engine_mode,
+    upright,
+)
 from app.ocr.layout import render_psm
 from app.ocr.pdftext import text_layer
 from app.ocr.pipeline import (
@@ -34,18 +41,7 @@ from app.ocr.results import Line, Page
 from app.ocr.stop import timeout_detail
 
 PDF_SIGNATURE = b"%PDF-"
-IMAGE_SIGNATURES = (
-    b"\x89PNG\r\n\x1a\n",
-    b"\xff\xd8\xff",
-    b"II*\x00",
-    b"MM\x00*",
-    b"BM",
-    b"GIF8",
-    b"RIFF",
-)
 PDF_RENDER_DPI = 300
-# Everything a broken file can make a Pillow decoder raise while seeking to a page.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError)
 # ASCII only: Unicode's whitespace (U+001F, say) is more than int() strips.
 _PAGES_SPEC = re.compile(r"\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*", re.ASCII)
 
@@ -135,7 +131,7 @@ def measure(data: bytes, limits: Limits, pages: set[int] | None) -> tuple[float,
         while frames < last:
             try:
                 image.seek(frames)
-            except _DECODE_ERRORS:  # EOFError past the last page, or a broken one
+            except DECODE_ERRORS:  # EOFError past the last page, or a broken one
                 break
             frames += 1
         if pages is not None:
@@ -163,7 +159,7 @@ def _frames(
             image.seek(number)
         except EOFError:
             return
-        except _DECODE_ERRORS:
+        except DECODE_ERRORS:
             raise InvalidImage(f"Page {number + 1} of the image could not be read.") from None
         number += 1
         if pages is not None and number not in pages:

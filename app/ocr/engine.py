@@ -9,7 +9,7 @@ from typing import Protocol
 
 from PIL import Image
 
-from app.errors import EngineFailure, PayloadTooLarge, UnknownLanguage
+from app.errors import ConfigurationError, EngineFailure, PayloadTooLarge, UnknownLanguage
 from app.ocr.formats import OutputFormat
 from app.ocr.results import Page
 
@@ -84,7 +84,7 @@ def find_tessdata(configured: str | None = None) -> str:
         if candidate and any(Path(candidate).glob("*.traineddata")):
             return str(Path(candidate))
     binary = shutil.which("tesseract")
-    raise EngineFailure(
+    raise ConfigurationError(
         "No Tesseract language data found. Install tesseract-ocr-eng (apt) or set "
         f"TESSDATA_PREFIX; tesseract binary: {binary or 'not installed'}."
     )

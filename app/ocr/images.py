@@ -1,7 +1,6 @@
 """Decoding uploads into images, safely: content decides the format, limits are checked first."""
 
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -25,10 +24,12 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 # Signatures of the supported formats: a file that starts like one but won't open is corrupt
 # (400), not of an unsupported type (415).
-_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF8")
+IMAGE_SIGNATURES = (
+    b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF8", b"RIFF",
+)  # fmt: skip
 
 # Everything a broken file can make a Pillow decoder raise.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError)
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,8 @@ def open_image(data: bytes, *, max_pixels: int) -> tuple[Image.Image, ImageKind]
         try:
             image = Image.open(BytesIO(data), formats=list(IMAGE_FORMATS))
         except UnidentifiedImageError:
-            if data.startswith(_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+            riff = data.startswith(b"RIFF")
+            if (data.startswith(IMAGE_SIGNATURES) and not riff) or (riff and data[8:12] == b"WEBP"):
                 raise InvalidImage() from None
             raise UnsupportedMediaType(
                 f"The file is not an image in a supported format ({SUPPORTED_NAMES})."
@@ -57,7 +59,7 @@ def open_image(data: bytes, *, max_pixels: int) -> tuple[Image.Image, ImageKind]
             raise PayloadTooLarge(
                 f"The image has more pixels than the limit of {max_pixels} (MAX_IMAGE_PIXELS)."
             ) from None
-        except _DECODE_ERRORS:
+        except DECODE_ERRORS:
             raise InvalidImage() from None
     width, height = image.size
     if width <= 0 or height <= 0:
@@ -84,43 +86,22 @@ def load_frame(image: Image.Image) -> Image.Image:
             image.load()
         except Image.DecompressionBombError:
             raise PayloadTooLarge("The image declares more pixels than allowed.") from None
-        except (*_DECODE_ERRORS, MemoryError):
+        except (*DECODE_ERRORS, MemoryError):
             raise InvalidImage() from None
     return image
-
-
-def iter_frames(image: Image.Image, *, max_frames: int) -> Iterator[Image.Image]:
-    """Each frame of a multi-page image (TIFF); a GIF gives only its first frame."""
-    if image.format == "GIF":
-        yield load_frame(image)
-        return
-    index = 0
-    while True:
-        if index >= max_frames:
-            raise PayloadTooLarge(
-                f"The document has more than {max_frames} pages, the limit (MAX_PAGES)."
-            )
-        try:
-            image.seek(index)
-        except EOFError:
-            return
-        except _DECODE_ERRORS:
-            raise InvalidImage(f"Page {index + 1} of the image could not be read.") from None
-        yield load_frame(image).copy()
-        index += 1
 
 
 def upright(image: Image.Image) -> tuple[Image.Image, list[str]]:
     """Apply the EXIF orientation, as a phone camera intends the photo to be seen."""
     try:
         orientation = image.getexif().get(0x0112, 1)
-    except _DECODE_ERRORS:
+    except DECODE_ERRORS:
         return image, []
     if orientation in (None, 1):
         return image, []
     try:
         rotated = ImageOps.exif_transpose(image)
-    except _DECODE_ERRORS:
+    except DECODE_ERRORS:
         return image, []
     return rotated, [f"exif-orientation:{orientation}"]
 
@@ -140,7 +121,7 @@ def to_engine_mode(image: Image.Image) -> Image.Image:
 
 def _scale_wide_grey(image: Image.Image) -> Image.Image:
     wide = image.convert("F")
-    low, high = wide.getextrema()
+    low, high = extrema(wide)
     if high <= low:
         return Image.new("L", image.size, 255 if high > 0 else 0)
     scale = 255.0 / (high - low)
@@ -155,3 +136,11 @@ def _flatten_on_white(image: Image.Image) -> Image.Image:
     background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
     background.alpha_composite(rgba)
     return background.convert("RGB")
+
+
+def extrema(image: Image.Image) -> tuple[float, float]:
+    """The darkest and lightest value of a one-band image."""
+    low, high = image.getextrema()
+    assert isinstance(low, (int, float))
+    assert isinstance(high, (int, float))
+    return float(low), float(high)

@@ -11,16 +11,13 @@ RECEIPT_ASPECT = 1.8  # a page this many times taller than wide, in one column: 
 
 
 def choose_psm(look: PageLook, size: tuple[int, int]) -> int:
-    """A strip holding one line is read as a line (a short image whose lines were counted
-    is read as the lines it has: small print scaled up). A tall, narrow, single-column page (a
+    """A strip holding one line is read as a line. A tall, narrow, single-column page (a
     receipt, a till slip) is read as one block, so each item stays on a line with its price.
     Anything else gets Tesseract's full layout analysis, which reads multi-column articles
     column by column; measured on the eval sets, guessing "one column" on ordinary pages
     costs more (a missed column merges lines across the gutter) than it gains."""
     width, height = size
-    if look.line_count == 1 and look.line_height is not None:
-        return PSM_SINGLE_LINE
-    if height <= ONE_LINE_HEIGHT and look.line_count <= 1:  # a strip too short to measure
+    if height <= ONE_LINE_HEIGHT or (look.line_count == 1 and look.line_height is not None):
         return PSM_SINGLE_LINE
     if look.single_column and height >= RECEIPT_ASPECT * width:
         return PSM_SINGLE_BLOCK

@@ -3,7 +3,7 @@
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from app.ocr.results import BBox, Line, Word
+from app.ocr.results import BBox, Line, Word, union
 
 # Text that is in the file is known, not guessed.
 TEXT_LAYER_CONFIDENCE = 100.0
@@ -43,7 +43,7 @@ def _is_scan(page: pdfium.PdfPage) -> bool:
 def _height_spanned(lines: list[Line], page: pdfium.PdfPage, scale: float) -> float:
     top = min(line.bbox[1] for line in lines)
     bottom = max(line.bbox[3] for line in lines)
-    return (bottom - top) / (page.get_size()[1] * scale)
+    return float((bottom - top) / (page.get_size()[1] * scale))
 
 
 def _lines(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, scale: float) -> list[Line]:
@@ -69,7 +69,7 @@ def _lines(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, scale: float) -> 
             lines.append(
                 Line(
                     text=" ".join(word.text for word in words),
-                    bbox=_union(word.bbox for word in words),
+                    bbox=union([word.bbox for word in words]),
                     confidence=TEXT_LAYER_CONFIDENCE,
                     words=tuple(words),
                 )
@@ -92,12 +92,7 @@ def _lines(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, scale: float) -> 
             round((x1 - left) * scale),
             round((top - y0) * scale),
         )
-        box = char_box if box is None else _union((box, char_box))
+        box = char_box if box is None else union([box, char_box])
         chars.append(char)
     end_line()
     return lines
-
-
-def _union(boxes: object) -> BBox:
-    x0s, y0s, x1s, y1s = zip(*boxes, strict=True)  # type: ignore[call-overload]
-    return (min(x0s), min(y0s), max(x1s), max(y1s))

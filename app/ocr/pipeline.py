@@ -17,7 +17,7 @@ from PIL import Image
 from app.errors import EngineFailure, ProcessingTimeout
 from app.ocr.consensus import merge
 from app.ocr.engine import MAX_SIDE, OcrEngine, RecognizeOptions
-from app.ocr.images import ImageKind, decode_image, to_engine_mode, upright
+from app.ocr.images import ImageKind, decode_image, extrema, to_engine_mode, upright
 from app.ocr.layout import PSM_AUTO, PSM_SINGLE_BLOCK, choose_psm
 from app.ocr.noise import drop_noise
 from app.ocr.preprocess import (
@@ -32,7 +32,6 @@ from app.ocr.preprocess import (
     denoise,
     grey,
     invert,
-    paper_level,
     remove_dark_border,
     remove_rules,
     rescale_factor,
@@ -116,13 +115,8 @@ class Prepared:
                           270: Image.Transpose.ROTATE_270}  # fmt: skip
             self.image = self.image.transpose(transposes[int(degrees) % 360])
         else:
-            # The corners are filled with the paper's own brightness: white corners beside a
-            # grey photographed page would make Otsu's threshold take the page for ink.
             self.image = self.image.rotate(
-                degrees,
-                expand=True,
-                fillcolor=paper_level(self.image),
-                resample=Image.Resampling.BICUBIC,
+                degrees, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC
             )
         self.transform = self.transform.then(rotation_map(degrees, before, self.image.size))
         self.steps.append(step)
@@ -138,7 +132,7 @@ class Prepared:
         """The page with every box moved back into the source image's pixels."""
 
         def move(bbox: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-            return self.transform.box(bbox, width, height)  # type: ignore[return-value]
+            return self.transform.box(bbox, width, height)
 
         page.lines = [
             replace(line, bbox=move(line.bbox),
@@ -302,10 +296,10 @@ def recognize_page(
         if second and second.confidence > page.confidence:
             prepared, page = smoothed, second
     readable_as_sent = max(as_sent.size) <= MAX_SIDE
-    if not unprepared and readable_as_sent and (early is not None or _hesitant(page)):
+    if not unprepared and readable_as_sent and (early is not None or _suspect(page)):
         # Never worse than the page as sent: a preparation that lost the text (a photo's
         # surround taken for the page, a wrong turn) is caught by reading the page as sent,
-        # already done on an idle core, else only for a page read hesitantly.
+        # already done on an idle core, else only for a page read with hardly any confidence.
         plain_page = Prepared(image=as_sent, steps=list(as_sent_steps), psm=options.psm or PSM_AUTO)
         sent = early.result() if early is not None else None
         if sent is None:
@@ -326,10 +320,10 @@ def recognize_page(
     return _finished(prepared, page, image, options)
 
 
-def _hesitant(page: Page) -> bool:
-    """A reading worth checking against another: nothing found (the page has ink), or found
-    with little confidence."""
-    return not page.lines or page.confidence < HESITANT_CONFIDENCE
+def _suspect(page: Page) -> bool:
+    """A reading worth checking against the page as sent: nothing found (the page has ink),
+    or found with hardly any confidence."""
+    return not page.lines or page.confidence < UNREAD_CONFIDENCE
 
 
 def _better(candidate: Page, reading: Page) -> bool:
@@ -413,7 +407,7 @@ def _second_reading(
 
 def _blank(page: Image.Image) -> bool:
     """No two pixels of the page differ by more than a trace: there is no ink on it."""
-    darkest, lightest = page.getextrema()
+    darkest, lightest = extrema(page)
     return lightest - darkest < BLANK_CONTRAST
 
 

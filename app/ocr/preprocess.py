@@ -49,7 +49,9 @@ class Affine:
         """Source pixels per prepared pixel (the same both ways: rescaling is uniform)."""
         return math.sqrt(abs(float(np.linalg.det(self.matrix[:2, :2]))))
 
-    def box(self, bbox: tuple[int, int, int, int], width: int, height: int) -> tuple[int, ...]:
+    def box(
+        self, bbox: tuple[int, int, int, int], width: int, height: int
+    ) -> tuple[int, int, int, int]:
         x0, y0, x1, y1 = bbox
         corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=float)
         mapped = corners @ self.matrix.T
@@ -77,7 +79,8 @@ def rotation_map(
     to_center = np.array([[1, 0, -out_w / 2], [0, 1, -out_h / 2], [0, 0, 1]])
     turn_back = np.array([[cos, -sin, 0], [sin, cos, 0], [0, 0, 1]])
     from_center = np.array([[1, 0, w / 2], [0, 1, h / 2], [0, 0, 1]])
-    return from_center @ turn_back @ to_center
+    turned: np.ndarray = from_center @ turn_back @ to_center
+    return turned
 
 
 @dataclass(slots=True)
@@ -252,7 +255,9 @@ def _line_bands(profile: np.ndarray) -> list[int]:
         edges = np.r_[0, edges]
     if inked[-1]:
         edges = np.r_[edges, len(inked) - 1]
-    heights = np.diff(edges.reshape(-1, 2), axis=1).ravel() if len(edges) % 2 == 0 else []
+    heights: list[int] | np.ndarray = (
+        np.diff(edges.reshape(-1, 2), axis=1).ravel() if len(edges) % 2 == 0 else []
+    )
     return [int(h) for h in heights if h >= 2]
 
 
@@ -273,7 +278,7 @@ def _has_gutter(ink: np.ndarray, skew: float) -> bool:
         return False
     left, right = inked[0], inked[-1]
     span = columns[left : right + 1]
-    return _longest_run(span <= 0.01 * span.max()) >= 0.03 * width
+    return bool(_longest_run(span <= 0.01 * span.max()) >= 0.03 * width)
 
 
 def _longest_run(flags: np.ndarray) -> int:
@@ -360,7 +365,10 @@ def find_thin_rules(ink: np.ndarray, size: RuleSize) -> np.ndarray:
     where text lines blur into long bars, thinness tells rules from text."""
     tall = _short_runs(ink, size.thickness, axis=0)
     wide = _short_runs(ink, size.thickness, axis=1)
-    return _long_runs(ink & ~tall, size.length) | _long_runs((ink & ~wide).T, size.length).T
+    rules: np.ndarray = (
+        _long_runs(ink & ~tall, size.length) | _long_runs((ink & ~wide).T, size.length).T
+    )
+    return rules
 
 
 def remove_rules(page: Image.Image, size: RuleSize) -> Image.Image:
@@ -401,15 +409,6 @@ def remove_dark_border(page: Image.Image) -> Image.Image:
     # would make the paper look dark to adaptive thresholding.
     cleaned[np.asarray(mask) > 0] = int(paper)
     return Image.fromarray(cleaned)
-
-
-def paper_level(page: Image.Image) -> int:
-    """The brightness of a greyscale page's paper, measured on a small copy."""
-    shrink = max(1, round(page.width / BORDER_ANALYSIS_WIDTH))
-    small = page.reduce(shrink) if shrink > 1 else page
-    if small.mode != "L":
-        return 255
-    return round(_paper(np.asarray(small, dtype=np.uint8)))
 
 
 def _paper(pixels: np.ndarray) -> float:

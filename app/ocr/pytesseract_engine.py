@@ -3,6 +3,7 @@
 import os
 import subprocess
 from collections.abc import Iterable
+from typing import Any
 
 import pytesseract
 from PIL import Image
@@ -113,7 +114,7 @@ class PytesseractEngine:
         pass
 
 
-def _words_by_line(data: dict[str, list]) -> dict[tuple[int, int, int], list[Word]]:
+def _words_by_line(data: dict[str, list[Any]]) -> dict[tuple[int, int, int], list[Word]]:
     grouped: dict[tuple[int, int, int], list[Word]] = {}
     keys = zip(data["block_num"], data["par_num"], data["line_num"], strict=True)
     for index, key in enumerate(keys):

@@ -44,7 +44,8 @@ class TesserocrEngine:
         self._total = 0
 
     def version(self) -> str:
-        return tesserocr.tesseract_version().split()[1]
+        version: str = tesserocr.tesseract_version().split()[1]
+        return version
 
     def languages(self) -> list[str]:
         return installed_languages(self._tessdata)

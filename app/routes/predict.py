@@ -2,6 +2,7 @@
 
 import time
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Request
 
@@ -21,7 +22,9 @@ from app.schemas import ErrorBody, Prediction
 
 router = APIRouter(tags=["prediction"])
 
-_ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 429, 503, 504)}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 429, 503, 504)
+}
 
 
 @router.post("/", dependencies=[AuthDep, RateLimitDep], responses=_ERRORS)

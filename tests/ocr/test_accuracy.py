@@ -24,23 +24,20 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def engine(engine_with_larger_models: OcrEngine) -> OcrEngine:
-    return engine_with_larger_models
-
-
 @pytest.mark.parametrize(("folder", "name", "bound"), CASES)
 def test_hard_pages_are_read(
-    engine: OcrEngine, eval_dir: Path, folder: str, name: str, bound: float
+    engine_with_larger_models: OcrEngine, eval_dir: Path, folder: str, name: str, bound: float
 ) -> None:
     path = eval_dir / folder / name
     truth = path.with_suffix(".txt").read_text(encoding="utf-8")
     image, _ = upright(Image.open(path))
-    page = recognize_page(image, engine, PageOptions())
+    page = recognize_page(image, engine_with_larger_models, PageOptions())
     assert cer(truth, page.text) <= bound, page.steps
 
 
-def test_a_second_opinion_reads_receipts_better(engine: OcrEngine, eval_dir: Path) -> None:
+def test_a_second_opinion_reads_receipts_better(
+    engine_with_larger_models: OcrEngine, eval_dir: Path
+) -> None:
     """Every fourth receipt of the eval set: the larger models' second opinion on hesitant
     pages leaves fewer words wrong, pooled (the full set: make bench-accuracy)."""
     with (eval_dir / "MANIFEST.csv").open() as manifest:
@@ -51,7 +48,9 @@ def test_a_second_opinion_reads_receipts_better(engine: OcrEngine, eval_dir: Pat
         truth = path.with_suffix(".txt").read_text(encoding="utf-8")
         image, _ = upright(Image.open(path))
         alone, merged = (
-            recognize_page(image, engine, PageOptions(second_opinion=switch)).text
+            recognize_page(
+                image, engine_with_larger_models, PageOptions(second_opinion=switch)
+            ).text
             for switch in (False, None)
         )
         return bow_error(truth, alone, fold_case=True), bow_error(truth, merged, fold_case=True)

@@ -31,21 +31,13 @@ from app.ocr.documents import (
 )
 from app.ocr.engine import OcrEngine, RecognizeOptions, create_engine, find_tessdata
 from app.ocr.formats import OUTPUT_FORMATS
-from app.ocr.pipeline import Limits, PageOptions, recognize_page
+from app.ocr.pipeline import Limits, PageOptions, prepare
 from app.ocr.results import Page
 from app.ocr.stop import Stop
-from app.ocr.tesserocr_engine import TesserocrEngine
 from tests.conftest import hocr_lines, text_image
 
 LIMITS = Limits(max_pixels=40_000_000, max_pages=50)
 TEXTS = ["Alpha page one", "Bravo page two", "Charlie page three"]
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[OcrEngine]:
-    created = TesserocrEngine(tessdata=find_tessdata(), max_handles=2)
-    yield created
-    created.close()
 
 
 def page_images(texts: list[str]) -> list[Image.Image]:
@@ -616,7 +608,7 @@ def test_hocr_text_sizes_are_in_the_pixels_sent(either_engine: OcrEngine) -> Non
                            OUTPUT_FORMATS["hocr"])  # fmt: skip
     scaled = render_document(saved([small], "PNG"), either_engine, PageOptions(), LIMITS,
                              OUTPUT_FORMATS["hocr"])  # fmt: skip
-    assert "rescale" in " ".join(recognize_page(small, either_engine, PageOptions()).steps)
+    assert "rescale" in " ".join(prepare(small, PageOptions(), either_engine).steps)
     full_size = statistics.median(line["x_size"][0] for line in hocr_lines(full))
     scaled_size = statistics.median(line["x_size"][0] for line in hocr_lines(scaled))
     assert scaled_size == pytest.approx(full_size / 4, rel=0.25)

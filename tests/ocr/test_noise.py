@@ -5,16 +5,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.ocr.engine import OcrEngine, create_engine, find_tessdata
+from app.ocr.engine import OcrEngine
 from app.ocr.noise import drop_noise, is_noise
 from app.ocr.pipeline import PageOptions, recognize_page
 from app.ocr.results import Line, Page, Word, layout_text
 from bench.metrics import bow_error
-
-
-@pytest.fixture(scope="module")
-def engine() -> OcrEngine:
-    return create_engine("tesserocr", tessdata=find_tessdata(), max_handles=2)
 
 
 @pytest.mark.parametrize(

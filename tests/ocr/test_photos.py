@@ -42,15 +42,6 @@ def test_a_light_sheet_on_a_dark_table_is_not_a_dark_page() -> None:
     assert analyse(Image.fromarray(screen)).dark
 
 
-def test_a_turned_grey_page_gets_corners_of_its_own_paper() -> None:
-    page = Image.new("L", (400, 300), 150)
-    prepared = Prepared(image=page)
-    prepared.turn(3.0, "deskew:3.0")
-    corner = prepared.image.getpixel((0, 0))
-    assert isinstance(corner, int)
-    assert abs(corner - 150) <= 2  # not white: Otsu would take the grey page for ink
-
-
 def test_a_preparation_that_loses_the_text_gives_way_to_the_page_as_sent(
     engine_with_larger_models: OcrEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.ocr.engine import OcrEngine, RecognizeOptions, create_engine, find_tessdata
+from app.ocr.engine import OcrEngine, RecognizeOptions
 from app.ocr.images import to_engine_mode
 from app.ocr.spacing import ReadWord, line_words
 
@@ -74,11 +74,6 @@ def test_split_words_keep_their_own_boxes_and_the_words_confidence() -> None:
 def test_a_word_left_whole_keeps_the_engines_box() -> None:
     read = ReadWord((0, 0, 50, HEIGHT), 90.0, list("ab"), [(2, 1, 20, 29), (22, 1, 48, 29)])
     assert line_words([read])[0].bbox == (0, 0, 50, HEIGHT)
-
-
-@pytest.fixture(scope="module")
-def engine() -> OcrEngine:
-    return create_engine("tesserocr", tessdata=find_tessdata(), max_handles=1)
 
 
 def test_a_receipts_quantities_come_apart_from_their_x(

@@ -1,8 +1,9 @@
 """POST /v1/ocr: documents and images, options, boxes and standard output formats."""
 
 import time
+from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypedDict, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -27,11 +28,13 @@ from app.schemas import EngineInfo, ErrorBody, OcrResult, PageResult
 
 router = APIRouter(tags=["ocr"])
 
+T = TypeVar("T")
+
 FormatName = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
 # 0 is orientation detection only and 2 is layout without OCR: neither gives text.
 SUPPORTED_PSM = (1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)
 
-_RESPONSES: dict[int | str, dict] = {
+_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON by default; with `format`, Tesseract's own output.",
         "content": {fmt.media_type.split(";")[0]: {} for fmt in OUTPUT_FORMATS.values()},
@@ -45,6 +48,23 @@ _SWITCH_EXAMPLES = {
     "on": {"summary": "Force the step", "value": True},
     "off": {"summary": "Turn the step off", "value": False},
 }
+
+
+class Preparation(TypedDict):
+    """The per-request preparation switches, as PageOptions fields."""
+
+    preprocess: bool
+    auto_rotate: bool | None
+    deskew: bool | None
+    rescale: bool | None
+    denoise: bool | None
+    invert: bool | None
+    binarize: bool | None
+    remove_lines: bool | None
+    remove_border: bool | None
+    smooth: bool | None
+    drop_noise: bool | None
+    second_opinion: bool | None
 
 
 def preparation(
@@ -138,8 +158,8 @@ def preparation(
             "about 1.7 times a reading's time more. JSON and text only.",
         ),
     ] = None,
-) -> dict[str, bool | None]:
-    """The per-request preparation switches, as PageOptions fields."""
+) -> Preparation:
+    """The per-request preparation switches, as query parameters."""
     return {
         "preprocess": preprocess, "auto_rotate": auto_rotate, "deskew": deskew,
         "rescale": rescale, "denoise": denoise, "invert": invert, "binarize": binarize,
@@ -148,10 +168,12 @@ def preparation(
     }  # fmt: skip
 
 
-@router.post("/ocr", dependencies=[AuthDep, RateLimitDep], responses=_RESPONSES)
+@router.post(
+    "/ocr", dependencies=[AuthDep, RateLimitDep], response_model=OcrResult, responses=_RESPONSES
+)
 async def ocr(
     request: Request,
-    prepare: Annotated[dict[str, bool | None], Depends(preparation)],
+    prepare: Annotated[Preparation, Depends(preparation)],
     upload: UploadDep,
     settings: SettingsDep,
     engine: EngineDep,
@@ -227,7 +249,7 @@ async def ocr(
             },
         ),
     ] = "json",
-) -> OcrResult:
+) -> OcrResult | Response:
     """Read an image (PNG, JPEG, TIFF, WebP, BMP, GIF) or a PDF. Send the file as `file`.
 
     The kind of file is told from its bytes. Every page of a TIFF is read; a PDF's pages are
@@ -252,15 +274,16 @@ async def ocr(
     # renderers and our reading: each is learned apart.
     kind = f"{language}:{'prepared' if options.preprocess else 'as-sent'}:{output}"
     work = await measure_work(upload, limits, selection, kind)
-    admission = {"work": work, "stop": stop, "disconnected": request.is_disconnected}
+
+    async def admitted(job: Callable[[], T]) -> T:
+        return await runner.submit(job, work=work, stop=stop, disconnected=request.is_disconnected)
 
     if output not in ("json", "text"):
         fmt = OUTPUT_FORMATS[output]
-        body = await runner.submit(
-            partial(render_document, upload, engine, options, limits, fmt, selection),
-            **admission,
+        body = await admitted(
+            partial(render_document, upload, engine, options, limits, fmt, selection)
         )
-        return Response(content=body, media_type=fmt.media_type)  # type: ignore[return-value]
+        return Response(content=body, media_type=fmt.media_type)
 
     started: list[float] = []
 
@@ -268,14 +291,14 @@ async def ocr(
         started.append(time.monotonic())
         return read_document(upload, engine, options, limits, selection, runner.spare)
 
-    result_pages = await runner.submit(read, **admission)
+    result_pages = await admitted(read)
     done = time.monotonic()
     if output == "text":
         # What Tesseract's text renderer writes (page texts, form feeds between them), read like
         # the JSON: the same preparation, and a PDF page's own text layer is kept as it is.
         text = "\f".join(page.text for page in result_pages)
         media_type = OUTPUT_FORMATS["text"].media_type
-        return Response(content=text, media_type=media_type)  # type: ignore[return-value]
+        return Response(content=text, media_type=media_type)
     return OcrResult(
         text="\f".join(page.text for page in result_pages),
         pages=[PageResult.model_validate(page) for page in result_pages],

@@ -199,8 +199,8 @@ def _serialise(payload: Any, fmt: str) -> bytes:
     if fmt == "json":
         return (json.dumps(payload.raw, ensure_ascii=False, indent=2) + "\n").encode()
     if fmt == "pdf":
-        return payload
-    return payload.encode()
+        return bytes(payload)
+    return str(payload).encode()
 
 
 def _write(out: Path, outcome: Outcome, fmt: str) -> None:
@@ -272,7 +272,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(error))  # exits with EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -198,7 +198,8 @@ class OCRClient(_Base):
 
     def health(self) -> dict[str, Any]:
         """`GET /v1/health`: raises if the service is not answering."""
-        return self._send(_Call("GET", "/v1/health"))
+        health: dict[str, Any] = self._send(_Call("GET", "/v1/health"))
+        return health
 
     def ready(self) -> bool:
         """`GET /v1/ready`: true when the engine is loaded and not saturated (never retried)."""
@@ -322,7 +323,8 @@ class AsyncOCRClient(_Base):
         return _languages(await self._send(_Call("GET", "/v1/languages")))
 
     async def health(self) -> dict[str, Any]:
-        return await self._send(_Call("GET", "/v1/health"))
+        health: dict[str, Any] = await self._send(_Call("GET", "/v1/health"))
+        return health
 
     async def ready(self) -> bool:
         try:
