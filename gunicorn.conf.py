@@ -21,8 +21,8 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 
 # glibc gives each thread that allocates at once a malloc arena of its own (up to 8 per core)
-# and each keeps what Tesseract freed in it: under a flood of receipts the worker peaked at
-# 500-520 MB with the default, 406-446 MB with two arenas, at the same pages per second.
+# and each keeps what Tesseract freed in it: two arenas bound the worker's memory under a
+# flood of hesitant pages at the same pages per second (docs/performance.md).
 MALLOC_ARENAS = int(os.environ.get("MALLOC_ARENA_MAX", "2"))
 M_ARENA_MAX = -8  # mallopt's parameter number in glibc's malloc.h
 

@@ -63,9 +63,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Cores the jobs leave idle read pages early while they are analysed (pipeline).
         spare_threads=threads - 1 if threads >= cpus else 0,
     )
-    warm_up = getattr(engine, "warm_up", None)
-    if warm_up is not None:
-        await asyncio.to_thread(warm_up, settings.default_lang)
+    await asyncio.to_thread(engine.warm_up, settings.default_lang)
     app.state.engine = engine
     app.state.runner = runner
     app.state.rate_limiter = RateLimiter()

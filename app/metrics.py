@@ -9,6 +9,7 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.ocr.engine import OcrEngine
 from app.ocr.runner import OcrRunner
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -52,10 +53,10 @@ class Metrics:
             "ocr_engine_handles", "Loaded Tesseract handles.", registry=self.registry
         )
 
-    def watch(self, runner: OcrRunner, engine: object) -> None:
+    def watch(self, runner: OcrRunner, engine: OcrEngine) -> None:
         self.queue_depth.set_function(lambda: runner.waiting)
         self.in_flight.set_function(lambda: runner.admitted)
-        self.engine_handles.set_function(lambda: getattr(engine, "handle_count", 0))
+        self.engine_handles.set_function(lambda: engine.handle_count)
         runner.on_job_done = self.ocr_seconds.observe
         runner.on_rejected = lambda reason: self.rejections.labels(reason).inc()
 

@@ -72,6 +72,15 @@ class OcrEngine(Protocol):
         generators and hold only one decoded page at once."""
         ...
 
+    def warm_up(self, lang: str) -> None:
+        """Load what reading `lang` needs, so the first request does not wait for it."""
+        ...
+
+    @property
+    def handle_count(self) -> int:
+        """Loaded Tesseract handles (none for an engine that starts a process per page)."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -1,10 +1,10 @@
 """Words that are more likely specks, rules and dotted leaders than text.
 
 Tesseract reads a table's border as `|`, a speck as `.` or `'`, a dotted line as `ee`, and
-says it is unsure. Measured on the eval sets (words matched against the truth), a word made
-only of symbols read with less than 70 confidence was wrong 9 times in 10 (519 of 583), and
-so was a word of one or two characters read with less than 40 (309 of 352). Longer words are
-kept however unsure: a misread word is still mostly right, and a short all-capitals word
+says it is unsure. On the eval sets (words matched against the truth), a word made only of
+symbols read with less than 70 confidence was nearly always wrong, and so was a word of one
+or two characters read with less than 40 (docs/accuracy.md). Longer words are kept however
+unsure: a misread word is still mostly right, and a short all-capitals word
 (a name, an initialism) may be read right with little confidence.
 """
 

@@ -51,8 +51,8 @@ MIN_RETRY_ORIENTATION_CONFIDENCE = 1.0  # when a second reading will confirm it
 UNREAD_CONFIDENCE = 55.0
 HESITANT_CONFIDENCE = 85.0  # a grey page read with less mean confidence is read smoothed too
 # A page read with less mean confidence is read with the larger models too. Clean print reads
-# at 90 or more (every clean page of the eval sets); receipts and forms between 85 and 88
-# still gained from it (receipts' BoW error 0.205 -> 0.202 against a threshold of 85).
+# at 90 or more (every clean page of the eval sets), so clean pages never pay for it, while
+# receipts and forms between 85 and 88 still gain from it.
 SECOND_OPINION_CONFIDENCE = 88.0
 DARK_BORDER_SHARE = 0.25  # of the page's outermost pixels dark: the scanner lid or desk shows
 BLANK_CONTRAST = 24  # grey levels between the darkest and the lightest pixel: a blank page
@@ -189,7 +189,7 @@ def improve(prepared: Prepared, options: PageOptions, engine: OcrEngine) -> Prep
         prepared.image = denoise(prepared.image)
         prepared.steps.append("denoise:median")
         look = analyse(prepared.image)  # specks disturbed the measurements
-    if options.auto_rotate is not False and look.sideways:
+    if options.auto_rotate if options.auto_rotate is not None else look.sideways:
         _turn_upright(prepared, engine, MIN_ORIENTATION_CONFIDENCE)
         look = analyse(prepared.image)
     level = abs(look.skew_degrees) < MIN_SKEW_DEGREES
@@ -204,7 +204,7 @@ def improve(prepared: Prepared, options: PageOptions, engine: OcrEngine) -> Prep
         size = RuleSize.of(look.line_height, prepared.image.width)
         prepared.image = remove_rules(prepared.image, size)
         prepared.steps.append("remove-lines")
-    factor = rescale_factor(look.line_height, prepared.image.size)
+    factor = rescale_factor(look.line_height, prepared.image.size, forced=options.rescale is True)
     # The engine reads no side longer than MAX_SIDE: a longer page (a till roll) is read smaller.
     factor = min(factor, MAX_SIDE / max(prepared.image.size))
     if options.rescale is not False and factor != 1.0:
@@ -288,7 +288,7 @@ def recognize_page(
     if options.smooth is None and page.confidence < HESITANT_CONFIDENCE and not bitonal(image):
         # A hesitant reading of a grey page: grain, JPEG blocks or dotted thermal print may
         # be what trips Tesseract. The smoothed copy's reading is kept if more confident
-        # (on the eval set's receipts and forms, confidence picked the better one 3 times in 4).
+        # (on receipts and forms, confidence mostly picks the better of the two).
         smoothed = replace(
             prepared, image=smooth(prepared.image), steps=[*prepared.steps, "smooth"]
         )

@@ -319,10 +319,16 @@ def _background_spread(pixels: np.ndarray) -> float:
     return float(np.percentile(backgrounds, 90) - np.percentile(backgrounds, 10))
 
 
-def rescale_factor(line_height: float | None, size: tuple[int, int]) -> float:
-    """How much to scale so text lines come out about TARGET_LINE_HEIGHT pixels tall."""
+def rescale_factor(
+    line_height: float | None, size: tuple[int, int], *, forced: bool = False
+) -> float:
+    """How much to scale so text lines come out about TARGET_LINE_HEIGHT pixels tall: only
+    for text far from it, or whatever its size when `forced`."""
     if not line_height:
         return 1.0
+    if forced:
+        factor = min(MAX_UPSCALE, max(MIN_DOWNSCALE, TARGET_LINE_HEIGHT / line_height))
+        return min(factor, math.sqrt(MAX_PIXELS_AFTER_UPSCALE / (size[0] * size[1])))
     if line_height < MIN_LINE_HEIGHT:
         factor = min(MAX_UPSCALE, TARGET_LINE_HEIGHT / line_height)
         factor = min(factor, math.sqrt(MAX_PIXELS_AFTER_UPSCALE / (size[0] * size[1])))

@@ -24,6 +24,13 @@ class PytesseractEngine:
         # pytesseract's children inherit this environment.
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
+    def warm_up(self, lang: str) -> None:
+        """Nothing stays loaded: each reading starts its own tesseract process."""
+
+    @property
+    def handle_count(self) -> int:
+        return 0
+
     def version(self) -> str:
         return str(pytesseract.get_tesseract_version())
 

@@ -536,3 +536,31 @@ def test_a_second_reading_stays_within_the_time_limit_or_gives_way(engine: OcrEn
     assert first == 30
     assert second is not None
     assert second < 30  # only what the first reading left
+
+
+class OrientationCounting(CountingEngine):
+    def __init__(self, engine: OcrEngine) -> None:
+        super().__init__(engine)
+        self.orientations = 0
+
+    def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
+        self.orientations += 1
+        return self.engine.detect_orientation(image)
+
+
+@pytest.mark.parametrize(("switch", "asked"), [(None, 0), (True, 1), (False, 0)])
+def test_auto_rotate_true_asks_for_the_orientation_of_an_upright_page(
+    engine: OcrEngine, page: Image.Image, switch: bool | None, asked: int
+) -> None:
+    counting = OrientationCounting(engine)
+    result = recognize_page(page, counting, PageOptions(auto_rotate=switch))  # type: ignore[arg-type]
+    assert counting.orientations == asked
+    assert result.rotation == 0  # asked, and told it is upright
+
+
+@pytest.mark.parametrize(("switch", "rescaled"), [(None, False), (True, True), (False, False)])
+def test_rescale_true_scales_text_already_of_a_readable_size(
+    engine: OcrEngine, page: Image.Image, switch: bool | None, rescaled: bool
+) -> None:
+    steps = recognize_page(page, engine, PageOptions(rescale=switch)).steps
+    assert any(step.startswith("rescale:") for step in steps) == rescaled
