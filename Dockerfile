@@ -16,14 +16,17 @@ WORKDIR /srv
 # developer machine. Versions come from the pinned Debian release of the base image; pinning each
 # package too would break the build at every Debian point release.
 COPY Makefile ./
+# make is only needed for that: it leaves the image again.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends make \
     && make system-deps TESSERACT_LANGS="${TESSERACT_LANGS}" \
+    && apt-get purge -y --auto-remove make \
     && rm -rf /var/lib/apt/lists/*
 
+# The lock: every dependency pinned, every file checked against its hash, as make installs it.
 COPY requirements.txt ./
-RUN pip install -r requirements.txt
+RUN pip install --require-hashes -r requirements.txt
 
 COPY gunicorn.conf.py ./
 COPY app ./app

@@ -14,7 +14,7 @@ TESSDATA_FILES := $(foreach lang,$(TESSERACT_LANGS),/usr/share/tesseract-ocr/5/t
 APT_OCR := tesseract-ocr $(foreach lang,$(TESSERACT_LANGS),tesseract-ocr-$(lang))
 APT_TEST := chromium fonts-dejavu-core
 
-.PHONY: help run test test-fast typecheck lint bench bench-accuracy soak smoke system-deps system-deps-test venv clean _apt-venv
+.PHONY: help run test test-fast typecheck lint lock bench bench-accuracy soak smoke system-deps system-deps-test venv clean _apt-venv
 
 help:
 	@echo "make run    serve the app on http://127.0.0.1:$(PORT) (installs what is missing)"
@@ -47,10 +47,20 @@ $(BIN)/activate:
 _apt-venv:
 	$(call apt_install,python3-venv)
 
+# The locked requirements, every file checked against its hash; then the repository's own
+# client from its folder (its dependencies are in the lock), as users install it.
 $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e ./clients/python
 	@touch $@
+
+# Compile requirements*.in into the locks, with every transitive dependency and its hashes;
+# the runtime lock constrains the dev one, so tests run the versions the image runs.
+lock: $(BIN)/activate
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 requirements.in -o requirements.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 requirements-dev.in --constraint requirements.txt -o requirements-dev.txt
 
 venv: $(VENV)/.installed
 

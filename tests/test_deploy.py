@@ -194,3 +194,27 @@ def test_a_worker_bounds_its_malloc_arenas(tmp_path: Path, when: str, bounded: b
     )
     arenas = report.read_text().count("<heap nr=")
     assert (arenas <= 2) is bounded, arenas
+
+
+def pins(lock: Path) -> dict[str, str]:
+    return dict(re.findall(r"^([A-Za-z0-9_.\-\[\]]+)==([^\s\\]+)", lock.read_text(), re.M))
+
+
+def test_the_image_installs_the_lock_the_tests_run_on() -> None:
+    assert "pip install --require-hashes -r requirements.txt" in DOCKERFILE.read_text()
+    runtime, dev = pins(REPO_ROOT / "requirements.txt"), pins(REPO_ROOT / "requirements-dev.txt")
+    assert {"fastapi", "tesserocr", "pillow", "gunicorn"} <= set(runtime)
+    # Every package the image runs is the very version the tests run.
+    assert {name: dev.get(name) for name in runtime} == runtime
+    for lock in ("requirements.txt", "requirements-dev.txt"):
+        blocks = re.split(r"\n(?=\S)", (REPO_ROOT / lock).read_text())
+        unhashed = [b.split()[0] for b in blocks if "==" in b.split("\n")[0] and "--hash" not in b]
+        assert not unhashed, f"{lock}: no hash for {unhashed}"
+
+
+def test_the_image_is_built_from_the_app_alone() -> None:
+    ignored = (REPO_ROOT / ".dockerignore").read_text().splitlines()
+    assert "*" in ignored  # everything is left out but what is named, .env and tokens too
+    for needed in ("app/", "gunicorn.conf.py", "Makefile", "requirements.txt"):
+        assert f"!{needed}" in ignored
+        assert needed.rstrip("/") in DOCKERFILE.read_text()

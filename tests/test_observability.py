@@ -2,12 +2,14 @@
 
 import json
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 from fastapi.testclient import TestClient
 
-from tests.conftest import TEST_TOKEN, LiveServer, SettingsFactory
+from tests.conftest import TEST_TOKEN, LiveServer, SettingsFactory, text_image
 
 
 def metric(text: str, name: str, **labels: str) -> float:
@@ -41,14 +43,20 @@ def test_metrics_count_requests_by_route_and_status(
     assert metric(after, "ocr_engine_handles") >= 1
 
 
-def test_rejections_are_counted(client: TestClient, auth_headers: dict) -> None:
-    runner = client.app.state.runner  # type: ignore[attr-defined]
-    metrics = client.app.state.metrics  # type: ignore[attr-defined]
-    before = metric(client.get("/metrics").text, "ocr_rejections_total", reason="busy")
-    runner.on_rejected("busy")
-    after = metric(client.get("/metrics").text, "ocr_rejections_total", reason="busy")
-    assert after == before + 1
-    assert metrics.rejections is not None
+@pytest.mark.e2e
+def test_rejections_are_counted(start_server: Callable[..., LiveServer]) -> None:
+    # One thread and no queue: of four pages sent at once, three are refused.
+    server = start_server(OCR_THREADS="1", OCR_MAX_QUEUE="0")
+    page = text_image("\n".join(f"Line {n} of a page that takes a while." for n in range(40)))
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(lambda _: requests.post(
+            f"{server.url}/", headers={"Authorization": f"Bearer {TEST_TOKEN}"},
+            files={"file": ("page.png", page)}, timeout=60,
+        ).status_code, range(4)))  # fmt: skip
+    refused = statuses.count(503)
+    assert refused >= 1
+    scraped = requests.get(f"{server.url}/metrics", timeout=10).text
+    assert metric(scraped, "ocr_rejections_total", reason="busy") == refused
 
 
 def test_metrics_can_be_disabled(client: TestClient, override_settings: SettingsFactory) -> None:

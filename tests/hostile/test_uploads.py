@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -156,6 +157,7 @@ def test_a_text_field_instead_of_a_file_is_422(client: TestClient, auth_headers:
     "name",
     [
         pytest.param("../../../../tmp/escape.png", id="traversal"),
+        pytest.param("/abs/path.png", id="absolute"),
         pytest.param("..\\..\\windows.png", id="backslashes"),
         pytest.param("ctl\x01\x7f\t.png", id="control-characters"),
         pytest.param("x" * 4000 + ".png", id="4000-characters"),
@@ -171,6 +173,7 @@ def test_echo_saves_stay_inside_upload_dir(
     saved = [path for path in tmp_path.rglob("*") if path.is_file()]
     assert len(saved) == 1
     assert saved[0].parent == upload_dir
+    assert re.fullmatch(r"[0-9a-f]{32}\.png", saved[0].name)  # our name, never the client's
 
 
 def test_file_name_longer_than_a_part_header_is_a_clear_400(
