@@ -6,12 +6,12 @@ from typing import Annotated, cast
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from fastapi.security import APIKeyHeader
 
+from app.concurrency.runner import OcrRunner, Work
 from app.config import Settings, get_settings
 from app.errors import BadRequest, PayloadTooLarge, Unauthorized
 from app.ocr.documents import measure
-from app.ocr.engine import OcrEngine
+from app.ocr.engines.protocol import OcrEngine
 from app.ocr.pipeline import Limits
-from app.ocr.runner import OcrRunner, Work
 
 
 def too_large_detail(max_bytes: int) -> str:

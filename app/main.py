@@ -12,15 +12,17 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from app.auth import TokenGate
+from app.concurrency.cpus import usable_cpus
+from app.concurrency.runner import OcrRunner
+from app.concurrency.sizing import pool_size
 from app.deps import resolve_settings
 from app.errors import ConfigurationError, ServiceError, error_response
 from app.gateway import RootPath
 from app.logs import RequestContext, configure_logging
 from app.metrics import Metrics, RequestMetrics
 from app.middleware import BodySizeLimit
-from app.ocr.cpus import usable_cpus
-from app.ocr.engine import create_engine, find_accurate_tessdata, find_tessdata
-from app.ocr.runner import OcrRunner
+from app.ocr.engines import create_engine
+from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
 from app.ratelimit import RateLimiter
 from app.routes import docs, echo, metrics, page, predict, v1
 from app.security import AllowListedCORS, SecurityHeaders
@@ -39,9 +41,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         messages = "; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())
         raise ConfigurationError(f"Refusing to start: {messages}") from None
     configure_logging("DEBUG" if settings.debug else "INFO")
-    cpus = usable_cpus()
-    threads = settings.ocr_threads or cpus
-    max_queue = settings.ocr_max_queue if settings.ocr_max_queue is not None else 8 * threads
+    size = pool_size(usable_cpus(), settings.ocr_threads, settings.ocr_max_queue)
     tessdata = find_tessdata(settings.tessdata_prefix)
     accurate_tessdata = (
         find_accurate_tessdata(settings.accurate_tessdata_prefix)
@@ -52,16 +52,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.ocr_engine,
         tessdata=tessdata,
         accurate_tessdata=accurate_tessdata,
-        max_handles=2 * threads,
+        max_handles=size.engine_handles,
     )
     runner = OcrRunner(
-        threads=threads,
-        max_queue=max_queue,
+        threads=size.threads,
+        max_queue=size.max_queue,
         max_wait_seconds=settings.ocr_max_wait_seconds,
-        # Only when the pool has every core anyway: fewer threads keep cores for others.
-        gap_filler=threads >= cpus,
-        # Cores the jobs leave idle read pages early while they are analysed (pipeline).
-        spare_threads=threads - 1 if threads >= cpus else 0,
+        gap_filler=size.gap_filler,
+        spare_threads=size.spare_threads,
     )
     await asyncio.to_thread(engine.warm_up, settings.default_lang)
     app.state.engine = engine
@@ -73,8 +71,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         "OCR engine %s %s ready: %d threads, queue %d, tessdata %s, larger models %s",
         engine.name,
         engine.version(),
-        threads,
-        max_queue,
+        size.threads,
+        size.max_queue,
         tessdata,
         accurate_tessdata or "none",
     )

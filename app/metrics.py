@@ -9,8 +9,8 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.ocr.engine import OcrEngine
-from app.ocr.runner import OcrRunner
+from app.concurrency.runner import OcrRunner
+from app.ocr.engines.protocol import OcrEngine
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 

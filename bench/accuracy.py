@@ -29,10 +29,10 @@ from pathlib import Path
 from PIL import Image
 from tesserocr import OEM, PyTessBaseAPI
 
-from app.ocr.engine import find_accurate_tessdata, find_tessdata
+from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
+from app.ocr.engines.tesserocr_engine import TesserocrEngine, set_image
 from app.ocr.images import to_engine_mode, upright
 from app.ocr.pipeline import PageOptions, recognize_page
-from app.ocr.tesserocr_engine import TesserocrEngine, set_image
 from bench.generated import write as write_generated
 from bench.metrics import bow_error, edits, normalise
 from bench.report import update

@@ -232,7 +232,7 @@ def drive(url: str, image: bytes, clients: int, seconds: float, name: str, timeo
             future.result()
     load.seconds = time.monotonic() - started
     if parallel is None:  # the pages the server reads at once
-        from app.ocr.cpus import usable_cpus
+        from app.concurrency.cpus import usable_cpus
 
         parallel = min(clients, usable_cpus())
     load.close_window(stop_at, parallel)
@@ -259,8 +259,8 @@ class EngineCeiling:
     def __init__(self) -> None:
         from tesserocr import OEM, PyTessBaseAPI
 
-        from app.ocr.cpus import usable_cpus
-        from app.ocr.engine import find_tessdata
+        from app.concurrency.cpus import usable_cpus
+        from app.ocr.engines.tessdata import find_tessdata
 
         tessdata = find_tessdata() + "/"
         self.apis = [
@@ -270,7 +270,7 @@ class EngineCeiling:
 
     @staticmethod
     def _read(api: Any, image: bytes) -> None:
-        from app.ocr.tesserocr_engine import set_image
+        from app.ocr.engines.tesserocr_engine import set_image
 
         decoded = Image.open(BytesIO(image))
         decoded.load()
@@ -368,7 +368,7 @@ def main() -> int:
             bare = {"name": f"engine ceiling ({name})", "rps": round(ceilings[name][0], 2),
                     "p50_ms": round(ceilings[name][1], 1)}  # fmt: skip
             rows += [bare, one.summary(), many.summary()]
-        from app.ocr.cpus import usable_cpus
+        from app.concurrency.cpus import usable_cpus
 
         capacity = usable_cpus()
         at_capacity = drive(service.url, images["a4"], capacity, run_seconds["a4"],

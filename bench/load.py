@@ -83,7 +83,7 @@ def open_loop(url: str, image: bytes, rate: float, seconds: float, name: str,
             sent += 1
     load.seconds = time.monotonic() - started
     load.clients = sent
-    from app.ocr.cpus import usable_cpus
+    from app.concurrency.cpus import usable_cpus
 
     load.close_window(time.monotonic(), usable_cpus())
     return load

@@ -26,6 +26,6 @@ def update(page: str, name: str, text: str) -> Path:
 
 
 def _machine() -> str:
-    from app.ocr.cpus import usable_cpus
+    from app.concurrency.cpus import usable_cpus
 
     return f"{usable_cpus()} usable CPUs"

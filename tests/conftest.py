@@ -18,7 +18,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from app.config import Settings, get_settings
 from app.main import create_app
-from app.ocr.engine import OcrEngine, create_engine, find_accurate_tessdata, find_tessdata
+from app.ocr.engines import create_engine
+from app.ocr.engines.protocol import OcrEngine
+from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("OCR_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -293,6 +295,6 @@ class CrashingHandle:
 
 def crash_next_handle(engine: object, lang: str = "eng") -> CrashingHandle:
     """Make the idle handle the next request of `lang` takes crash inside Tesseract."""
-    idle = engine._idle[(engine._tessdata, lang)]  # type: ignore[attr-defined]
+    idle = engine._pool.idle(engine._tessdata, lang)  # type: ignore[attr-defined]
     idle[-1] = CrashingHandle(idle[-1])
     return idle[-1]

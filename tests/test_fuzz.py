@@ -7,11 +7,11 @@ from hypothesis import strategies as st
 
 from app.errors import ServiceError, UnprocessableOption
 from app.ocr.documents import load_pages, parse_pages
-from app.ocr.engine import check_languages
+from app.ocr.engines.tessdata import check_languages
 from app.ocr.images import decode_image
 from app.ocr.pipeline import Limits
 from tests.conftest import TEST_TOKEN, LiveServer, text_image
-from tests.ocr.test_documents import pdf_with_text_layer
+from tests.helpers.documents import pdf_with_text_layer
 
 INSTALLED = ["deu", "eng", "fra"]
 

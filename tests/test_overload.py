@@ -12,7 +12,7 @@ import requests
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from app.ocr.engine import RecognizeOptions
+from app.ocr.engines.protocol import RecognizeOptions
 from bench.bench import a4_page
 from bench.load import overload
 from tests.conftest import TEST_TOKEN, LiveServer, crash_next_handle, text_image

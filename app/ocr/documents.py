@@ -15,7 +15,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from app.errors import InvalidImage, PayloadTooLarge, ProcessingTimeout, UnprocessableOption
-from app.ocr.engine import OcrEngine, RecognizeOptions
+from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
 from app.ocr.formats import OutputFormat
 from app.ocr.images import (
     DECODE_ERRORS,
@@ -25,7 +25,6 @@ from app.ocr.images import (
     to_engine_mode,
     upright,
 )
-from app.ocr.layout import render_psm
 from app.ocr.pdftext import text_layer
 from app.ocr.pipeline import (
     Limits,
@@ -35,7 +34,8 @@ from app.ocr.pipeline import (
     prepare,
     recognize_page,
 )
-from app.ocr.preprocess import Affine
+from app.ocr.preparation.geometry import Affine
+from app.ocr.preparation.layout import render_psm
 from app.ocr.relocate import PageFrame, relocate
 from app.ocr.results import Line, Page
 from app.ocr.stop import timeout_detail

@@ -15,28 +15,31 @@ class OutputFormat:
     media_type: str
     extension: str
     tesseract_variable: str
-    cli_config: str
 
 
 OUTPUT_FORMATS: dict[str, OutputFormat] = {
     fmt.name: fmt
     for fmt in (
-        OutputFormat("text", "text/plain; charset=utf-8", ".txt", "tessedit_create_txt", "txt"),
-        OutputFormat("hocr", "text/html; charset=utf-8", ".hocr", "tessedit_create_hocr", "hocr"),
-        OutputFormat("alto", "application/xml", ".xml", "tessedit_create_alto", "alto"),
+        OutputFormat("text", "text/plain; charset=utf-8", ".txt", "tessedit_create_txt"),
+        OutputFormat("hocr", "text/html; charset=utf-8", ".hocr", "tessedit_create_hocr"),
+        OutputFormat("alto", "application/xml", ".xml", "tessedit_create_alto"),
         OutputFormat(
-            "tsv", "text/tab-separated-values; charset=utf-8", ".tsv", "tessedit_create_tsv", "tsv"
+            "tsv", "text/tab-separated-values; charset=utf-8", ".tsv", "tessedit_create_tsv"
         ),
-        OutputFormat("pdf", "application/pdf", ".pdf", "tessedit_create_pdf", "pdf"),
+        OutputFormat("pdf", "application/pdf", ".pdf", "tessedit_create_pdf"),
     )
 }
 
 
 @contextmanager
 def page_files(
-    images: Iterable[Image.Image], dpis: Iterable[int | None]
+    images: Iterable[Image.Image],
+    dpis: Iterable[int | None],
+    default_dpi: int | None = 300,
 ) -> Iterator[tuple[str, str]]:
-    """The pages as PNG files plus a list file naming them, as Tesseract's renderers read them.
+    """The pages as PNG files plus a list file naming them, as Tesseract's renderers read them;
+    a page of no known resolution is written as `default_dpi` (None: none, and Tesseract
+    estimates it from the text).
 
     Yields (list file path, output base path) inside a private temporary folder.
     """
@@ -44,7 +47,11 @@ def page_files(
         paths = []
         for index, (image, dpi) in enumerate(zip(images, dpis, strict=True)):
             path = Path(folder) / f"page-{index + 1:04d}.png"
-            image.save(path, format="PNG", dpi=(dpi or 300, dpi or 300))
+            resolution = dpi or default_dpi
+            if resolution:
+                image.save(path, format="PNG", dpi=(resolution, resolution))
+            else:
+                image.save(path, format="PNG")
             paths.append(str(path))
         list_file = Path(folder) / "pages.txt"
         list_file.write_text("\n".join(paths) + "\n")

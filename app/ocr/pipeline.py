@@ -15,32 +15,26 @@ from functools import partial
 from PIL import Image
 
 from app.errors import EngineFailure, ProcessingTimeout
-from app.ocr.consensus import merge
-from app.ocr.engine import MAX_SIDE, OcrEngine, RecognizeOptions
+from app.ocr.engines.protocol import MAX_SIDE, OcrEngine, RecognizeOptions
 from app.ocr.images import ImageKind, decode_image, extrema, to_engine_mode, upright
-from app.ocr.layout import PSM_AUTO, PSM_SINGLE_BLOCK, choose_psm
-from app.ocr.noise import drop_noise
-from app.ocr.preprocess import (
+from app.ocr.preparation.analysis import (
     MIN_SKEW_DEGREES,
     SPECKLE_FRACTION,
     UNEVEN_BACKGROUND,
-    Affine,
     PageLook,
-    RuleSize,
     analyse,
     bitonal,
-    denoise,
     grey,
-    invert,
-    remove_dark_border,
-    remove_rules,
     rescale_factor,
-    rotation_map,
-    scale_map,
-    smooth,
 )
+from app.ocr.preparation.geometry import Affine, rotation_map, scale_map
+from app.ocr.preparation.layout import PSM_AUTO, PSM_SINGLE_BLOCK, choose_psm
+from app.ocr.preparation.rules import RuleSize
+from app.ocr.preparation.transforms import denoise, invert, remove_dark_border, remove_rules, smooth
+from app.ocr.reading.consensus import merge
+from app.ocr.reading.noise import drop_noise
+from app.ocr.reading.rows import keep_rows_whole, rows_apart
 from app.ocr.results import Page
-from app.ocr.rows import keep_rows_whole, rows_apart
 from app.ocr.stop import Stop
 
 logger = logging.getLogger("app.ocr")

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from app.ocr.preprocess import Affine
+from app.ocr.preparation.geometry import Affine
 
 
 @dataclass(frozen=True, slots=True)

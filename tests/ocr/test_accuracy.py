@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.ocr.engine import OcrEngine
+from app.ocr.engines.protocol import OcrEngine
 from app.ocr.images import upright
 from app.ocr.pipeline import PageOptions, recognize_page
 from bench.metrics import bow_error, cer

@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 from app.ocr import pipeline
-from app.ocr.engine import OcrEngine
+from app.ocr.engines.protocol import OcrEngine
 from app.ocr.pipeline import Limits, PageOptions, Prepared, recognize_image, recognize_page
-from app.ocr.preprocess import analyse
+from app.ocr.preparation.analysis import analyse
 from bench.generated import _encode, photo
 from bench.metrics import cer
 from tests.conftest import text_image

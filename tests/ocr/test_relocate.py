@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from app.ocr.preprocess import Affine, rotation_map, scale_map
+from app.ocr.preparation.geometry import Affine, rotation_map, scale_map
 from app.ocr.relocate import PageFrame, relocate
 from tests.conftest import hocr_lines
 

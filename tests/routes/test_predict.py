@@ -16,7 +16,7 @@ def predict(client: TestClient, data: bytes, headers: dict[str, str], name: str 
 
 def test_the_original_contract(client: TestClient, sample_png: bytes, auth_headers: dict) -> None:
     # What existing clients rely on: the lines of the text, and the text itself. What the
-    # samples read is the engine's test (tests/ocr/test_engine.py).
+    # samples read is the engine's test (tests/ocr/engines/test_engines.py).
     response = predict(client, sample_png, auth_headers)
     assert response.status_code == 200
     body = response.json()

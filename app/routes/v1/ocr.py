@@ -19,7 +19,7 @@ from app.deps import (
 )
 from app.errors import UnprocessableOption
 from app.ocr.documents import parse_pages, read_document, render_document
-from app.ocr.engine import check_languages
+from app.ocr.engines.tessdata import check_languages
 from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.pipeline import PageOptions
 from app.ocr.results import Page

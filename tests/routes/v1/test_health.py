@@ -3,7 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from app.ocr.runner import OcrRunner
+from app.concurrency.runner import OcrRunner
 
 
 def test_health_is_alive(client: TestClient) -> None:

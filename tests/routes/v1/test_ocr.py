@@ -9,12 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from app.ocr.engine import MAX_SIDE
-from app.ocr.noise import is_noise
+from app.ocr.engines.protocol import MAX_SIDE
+from app.ocr.reading.noise import is_noise
 from app.ocr.results import Word
 from tests.conftest import SettingsFactory, text_image
+from tests.helpers.documents import pdf_with_text_layer
 from tests.helpers.waiting import poll
-from tests.ocr.test_documents import pdf_with_text_layer
 
 PAGE_TEXTS = ["Alpha page one", "Bravo page two", "Charlie page three"]
 

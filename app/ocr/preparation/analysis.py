@@ -1,19 +1,29 @@
-"""Making a page easy for Tesseract: measured on a small copy, applied to the page itself.
-
-Every decision comes from what the page looks like: the ink's projection profile gives the
-skew angle, the text line height and whether the page is one column; isolated specks tell
-salt-and-pepper noise; the background's spread tells uneven light; a dark page is inverted.
-Each transform that moves pixels is recorded as an affine map, so word boxes found on the
-prepared image are mapped back to the pixels of the page as the client sent it.
-"""
+"""Measuring a page on a small copy: the ink's projection profile gives the skew angle, the
+text line height and whether the page is one column; isolated specks tell salt-and-pepper
+noise; the background's spread tells uneven light. Every preparation is decided from this."""
 
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageFilter
+
+from app.ocr.preparation.rules import RULE_BAND, RuleSize, rule_share
 
 ANALYSIS_WIDTH = 640  # about the width of the small copy decisions are made on
+BORDER_ANALYSIS_WIDTH = 256  # the dark surround is found on a copy about this wide
+DARK_SURROUND = 0.5  # darker than this share of the paper: no paper, even in shadow
+
+
+def grey(image: Image.Image) -> Image.Image:
+    return image if image.mode == "L" else image.convert("L")
+
+
+def paper_brightness(pixels: np.ndarray) -> float:
+    """The paper's brightness: most of a page is paper."""
+    return float(np.percentile(pixels, 90))
+
+
 TARGET_LINE_HEIGHT = 36.0  # our band height: about 50 px as Tesseract measures lines
 MIN_LINE_HEIGHT = 13.0  # below this (about 18 px to Tesseract), scale up
 MAX_LINE_HEIGHT = 110.0  # above this, scale down (huge photos)
@@ -24,63 +34,6 @@ SKEW_RANGE_DEGREES = 12.0
 MIN_SKEW_DEGREES = 0.4
 SPECKLE_FRACTION = 0.002  # isolated dark pixels among all pixels: salt-and-pepper
 UNEVEN_BACKGROUND = 45  # spread of local background brightness (0-255): uneven light
-
-
-@dataclass(slots=True)
-class Affine:
-    """Maps prepared-image pixels to source pixels: source = matrix @ (x, y, 1)."""
-
-    matrix: np.ndarray
-
-    @classmethod
-    def identity(cls) -> "Affine":
-        return cls(np.eye(3))
-
-    def then(self, step_to_previous: np.ndarray) -> "Affine":
-        """Add a step whose output is the new prepared image; `step_to_previous` maps it back."""
-        return Affine(self.matrix @ step_to_previous)
-
-    def point(self, x: float, y: float) -> tuple[float, float]:
-        mapped = self.matrix @ np.array([x, y, 1.0])
-        return float(mapped[0]), float(mapped[1])
-
-    @property
-    def scale(self) -> float:
-        """Source pixels per prepared pixel (the same both ways: rescaling is uniform)."""
-        return math.sqrt(abs(float(np.linalg.det(self.matrix[:2, :2]))))
-
-    def box(
-        self, bbox: tuple[int, int, int, int], width: int, height: int
-    ) -> tuple[int, int, int, int]:
-        x0, y0, x1, y1 = bbox
-        corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=float)
-        mapped = corners @ self.matrix.T
-        xs, ys = mapped[:, 0], mapped[:, 1]
-        return (
-            int(max(0, math.floor(xs.min()))),
-            int(max(0, math.floor(ys.min()))),
-            int(min(width, math.ceil(xs.max()))),
-            int(min(height, math.ceil(ys.max()))),
-        )
-
-
-def scale_map(factor: float) -> np.ndarray:
-    return np.diag([1 / factor, 1 / factor, 1.0])
-
-
-def rotation_map(
-    degrees: float, source_size: tuple[int, int], out_size: tuple[int, int]
-) -> np.ndarray:
-    """Inverse of Pillow's rotate(degrees, expand=True): output pixel -> source pixel."""
-    theta = math.radians(degrees)
-    cos, sin = math.cos(theta), math.sin(theta)
-    (w, h), (out_w, out_h) = source_size, out_size
-    # Pillow turns the picture counter-clockwise as seen, with y pointing down.
-    to_center = np.array([[1, 0, -out_w / 2], [0, 1, -out_h / 2], [0, 0, 1]])
-    turn_back = np.array([[cos, -sin, 0], [sin, cos, 0], [0, 0, 1]])
-    from_center = np.array([[1, 0, w / 2], [0, 1, h / 2], [0, 0, 1]])
-    turned: np.ndarray = from_center @ turn_back @ to_center
-    return turned
 
 
 @dataclass(slots=True)
@@ -99,10 +52,6 @@ class PageLook:
     dark_border: float = 0.0  # share of the outermost pixels that are dark: a lid, a desk
 
 
-def grey(image: Image.Image) -> Image.Image:
-    return image if image.mode == "L" else image.convert("L")
-
-
 def analyse(page: Image.Image) -> PageLook:
     """Measure a greyscale page on a copy about ANALYSIS_WIDTH wide."""
     # An integer box reduction (a quarter of the cost of resizing to an exact width), to
@@ -115,7 +64,7 @@ def analyse(page: Image.Image) -> PageLook:
     if dark:
         pixels = 255 - pixels
         small = Image.fromarray(pixels)
-    ink = _ink(small)
+    ink = ink_mask(small)
     points = _InkPoints.of(ink)
     skew, profile_score, line_height, line_count = _skew_and_lines(points, ink)
     return PageLook(
@@ -129,7 +78,7 @@ def analyse(page: Image.Image) -> PageLook:
         sideways=_sideways(points, profile_score),
         dark_border=_dark_border(pixels),
         rules=(
-            _rule_share(ink, RuleSize.of(line_height, small.width, scale=factor))
+            rule_share(ink, RuleSize.of(line_height, small.width, scale=factor))
             if line_height
             else 0.0
         ),
@@ -160,7 +109,7 @@ def _dark(pixels: np.ndarray) -> bool:
     return middle.size == 0 or float(middle.mean()) < DARK_MEAN
 
 
-def _ink(page: Image.Image) -> np.ndarray:
+def ink_mask(page: Image.Image) -> np.ndarray:
     """Which pixels are ink: Otsu's dark class once the light is evened out."""
     flat = _flatten_light(page)
     # On a two-level page (a bitonal scan) every threshold between the levels splits alike
@@ -338,168 +287,13 @@ def rescale_factor(
     return 1.0
 
 
-RULE_LINE_HEIGHTS = 4.0  # a straight run of ink this many text lines long is a rule, not text
-RULE_THICKNESS = 0.3  # ... and no thicker than this many text lines: text seen small is thicker
-MIN_RULE_PIXELS = 24
-BORDER_ANALYSIS_WIDTH = 256  # the dark surround is found on a copy about this wide
-DARK_SURROUND = 0.5  # darker than this share of the paper: no paper, even in shadow
-RULE_BAND = 0.4  # a band of ink rows this much thinner than most is a rule, not a text line
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSize:
-    """What a form or table rule looks like in some image's pixels: long and thin."""
-
-    length: int
-    thickness: int
-
-    @classmethod
-    def of(cls, line_height: float | None, width: int, scale: float = 1.0) -> "RuleSize":
-        """For an image `scale` times the page's size; `line_height` and `width` in its pixels."""
-        shortest = round(MIN_RULE_PIXELS * scale)
-        if not line_height:  # nothing to compare with: only rules across much of the page
-            return cls(length=max(shortest, width // 3), thickness=max(2, round(4 * scale)))
-        return cls(
-            length=max(shortest, round(RULE_LINE_HEIGHTS * line_height)),
-            thickness=max(2, round(RULE_THICKNESS * line_height)),
-        )
-
-
-def find_thin_rules(ink: np.ndarray, size: RuleSize) -> np.ndarray:
-    """The ink pixels of horizontal and vertical rules: straight runs at least `size.length`
-    long across, among ink less than `size.thickness` thick the other way. On the small copy,
-    where text lines blur into long bars, thinness tells rules from text."""
-    tall = _short_runs(ink, size.thickness, axis=0)
-    wide = _short_runs(ink, size.thickness, axis=1)
-    rules: np.ndarray = (
-        _long_runs(ink & ~tall, size.length) | _long_runs((ink & ~wide).T, size.length).T
-    )
-    return rules
-
-
-def remove_rules(page: Image.Image, size: RuleSize) -> Image.Image:
-    """Paint over the horizontal and vertical rules of forms and tables: Tesseract reads them
-    as underscores and bars glued to the words, and drops lines of text boxed in by them."""
-    ink = _ink(page)
-    # Found on the page itself: every long straight run, however thick (a scanned rule is
-    # often several pixels). Single characters are never this long at full size.
-    rules = _long_runs(ink, size.length) | _long_runs(ink.T, size.length).T
-    # One pixel more on each side: a rule's anti-aliased edges would stay behind as ink.
-    cleaned = np.asarray(page, dtype=np.uint8).copy()
-    cleaned[_grown(rules)] = 255
-    return Image.fromarray(cleaned)
-
-
-def remove_dark_border(page: Image.Image) -> Image.Image:
-    """Paint over the dark surround that touches the page's edges (a scanner's lid, the desk
-    under a photographed sheet): Tesseract takes it for a picture and can lose the text beside
-    it. Found on a small copy as the dark pixels connected to the edges."""
-    shrink = max(1, round(page.width / BORDER_ANALYSIS_WIDTH))
-    pixels = np.asarray(page.reduce(shrink) if shrink > 1 else page, dtype=np.uint8)
-    paper = _paper(pixels)
-    dark = pixels < DARK_SURROUND * paper
-    region = np.zeros_like(dark)
-    for edge in (np.s_[0, :], np.s_[-1, :], np.s_[:, 0], np.s_[:, -1]):
-        region[edge] = dark[edge]
-    for _ in range(sum(dark.shape)):  # grow through dark pixels until nothing changes
-        grown = _grown(region) & dark
-        if np.array_equal(grown, region):
-            break
-        region = grown
-    # One small-copy pixel more, for the half-dark pixels along the paper's edge.
-    mask = Image.fromarray(_grown(region).astype(np.uint8) * 255).resize(
-        page.size, Image.Resampling.NEAREST
-    )
-    cleaned = np.asarray(page, dtype=np.uint8).copy()
-    # Painted the paper's own brightness, not white: a bright band beside paper in poor light
-    # would make the paper look dark to adaptive thresholding.
-    cleaned[np.asarray(mask) > 0] = int(paper)
-    return Image.fromarray(cleaned)
-
-
-def _paper(pixels: np.ndarray) -> float:
-    """The paper's brightness: most of a page is paper."""
-    return float(np.percentile(pixels, 90))
-
-
 def _dark_border(pixels: np.ndarray) -> float:
     """The share of the outermost pixels that are far darker than the paper."""
-    dark = pixels < DARK_SURROUND * _paper(pixels)
+    dark = pixels < DARK_SURROUND * paper_brightness(pixels)
     frame = np.concatenate([dark[0], dark[-1], dark[:, 0], dark[:, -1]])
     return float(frame.mean()) if frame.size else 0.0
-
-
-def _grown(mask: np.ndarray) -> np.ndarray:
-    """The mask and its four neighbours."""
-    grown = mask.copy()
-    grown[1:] |= mask[:-1]
-    grown[:-1] |= mask[1:]
-    grown[:, 1:] |= mask[:, :-1]
-    grown[:, :-1] |= mask[:, 1:]
-    return grown
-
-
-def _rule_share(ink: np.ndarray, size: RuleSize) -> float:
-    total = int(ink.sum())
-    return float(find_thin_rules(ink, size).sum()) / total if total else 0.0
-
-
-def _short_runs(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
-    """Like _long_runs along `axis`, for a few pixels: shifted ANDs, then shifted ORs."""
-    size = mask.shape[axis]
-    if size < length:
-        return np.zeros_like(mask)
-
-    def part(start: int, stop: int) -> np.ndarray:
-        return mask[start:stop] if axis == 0 else mask[:, start:stop]
-
-    starts = part(0, size - length + 1).copy()
-    for shift in range(1, length):
-        starts &= part(shift, size - length + 1 + shift)
-    covered = np.zeros_like(mask)
-    for shift in range(length):
-        if axis == 0:
-            covered[shift : shift + starts.shape[0]] |= starts
-        else:
-            covered[:, shift : shift + starts.shape[1]] |= starts
-    return covered
-
-
-def _long_runs(mask: np.ndarray, length: int) -> np.ndarray:
-    """The True pixels of `mask` that lie in a horizontal run of at least `length` of them."""
-    height, width = mask.shape
-    if width < length:
-        return np.zeros_like(mask)
-    sums = np.zeros((height, width + 1), dtype=np.int32)
-    np.cumsum(mask, axis=1, out=sums[:, 1:])
-    full = (sums[:, length:] - sums[:, :-length]) == length  # the run starting here is all ink
-    # starts[:, k] counts the full runs starting before k - length + 1: a pixel lies in a long
-    # run when one starts at most `length` - 1 pixels before it.
-    starts = np.zeros((height, width + length), dtype=sums.dtype)
-    np.cumsum(full, axis=1, out=starts[:, length : length + full.shape[1]])
-    starts[:, length + full.shape[1] :] = starts[
-        :, length + full.shape[1] - 1 : length + full.shape[1]
-    ]
-    return (starts[:, length : length + width] - starts[:, :width]) > 0
-
-
-def denoise(page: Image.Image) -> Image.Image:
-    return page.filter(ImageFilter.MedianFilter(3))
-
-
-SMOOTH_RADIUS = 1.0  # pixels: closes the gaps of dotted print without merging letters
-
-
-def smooth(page: Image.Image) -> Image.Image:
-    """A light Gaussian blur: JPEG blocks, paper grain and the dots of thermal or dot-matrix
-    print become even strokes before Tesseract thresholds the page."""
-    return page.filter(ImageFilter.GaussianBlur(SMOOTH_RADIUS))
 
 
 def bitonal(page: Image.Image) -> bool:
     """Only two levels (a fax, a 1-bit scan, a binarised crop): no grain to smooth away."""
     return page.mode == "1" or grey(page).getcolors(2) is not None
-
-
-def invert(page: Image.Image) -> Image.Image:
-    return ImageOps.invert(page)

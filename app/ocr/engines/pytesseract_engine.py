@@ -9,8 +9,9 @@ import pytesseract
 from PIL import Image
 
 from app.errors import EngineFailure, ProcessingTimeout
-from app.ocr.engine import RecognizeOptions, check_size, installed_languages, model_folder
-from app.ocr.formats import OutputFormat, page_files, read_output
+from app.ocr.engines.protocol import RecognizeOptions, check_size
+from app.ocr.engines.tessdata import installed_languages, model_folder
+from app.ocr.formats import OUTPUT_FORMATS, OutputFormat, page_files, read_output
 from app.ocr.results import Line, Page, Word, layout_text, union
 
 
@@ -20,9 +21,9 @@ class PytesseractEngine:
     def __init__(self, *, tessdata: str, accurate_tessdata: str | None = None) -> None:
         self._tessdata = tessdata
         self._accurate_tessdata = accurate_tessdata
-        # A tesseract process per request must not also spin OpenMP threads on every core;
-        # pytesseract's children inherit this environment.
-        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        # Read once: the models installed do not change while the service runs.
+        self._languages = installed_languages(tessdata)
+        self._accurate = installed_languages(accurate_tessdata) if accurate_tessdata else []
 
     def warm_up(self, lang: str) -> None:
         """Nothing stays loaded: each reading starts its own tesseract process."""
@@ -35,32 +36,18 @@ class PytesseractEngine:
         return str(pytesseract.get_tesseract_version())
 
     def languages(self) -> list[str]:
-        return installed_languages(self._tessdata)
+        return list(self._languages)
 
     def accurate_languages(self) -> list[str]:
-        return installed_languages(self._accurate_tessdata) if self._accurate_tessdata else []
+        return list(self._accurate)
 
     def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
-        folder = model_folder(self._tessdata, self._accurate_tessdata, options.accurate)
-        config = f'--psm {options.psm} --tessdata-dir "{folder}"'
-        if options.dpi:
-            config += f" --dpi {options.dpi}"
-        for name, value in options.variables:
-            config += f" -c {name}={value}"
-        try:
-            data = pytesseract.image_to_data(
-                check_size(image),
-                lang=options.lang,
-                config=config,
-                output_type=pytesseract.Output.DICT,
-                timeout=_seconds(options.timeout_seconds) or 0,
-            )
-        except RuntimeError as error:
-            if "timeout" in str(error).lower():
-                raise ProcessingTimeout() from None
-            raise EngineFailure(f"tesseract failed: {error}") from None
-        except (pytesseract.TesseractError, OSError) as error:
-            raise EngineFailure(f"tesseract failed: {error}") from None
+        # As the tesserocr engine reads a page: at the resolution asked for, else its own, else
+        # the one Tesseract estimates.
+        own = image.info.get("dpi", (0,))[0]
+        dpi = options.dpi or (round(own) if own else None)
+        tsv = self._run_renderer([image], [dpi], options, OUTPUT_FORMATS["tsv"], None)
+        data = pytesseract.pytesseract.file_to_dict(tsv.decode(), "\t", -1)
         grouped = _words_by_line(data)
         paragraphs: dict[tuple[int, int], int] = {}  # (block, paragraph) -> a number
         lines = [
@@ -75,15 +62,16 @@ class PytesseractEngine:
         )
 
     def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
-        try:
-            found = pytesseract.image_to_osd(
-                image,
-                config=f'--psm 0 --tessdata-dir "{self._tessdata}"',
-                output_type=pytesseract.Output.DICT,
-            )
-        except (pytesseract.TesseractError, RuntimeError, OSError):
+        with page_files([image], [None]) as (list_file, _):
+            command = [pytesseract.pytesseract.tesseract_cmd, list_file, "stdout", "--psm", "0",
+                       "-l", "osd", "--tessdata-dir", self._tessdata]  # fmt: skip
+            try:
+                found = pytesseract.pytesseract.osd_to_dict(_run(command, None).decode())
+            except (EngineFailure, ProcessingTimeout):  # too little text to tell
+                return 0, 0.0
+        if "rotate" not in found:
             return 0, 0.0
-        # pytesseract's "rotate" is the clockwise turn that makes the page upright.
+        # Tesseract's "Rotate" is the clockwise turn that makes the page upright.
         return (360 - int(found["rotate"])) % 360, float(found["orientation_conf"])
 
     def render(
@@ -94,27 +82,29 @@ class PytesseractEngine:
         fmt: OutputFormat,
     ) -> bytes:
         """Tesseract's own renderer for `fmt` over all pages, in one tesseract process."""
-        with page_files(map(check_size, images), dpis) as (list_file, output_base):
+        return self._run_renderer(images, dpis, options, fmt, 300)
+
+    def _run_renderer(
+        self,
+        images: Iterable[Image.Image],
+        dpis: Iterable[int | None],
+        options: RecognizeOptions,
+        fmt: OutputFormat,
+        default_dpi: int | None,
+    ) -> bytes:
+        pages = page_files(map(check_size, images), dpis, default_dpi)
+        with pages as (list_file, output_base):
             command = [
                 pytesseract.pytesseract.tesseract_cmd, list_file, output_base,
                 "-l", options.lang, "--psm", str(options.psm),
                 "--tessdata-dir",
                 model_folder(self._tessdata, self._accurate_tessdata, options.accurate),
                 *(arg for name, value in options.variables for arg in ("-c", f"{name}={value}")),
-                fmt.cli_config,
+                # The renderer by its variable, not its config file: the larger models'
+                # folder has no configs/.
+                "-c", f"{fmt.tesseract_variable}=1",
             ]  # fmt: skip
-            try:
-                subprocess.run(
-                    command,
-                    capture_output=True,
-                    check=True,
-                    timeout=_seconds(options.timeout_seconds),
-                    env={**os.environ, "OMP_THREAD_LIMIT": "1"},
-                )
-            except subprocess.TimeoutExpired:
-                raise ProcessingTimeout() from None
-            except (subprocess.CalledProcessError, OSError) as error:
-                raise EngineFailure(f"tesseract failed: {error}") from None
+            _run(command, options.timeout_seconds)
             return read_output(output_base, fmt, EngineFailure)
 
     def close(self) -> None:
@@ -145,3 +135,25 @@ def _seconds(timeout: float | None) -> float | None:
     """pytesseract's timeout, where 0 means none: a time limit almost used up must not become
     no limit at all."""
     return None if timeout is None else max(0.001, timeout)
+
+
+# A tesseract process per reading must not also spin OpenMP threads on every core: each call
+# gets this environment, and the service's own is left alone.
+TESSERACT_ENVIRONMENT = {"OMP_THREAD_LIMIT": "1"}
+
+
+def _run(command: list[str], timeout: float | None) -> bytes:
+    """Run tesseract; its standard output, or the engine's errors."""
+    try:
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            check=True,
+            timeout=_seconds(timeout),
+            env={**os.environ, **TESSERACT_ENVIRONMENT},
+        )
+    except subprocess.TimeoutExpired:
+        raise ProcessingTimeout() from None
+    except (subprocess.CalledProcessError, OSError) as error:
+        raise EngineFailure(f"tesseract failed: {error}") from None
+    return done.stdout

@@ -1,6 +1,6 @@
 """Choosing Tesseract's page segmentation from what the page looks like."""
 
-from app.ocr.preprocess import PageLook
+from app.ocr.preparation.analysis import PageLook
 
 PSM_AUTO_OSD = 1  # Tesseract turns the page by its own orientation detection, then as PSM_AUTO
 PSM_AUTO = 3  # full layout analysis: columns and blocks, each read in order

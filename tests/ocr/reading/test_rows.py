@@ -3,10 +3,10 @@
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from app.ocr.engine import OcrEngine
+from app.ocr.engines.protocol import OcrEngine
 from app.ocr.pipeline import PageOptions, recognize_page
+from app.ocr.reading.rows import keep_rows_whole
 from app.ocr.results import Line, Page, Word, layout_text
-from app.ocr.rows import keep_rows_whole
 from tests.conftest import DEJAVU
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.ocr.engine import OcrEngine, RecognizeOptions
+from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
 from app.ocr.images import to_engine_mode
-from app.ocr.spacing import ReadWord, line_words
+from app.ocr.reading.spacing import ReadWord, line_words
 
 HEIGHT = 30
 
@@ -87,7 +87,7 @@ def test_a_receipts_quantities_come_apart_from_their_x(
     assert "1X" not in words
     assert words.count("X") >= 3
 
-    monkeypatch.setattr("app.ocr.spacing.MIN_GAP_PITCHES", float("inf"))
+    monkeypatch.setattr("app.ocr.reading.spacing.MIN_GAP_PITCHES", float("inf"))
     words = [
         w.text for line in engine.recognize(image, RecognizeOptions()).lines for w in line.words
     ]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from app.ocr import cpus
+from app.concurrency import cpus
 
 
 @pytest.fixture

@@ -10,17 +10,11 @@ import pytest
 from PIL import Image
 
 from app.errors import EngineFailure, PayloadTooLarge, UnknownLanguage
-from app.ocr.engine import (
-    MAX_SIDE,
-    OcrEngine,
-    RecognizeOptions,
-    check_languages,
-    create_engine,
-    find_accurate_tessdata,
-    find_tessdata,
-)
+from app.ocr.engines import create_engine
+from app.ocr.engines.protocol import MAX_SIDE, OcrEngine, RecognizeOptions
+from app.ocr.engines.tessdata import check_languages, find_accurate_tessdata, find_tessdata
+from app.ocr.engines.tesserocr_engine import TesserocrEngine, set_image
 from app.ocr.formats import OUTPUT_FORMATS
-from app.ocr.tesserocr_engine import TesserocrEngine, set_image
 from tests.conftest import crash_next_handle, text_image
 
 ENGINES = ["tesserocr", "pytesseract"]

@@ -9,7 +9,9 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from app.ocr.engine import OcrEngine, RecognizeOptions, create_engine, find_tessdata
+from app.ocr.engines import create_engine
+from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
+from app.ocr.engines.tessdata import find_tessdata
 from app.ocr.formats import OUTPUT_FORMATS
 from tests.conftest import text_image
 

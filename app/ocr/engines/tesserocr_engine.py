@@ -1,27 +1,22 @@
-"""Tesseract in-process through tesserocr, with a bounded pool of loaded handles per language
-(and per model: the standard ones, or the larger, slower ones when installed).
-
-Loading a model costs far more than reading a small image, so handles are kept and reused.
-A handle is reset before it goes back to the pool, so no setting leaks from one request to
-the next, and a handle that failed is dropped rather than reused.
-"""
+"""Tesseract in-process through tesserocr: recognition, orientation and Tesseract's own
+renderers, on handles lent by the pool (pool.py) per language and model folder."""
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import tesserocr
 from PIL import Image
-from tesserocr import OEM, PSM, RIL, PyTessBaseAPI
+from tesserocr import PSM, RIL, PyTessBaseAPI
 
 from app.errors import EngineFailure, ProcessingTimeout
-from app.ocr.engine import RecognizeOptions, check_size, installed_languages, model_folder
+from app.ocr.engines.pool import HandlePool
+from app.ocr.engines.protocol import RecognizeOptions, check_size
+from app.ocr.engines.tessdata import installed_languages, model_folder
 from app.ocr.formats import OutputFormat, page_files, read_output
 from app.ocr.images import to_engine_mode
+from app.ocr.reading.spacing import ReadWord, line_words
 from app.ocr.results import Line, Page, layout_text
-from app.ocr.spacing import ReadWord, line_words
 
 TSV_HEADER = (
     "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\t"
@@ -37,34 +32,33 @@ class TesserocrEngine:
     ) -> None:
         self._tessdata = tessdata.rstrip("/") + "/"
         self._accurate_tessdata = accurate_tessdata.rstrip("/") + "/" if accurate_tessdata else None
-        self._max_handles = max(1, max_handles)
-        self._lock = threading.Condition()
-        # (folder, language) -> idle handles: models of both folders share the bound.
-        self._idle: OrderedDict[tuple[str, str], list[PyTessBaseAPI]] = OrderedDict()
-        self._total = 0
+        self._pool = HandlePool(max_handles)
+        # Read once: the models installed do not change while the service runs.
+        self._languages = installed_languages(self._tessdata)
+        accurate = self._accurate_tessdata
+        self._accurate = installed_languages(accurate) if accurate else []
 
     def version(self) -> str:
         version: str = tesserocr.tesseract_version().split()[1]
         return version
 
     def languages(self) -> list[str]:
-        return installed_languages(self._tessdata)
+        return list(self._languages)
 
     def accurate_languages(self) -> list[str]:
-        return installed_languages(self._accurate_tessdata) if self._accurate_tessdata else []
+        return list(self._accurate)
 
     @property
     def handle_count(self) -> int:
-        with self._lock:
-            return self._total
+        return self._pool.count
 
     def warm_up(self, lang: str) -> None:
-        with self._handle(lang, self._tessdata):
+        with self._pool.handle(lang, self._tessdata):
             pass
 
     def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
         folder = self._folder(options.accurate)
-        with self._handle(options.lang, folder) as api, _variables(api, options.variables):
+        with self._pool.handle(options.lang, folder) as api, _variables(api, options.variables):
             api.SetPageSegMode(options.psm)
             set_image(api, check_size(image), options.dpi)
             timeout_ms = _milliseconds(options.timeout_seconds)
@@ -86,7 +80,7 @@ class TesserocrEngine:
         )
 
     def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
-        with self._handle("osd", self._tessdata) as api:
+        with self._pool.handle("osd", self._tessdata) as api:
             api.SetPageSegMode(PSM.OSD_ONLY)
             set_image(api, image, None)
             try:
@@ -110,7 +104,7 @@ class TesserocrEngine:
             return self._render_tsv(images, dpis, options, timeout_ms)
         with (
             page_files(map(check_size, images), dpis) as (list_file, output),
-            self._handle(options.lang, self._folder(options.accurate)) as api,
+            self._pool.handle(options.lang, self._folder(options.accurate)) as api,
             _variables(api, options.variables),
         ):
             api.SetPageSegMode(options.psm)
@@ -133,7 +127,7 @@ class TesserocrEngine:
         # A handle per page: preparing the next page may need one of its own (orientation).
         for number, (image, dpi) in enumerate(zip(images, dpis, strict=True), start=1):
             folder = self._folder(options.accurate)
-            with self._handle(options.lang, folder) as api, _variables(api, options.variables):
+            with self._pool.handle(options.lang, folder) as api, _variables(api, options.variables):
                 api.SetPageSegMode(options.psm)
                 set_image(api, check_size(image), dpi)
                 if not api.Recognize(timeout=timeout_ms):
@@ -142,79 +136,10 @@ class TesserocrEngine:
         return "".join(rows).encode()
 
     def close(self) -> None:
-        with self._lock:
-            for handles in self._idle.values():
-                for api in handles:
-                    api.End()
-            self._idle.clear()
-            self._total = 0
+        self._pool.close()
 
     def _folder(self, accurate: bool) -> str:
         return model_folder(self._tessdata, self._accurate_tessdata, accurate)
-
-    @contextmanager
-    def _handle(self, lang: str, folder: str) -> Iterator[PyTessBaseAPI]:
-        key = (folder, lang)
-        api = self._acquire(key)
-        try:
-            yield api
-        except BaseException:
-            self._discard(api)
-            raise
-        else:
-            try:
-                api.Clear()
-                api.SetPageSegMode(PSM.AUTO)
-            except Exception:
-                self._discard(api)
-                raise
-            self._release(key, api)
-
-    def _acquire(self, key: tuple[str, str]) -> PyTessBaseAPI:
-        folder, lang = key
-        with self._lock:
-            while True:
-                idle = self._idle.get(key)
-                if idle:
-                    self._idle.move_to_end(key)
-                    return idle.pop()
-                if self._total < self._max_handles:
-                    self._total += 1
-                    break
-                if not self._evict_one_idle():
-                    self._lock.wait()
-        try:
-            return PyTessBaseAPI(path=folder, lang=lang, oem=OEM.LSTM_ONLY)
-        except RuntimeError as error:
-            with self._lock:
-                self._total -= 1
-                self._lock.notify()
-            raise EngineFailure(f"Could not load Tesseract language {lang!r}: {error}") from None
-
-    def _release(self, key: tuple[str, str], api: PyTessBaseAPI) -> None:
-        with self._lock:
-            self._idle.setdefault(key, []).append(api)
-            self._idle.move_to_end(key)
-            self._lock.notify()
-
-    def _discard(self, api: PyTessBaseAPI) -> None:
-        try:
-            api.End()
-        finally:
-            with self._lock:
-                self._total -= 1
-                self._lock.notify()
-
-    def _evict_one_idle(self) -> bool:
-        """Free the least recently used idle handle, so another language can load."""
-        for key, handles in self._idle.items():
-            if handles:
-                handles.pop().End()
-                self._total -= 1
-                if not handles:
-                    del self._idle[key]
-                return True
-        return False
 
 
 def _milliseconds(timeout: float | None) -> int:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.ocr.consensus import merge
+from app.ocr.reading.consensus import merge
 from app.ocr.results import Line, Page, Word, layout_text, union
 
 

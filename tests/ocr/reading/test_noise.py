@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.ocr.engine import OcrEngine
-from app.ocr.noise import drop_noise, is_noise
+from app.ocr.engines.protocol import OcrEngine
 from app.ocr.pipeline import PageOptions, recognize_page
+from app.ocr.reading.noise import drop_noise, is_noise
 from app.ocr.results import Line, Page, Word, layout_text
 from bench.metrics import bow_error
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
+from app.concurrency.runner import CostModel, OcrRunner, Work
 from app.errors import ClientGone, DeadlineExceeded, ServiceBusy
-from app.ocr.runner import CostModel, OcrRunner, Work
 from app.ocr.stop import Stop
 from tests.helpers.waiting import apoll
 

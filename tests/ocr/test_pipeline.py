@@ -12,14 +12,9 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from app.errors import PayloadTooLarge, ProcessingTimeout
-from app.ocr.engine import (
-    MAX_SIDE,
-    OcrEngine,
-    RecognizeOptions,
-    create_engine,
-    find_tessdata,
-)
-from app.ocr.layout import PSM_AUTO, PSM_SINGLE_BLOCK, PSM_SINGLE_LINE, choose_psm
+from app.ocr.engines import create_engine
+from app.ocr.engines.protocol import MAX_SIDE, OcrEngine, RecognizeOptions
+from app.ocr.engines.tessdata import find_tessdata
 from app.ocr.pipeline import (
     DARK_BORDER_SHARE,
     HESITANT_CONFIDENCE,
@@ -28,14 +23,9 @@ from app.ocr.pipeline import (
     prepare,
     recognize_page,
 )
-from app.ocr.preprocess import (
-    ANALYSIS_WIDTH,
-    Affine,
-    PageLook,
-    analyse,
-    rotation_map,
-    scale_map,
-)
+from app.ocr.preparation.analysis import ANALYSIS_WIDTH, PageLook, analyse
+from app.ocr.preparation.geometry import Affine, rotation_map, scale_map
+from app.ocr.preparation.layout import PSM_AUTO, PSM_SINGLE_BLOCK, PSM_SINGLE_LINE, choose_psm
 from app.ocr.results import Page
 from tests.conftest import text_image
 

@@ -1,0 +1,81 @@
+"""The one small interface every OCR engine implements, and what a reading is asked."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from PIL import Image
+
+from app.errors import PayloadTooLarge
+from app.ocr.formats import OutputFormat
+from app.ocr.results import Page
+
+MAX_SIDE = 32767  # Tesseract keeps pixel coordinates in 16-bit integers
+
+
+def check_size(image: Image.Image) -> Image.Image:
+    """The image, if Tesseract can read one so large; else a clear 413 (Tesseract itself only
+    says that processing failed)."""
+    width, height = image.size
+    if max(width, height) > MAX_SIDE:
+        raise PayloadTooLarge(
+            f"The image is {width}x{height} pixels; the OCR engine reads at most {MAX_SIDE} "
+            "pixels on a side. Send it in parts, or scaled down."
+        )
+    return image
+
+
+@dataclass(frozen=True, slots=True)
+class RecognizeOptions:
+    lang: str = "eng"
+    psm: int = 3
+    dpi: int | None = None
+    timeout_seconds: float | None = None
+    # Tesseract config variables for this request only, e.g. (("thresholding_method", "2"),).
+    variables: tuple[tuple[str, str], ...] = ()
+    # Read with the larger, slower models (OcrEngine.accurate_languages) instead.
+    accurate: bool = False
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def version(self) -> str: ...
+
+    def languages(self) -> list[str]: ...
+
+    def accurate_languages(self) -> list[str]:
+        """The languages that also have larger, slower models (RecognizeOptions.accurate)."""
+        ...
+
+    def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+        """Read one page image; boxes are in that image's pixels."""
+        ...
+
+    def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
+        """(degrees to turn the page counter-clockwise to make it upright, confidence)."""
+        ...
+
+    def render(
+        self,
+        images: Iterable[Image.Image],
+        dpis: Iterable[int | None],
+        options: RecognizeOptions,
+        fmt: "OutputFormat",
+    ) -> bytes:
+        """Tesseract's own renderer (hOCR, ALTO, TSV, text, searchable PDF) over all pages.
+
+        `images` and `dpis` are consumed together, one page at a time, so a caller may pass
+        generators and hold only one decoded page at once."""
+        ...
+
+    def warm_up(self, lang: str) -> None:
+        """Load what reading `lang` needs, so the first request does not wait for it."""
+        ...
+
+    @property
+    def handle_count(self) -> int:
+        """Loaded Tesseract handles (none for an engine that starts a process per page)."""
+        ...
+
+    def close(self) -> None: ...
