@@ -22,7 +22,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import Settings
-from app.deps import PASSED_GATE, rate_limited, require_token, resolve_settings
+from app.deps import PASSED_GATE, rate_limited, require_token, started_settings
 from app.errors import ServiceError, Unauthorized, error_response
 from app.ratelimit import RateLimiter
 
@@ -67,7 +67,7 @@ class TokenGate:
             return
         guard = _uses(route.dependant, require_token)
         application: FastAPI = scope["app"]
-        settings = resolve_settings(application)
+        settings = started_settings(application)
         limiter: RateLimiter = application.state.rate_limiter
         headers = dict(scope["headers"])
         try:

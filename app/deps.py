@@ -5,6 +5,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from fastapi.security import APIKeyHeader
+from starlette.applications import Starlette
 
 from app.concurrency.runner import OcrRunner, Work
 from app.config import Settings, get_settings
@@ -22,9 +23,19 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def resolve_settings(app: FastAPI) -> Settings:
-    """The settings outside a request's dependencies (lifespan, middleware), honouring overrides."""
+    """The settings the app starts with (its lifespan), honouring a dependency override."""
     provider = app.dependency_overrides.get(get_settings, get_settings)
     settings = provider()
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def started_settings(app: Starlette) -> Settings:
+    """The settings resolved once at start (app.state.settings), for middleware: it runs on
+    every request, before any dependency."""
+    settings = getattr(app.state, "settings", None)
+    if settings is None:  # an app whose lifespan has not run
+        settings = get_settings()
     assert isinstance(settings, Settings)
     return settings
 

@@ -9,7 +9,7 @@ gunicorn.conf.py.
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.deps import resolve_settings
+from app.deps import started_settings
 
 
 class RootPath:
@@ -18,7 +18,7 @@ class RootPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            prefix = resolve_settings(scope["app"]).root_path
+            prefix = started_settings(scope["app"]).root_path
             current = scope.get("root_path", "")
             if prefix and not current.endswith(prefix):
                 root_path = current + prefix

@@ -48,7 +48,8 @@ def configure_logging(level: str = "INFO") -> None:
 
 
 class RequestContext:
-    """Takes X-Request-ID (or makes one), returns it, and logs one access line per request."""
+    """Takes X-Request-ID (or makes one), returns it, and for each request logs one access
+    line and counts it in the metrics (one timing and one status for both)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -74,6 +75,11 @@ class RequestContext:
             await self.app(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
+            seconds = time.perf_counter() - started
+            metrics = getattr(scope["app"].state, "metrics", None)
+            if metrics is not None:
+                template = getattr(route, "path", None) or "unmatched"
+                metrics.observe_request(template, scope["method"], status, seconds)
             access_logger.info(
                 "request",
                 extra={
@@ -81,7 +87,7 @@ class RequestContext:
                     "path": scope["path"],
                     "route": getattr(route, "path", None),
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "duration_ms": round(seconds * 1000, 1),
                     "client": (scope.get("client") or ("-",))[0],
                 },
             )

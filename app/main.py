@@ -19,7 +19,7 @@ from app.deps import resolve_settings
 from app.errors import ConfigurationError, ServiceError, error_response
 from app.gateway import RootPath
 from app.logs import RequestContext, configure_logging
-from app.metrics import Metrics, RequestMetrics
+from app.metrics import Metrics
 from app.middleware import BodySizeLimit
 from app.ocr.engines import create_engine
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
@@ -41,6 +41,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         messages = "; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())
         raise ConfigurationError(f"Refusing to start: {messages}") from None
     configure_logging("DEBUG" if settings.debug else "INFO")
+    app.state.settings = settings
     size = pool_size(usable_cpus(), settings.ocr_threads, settings.ocr_max_queue)
     tessdata = find_tessdata(settings.tessdata_prefix)
     accurate_tessdata = (
@@ -107,7 +108,6 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit)
     app.add_middleware(TokenGate)
     app.add_middleware(AllowListedCORS)
-    app.add_middleware(RequestMetrics)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
     app.add_middleware(RootPath)

@@ -4,10 +4,7 @@ Each gunicorn worker keeps its own registry; with several workers a scrape sees 
 (run one worker per container, the default, or scrape each instance).
 """
 
-import time
-
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.concurrency.runner import OcrRunner
 from app.ocr.engines.protocol import OcrEngine
@@ -53,35 +50,13 @@ class Metrics:
             "ocr_engine_handles", "Loaded Tesseract handles.", registry=self.registry
         )
 
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route).observe(seconds)
+
     def watch(self, runner: OcrRunner, engine: OcrEngine) -> None:
         self.queue_depth.set_function(lambda: runner.waiting)
         self.in_flight.set_function(lambda: runner.admitted)
         self.engine_handles.set_function(lambda: engine.handle_count)
         runner.on_job_done = self.ocr_seconds.observe
         runner.on_rejected = lambda reason: self.rejections.labels(reason).inc()
-
-
-class RequestMetrics:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        metrics: Metrics | None = getattr(scope["app"].state, "metrics", None)
-        if scope["type"] != "http" or metrics is None:
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, record_status)
-        finally:
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            metrics.requests.labels(route, scope["method"], str(status)).inc()
-            metrics.latency.labels(route).observe(time.perf_counter() - started)

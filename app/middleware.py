@@ -5,7 +5,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.deps import resolve_settings, too_large_detail
+from app.deps import started_settings, too_large_detail
 
 # Room for the multipart envelope (boundaries, part headers) around a file at the limit.
 MULTIPART_OVERHEAD_BYTES = 16 * 1024
@@ -23,7 +23,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        settings = resolve_settings(scope["app"])
+        settings = started_settings(scope["app"])
         limit = settings.max_upload_bytes
         body_timeout = settings.body_timeout_seconds
         max_body = limit + MULTIPART_OVERHEAD_BYTES

@@ -4,7 +4,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.deps import resolve_settings
+from app.deps import started_settings
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
@@ -48,7 +48,7 @@ class AllowListedCORS:
         self._by_origins: dict[tuple[str, ...], CORSMiddleware] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        origins = resolve_settings(scope["app"]).cors_origins if scope["type"] == "http" else ()
+        origins = started_settings(scope["app"]).cors_origins if scope["type"] == "http" else ()
         if not origins:
             await self.app(scope, receive, send)
             return

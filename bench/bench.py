@@ -13,9 +13,7 @@ import argparse
 import http.client
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -27,11 +25,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from PIL import Image, ImageDraw, ImageFont
 
 from bench.report import update
-from bench.rss import rss_mb
+from bench.server import GunicornServer
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = Path(os.environ.get("OCR_SHARED_DIR", REPO.parent / "shared")) / "samples"
@@ -111,36 +108,6 @@ def a4_page() -> bytes:
 
 
 ROUNDS = 3
-
-
-class Server:
-    def __init__(self, args: list[str], env: dict[str, str], port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        self.process = subprocess.Popen(
-            [gunicorn, *args],
-            cwd=REPO,
-            env={**os.environ, "PORT": str(port), **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                requests.get(self.url + "/docs", timeout=1)
-                return
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.2)
-        raise RuntimeError("server did not start")
-
-    def rss_mb(self) -> float:
-        """Resident memory of the gunicorn master and all its workers."""
-        return rss_mb(self.process.pid)
-
-    def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
 
 
 def steady_rate(finished_at: list[float], stop_at: float, parallel: int) -> tuple[int, float]:
@@ -331,7 +298,7 @@ def main() -> int:
     ceiling = EngineCeiling()
     ceilings: dict[str, tuple[float, float]] = {}
 
-    service = Server(["app.main:app"], {"APP_AUTH_TOKEN": TOKEN}, 8731)
+    service = GunicornServer({"APP_AUTH_TOKEN": TOKEN}).start()
     try:
         time.sleep(1)
         idle_rss = service.rss_mb()
@@ -386,7 +353,9 @@ def main() -> int:
         service.stop()
         ceiling.close()
 
-    original = Server(["--config", "bench/original.conf.py", "bench.original_app:app"], {}, 8732)
+    original = GunicornServer(
+        args=("--config", "bench/original.conf.py", "bench.original_app:app"), ready_path="/docs"
+    ).start()
     try:
         old = drive(original.url, images["small"], args.clients, run_seconds["a4"],
                     f"original approach {args.clients} clients (small)", timeout=300,

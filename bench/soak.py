@@ -12,8 +12,8 @@ import sys
 import threading
 import time
 
-from bench.bench import SAMPLE, TOKEN, Server, a4_page, drive
-from bench.rss import rss_mb
+from bench.bench import SAMPLE, TOKEN, a4_page, drive
+from bench.server import GunicornServer
 
 
 def main() -> int:
@@ -21,14 +21,14 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10)
     args = parser.parse_args()
     seconds = args.minutes * 60
-    server = Server(["app.main:app"], {"APP_AUTH_TOKEN": TOKEN}, 8741)
+    server = GunicornServer({"APP_AUTH_TOKEN": TOKEN}).start()
     samples: list[tuple[float, float]] = []
     done = threading.Event()
     started = time.monotonic()
 
     def sample() -> None:
         while not done.wait(10):
-            samples.append((time.monotonic() - started, rss_mb(server.process.pid)))
+            samples.append((time.monotonic() - started, server.rss_mb()))
 
     sampler = threading.Thread(target=sample)
     sampler.start()

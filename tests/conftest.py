@@ -2,17 +2,13 @@
 
 import os
 import re
-import signal
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from io import BytesIO
 from pathlib import Path
 
 import pytest
-import requests
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw, ImageFont
 
@@ -21,6 +17,7 @@ from app.main import create_app
 from app.ocr.engines import create_engine
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
+from bench.server import GunicornServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("OCR_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -91,6 +88,14 @@ def sample_png(samples_dir: Path) -> bytes:
     return (samples_dir / "ingredients-2.png").read_bytes()
 
 
+def use_settings(app: FastAPI, settings: Settings) -> Settings:
+    """Run the app on `settings` from now on: its dependencies and its middleware (which read
+    the settings the app started with) alike."""
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.state.settings = settings
+    return settings
+
+
 @pytest.fixture(scope="session")
 def app_instance(tmp_path_factory: pytest.TempPathFactory):
     app = create_app()
@@ -109,10 +114,9 @@ def _session_client(app_instance) -> Iterator[TestClient]:
 @pytest.fixture
 def client(_session_client: TestClient, app_instance, tmp_path: Path) -> Iterator[TestClient]:
     """A TestClient on the real app and engine; settings reset to the test defaults each test."""
-    base = make_settings(upload_dir=tmp_path / "uploads")
-    app_instance.dependency_overrides[get_settings] = lambda: base
+    base = use_settings(app_instance, make_settings(upload_dir=tmp_path / "uploads"))
     yield _session_client
-    app_instance.dependency_overrides[get_settings] = lambda: base
+    use_settings(app_instance, base)
 
 
 @pytest.fixture
@@ -121,9 +125,7 @@ def override_settings(app_instance, tmp_path: Path) -> SettingsFactory:
 
     def apply(**changes: object) -> Settings:
         changes.setdefault("upload_dir", tmp_path / "uploads")
-        settings = make_settings(**changes)
-        app_instance.dependency_overrides[get_settings] = lambda: settings
-        return settings
+        return use_settings(app_instance, make_settings(**changes))
 
     return apply
 
@@ -189,64 +191,16 @@ def read_http_response(sock: socket.socket) -> bytes:
     return data
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class LiveServer:
-    """`gunicorn app.main:app` exactly as production runs it, on a free loopback port."""
+class LiveServer(GunicornServer):
+    """`gunicorn app.main:app` exactly as production runs it, on a free loopback port, with
+    the tests' token."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "PORT": str(self.port),
-            "APP_AUTH_TOKEN": TEST_TOKEN,
-            "WEB_CONCURRENCY": "1",
-            **(env or {}),
-        }
-        self.log_path: Path | None = None
-        self.process: subprocess.Popen[bytes] | None = None
+        super().__init__({"APP_AUTH_TOKEN": TEST_TOKEN, **(env or {})})
 
-    def start(self, log_dir: Path) -> "LiveServer":
-        self.log_path = log_dir / f"gunicorn-{self.port}.log"
-        gunicorn = Path(sys.executable).parent / "gunicorn"
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [str(gunicorn), "app.main:app"],
-                cwd=REPO_ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early:\n{self.log()}")
-            try:
-                if requests.get(f"{self.url}/v1/ready", timeout=1).status_code == 200:
-                    return self
-            except (requests.ConnectionError, requests.Timeout):
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not become ready:\n{self.log()}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path else ""
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+    def start(self, log_dir: Path | None = None) -> "LiveServer":
+        super().start(log_dir)
+        return self
 
 
 @pytest.fixture(scope="session")

@@ -145,6 +145,12 @@ def validate_image(data: bytes, limits: Limits) -> ImageKind:
     return kind
 
 
+def decide(switch: bool | None, page_says: bool) -> bool:
+    """The one rule of every preparation switch: None does what the page calls for, True
+    forces the step, False leaves it out."""
+    return page_says if switch is None else switch
+
+
 def prepare(image: Image.Image, options: PageOptions, engine: OcrEngine) -> Prepared:
     """Make a page (already EXIF-upright) easy for the engine to read."""
     if not options.preprocess:
@@ -165,7 +171,7 @@ def improve(prepared: Prepared, options: PageOptions, engine: OcrEngine) -> Prep
     still the very image it started as."""
     source_size = prepared.image.size
     look = analyse(prepared.image)
-    if options.invert if options.invert is not None else look.dark:
+    if decide(options.invert, look.dark):
         prepared.image = invert(prepared.image)
         prepared.steps.append("invert")
     # Under uneven light (photos) the adaptive thresholding below copes with the surround
@@ -175,33 +181,33 @@ def improve(prepared: Prepared, options: PageOptions, engine: OcrEngine) -> Prep
         and not look.dark
         and look.background_spread <= UNEVEN_BACKGROUND
     )
-    if options.remove_border if options.remove_border is not None else bordered:
+    if decide(options.remove_border, bordered):
         prepared.image = remove_dark_border(prepared.image)
         prepared.steps.append("remove-border")
         look = analyse(prepared.image)  # the surround disturbed the measurements
-    if options.denoise if options.denoise is not None else look.speckles > SPECKLE_FRACTION:
+    if decide(options.denoise, look.speckles > SPECKLE_FRACTION):
         prepared.image = denoise(prepared.image)
         prepared.steps.append("denoise:median")
         look = analyse(prepared.image)  # specks disturbed the measurements
-    if options.auto_rotate if options.auto_rotate is not None else look.sideways:
+    if decide(options.auto_rotate, look.sideways):
         _turn_upright(prepared, engine, MIN_ORIENTATION_CONFIDENCE)
         look = analyse(prepared.image)
     level = abs(look.skew_degrees) < MIN_SKEW_DEGREES
-    if (options.deskew is not False and not level) or (options.deskew and look.skew_degrees):
+    if decide(options.deskew, not level) and look.skew_degrees:
         prepared.turn(-look.skew_degrees, f"deskew:{look.skew_degrees:.1f}")
         level = True
         look = analyse(prepared.image)  # a tilt breaks rules into pieces too short to count
     # Rules are painted over as straight horizontal and vertical runs: on a page left tilted
     # they are not, and only their pieces would go.
     ruled = look.rules >= MIN_RULE_SHARE and level
-    if options.remove_lines if options.remove_lines is not None else ruled:
+    if decide(options.remove_lines, ruled):
         size = RuleSize.of(look.line_height, prepared.image.width)
         prepared.image = remove_rules(prepared.image, size)
         prepared.steps.append("remove-lines")
     factor = rescale_factor(look.line_height, prepared.image.size, forced=options.rescale is True)
     # The engine reads no side longer than MAX_SIDE: a longer page (a till roll) is read smaller.
     factor = min(factor, MAX_SIDE / max(prepared.image.size))
-    if options.rescale is not False and factor != 1.0:
+    if decide(options.rescale, factor != 1.0) and factor != 1.0:
         prepared.scale(factor)
     if options.smooth:  # when None, decided after a first reading (recognize_page)
         prepared.image = smooth(prepared.image)
@@ -217,7 +223,7 @@ def thresholding(look: PageLook, options: PageOptions) -> tuple[tuple[str, str],
     """Tesseract's variables for thresholding the page: Sauvola's adaptive method under
     uneven light, else its default (Otsu)."""
     uneven = look.background_spread > UNEVEN_BACKGROUND
-    return SAUVOLA if (options.binarize if options.binarize is not None else uneven) else ()
+    return SAUVOLA if decide(options.binarize, uneven) else ()
 
 
 def page_thresholding(image: Image.Image, options: PageOptions) -> tuple[tuple[str, str], ...]:
@@ -331,11 +337,8 @@ def _better(candidate: Page, reading: Page) -> bool:
 
 
 def _wants_second_opinion(page: Page, engine: OcrEngine, options: PageOptions) -> bool:
-    if options.second_opinion is False or not page.lines:
-        return False
-    if options.second_opinion is None and not (
-        options.preprocess and page.confidence < SECOND_OPINION_CONFIDENCE
-    ):
+    hesitant = options.preprocess and page.confidence < SECOND_OPINION_CONFIDENCE
+    if not page.lines or not decide(options.second_opinion, hesitant):
         return False
     accurate = engine.accurate_languages()
     return all(part in accurate for part in options.lang.split("+"))
@@ -364,7 +367,7 @@ def _with_second_opinion(
 def _finished(prepared: Prepared, page: Page, image: Image.Image, options: PageOptions) -> Page:
     """The page's reading without its noise words, each row of figures one line, with boxes
     in the source image's pixels."""
-    if options.drop_noise if options.drop_noise is not None else options.preprocess:
+    if decide(options.drop_noise, options.preprocess):
         dropped = drop_noise(page)
         if dropped:
             prepared.steps.append(f"drop-noise:{dropped}")

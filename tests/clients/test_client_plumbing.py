@@ -13,6 +13,7 @@ from ocr_client import (
     RetryPolicy,
     ServerError,
     ServiceUnavailableError,
+    TimeLimitError,
 )
 from ocr_client.errors import parse_retry_after
 
@@ -98,3 +99,12 @@ def test_token_is_sent_as_bearer() -> None:
         ocr.health()
     assert seen[0].headers["Authorization"] == "Bearer s3cret"
     assert seen[0].url == "http://ocr.test/v1/health"
+
+
+def test_a_time_limit_is_its_own_error_and_not_retried() -> None:
+    detail = "Recognition did not finish within the time limit (REQUEST_TIMEOUT_SECONDS)."
+    transport, seen = scripted(httpx.Response(504, json={"detail": detail}), HEALTHY)
+    with mock(transport) as ocr, pytest.raises(TimeLimitError) as raised:
+        ocr.health()
+    assert raised.value.detail == detail
+    assert len(seen) == 1  # the same document would run out of time again

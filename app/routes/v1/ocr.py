@@ -3,9 +3,9 @@
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Any, Literal, TypedDict, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.deps import (
     AuthDep,
@@ -24,7 +24,7 @@ from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.pipeline import PageOptions
 from app.ocr.results import Page
 from app.ocr.stop import Stop
-from app.schemas import EngineInfo, ErrorBody, OcrResult, PageResult
+from app.schemas import EngineInfo, ErrorBody, OcrResult, PageResult, PreparationQuery
 
 router = APIRouter(tags=["ocr"])
 
@@ -43,137 +43,12 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-_SWITCH = "Default: decided from the page. `true` forces it, `false` turns it off."
-_SWITCH_EXAMPLES = {
-    "on": {"summary": "Force the step", "value": True},
-    "off": {"summary": "Turn the step off", "value": False},
-}
-
-
-class Preparation(TypedDict):
-    """The per-request preparation switches, as PageOptions fields."""
-
-    preprocess: bool
-    auto_rotate: bool | None
-    deskew: bool | None
-    rescale: bool | None
-    denoise: bool | None
-    invert: bool | None
-    binarize: bool | None
-    remove_lines: bool | None
-    remove_border: bool | None
-    smooth: bool | None
-    drop_noise: bool | None
-    second_opinion: bool | None
-
-
-def preparation(
-    preprocess: Annotated[
-        bool,
-        Query(
-            openapi_examples=_SWITCH_EXAMPLES,
-            description="Prepare pages before OCR (all the steps below).",
-        ),
-    ] = True,
-    auto_rotate: Annotated[
-        bool | None,
-        Query(
-            openapi_examples=_SWITCH_EXAMPLES,
-            description=f"Turn sideways or upside-down pages upright. {_SWITCH}",
-        ),
-    ] = None,
-    deskew: Annotated[
-        bool | None,
-        Query(openapi_examples=_SWITCH_EXAMPLES, description=f"Straighten skewed pages. {_SWITCH}"),
-    ] = None,
-    rescale: Annotated[
-        bool | None,
-        Query(
-            openapi_examples=_SWITCH_EXAMPLES,
-            description=f"Scale small or huge text to the size Tesseract reads best. {_SWITCH}",
-        ),
-    ] = None,
-    denoise: Annotated[
-        bool | None,
-        Query(
-            openapi_examples=_SWITCH_EXAMPLES,
-            description=f"Remove salt-and-pepper specks. {_SWITCH}",
-        ),
-    ] = None,
-    invert: Annotated[
-        bool | None,
-        Query(
-            openapi_examples=_SWITCH_EXAMPLES,
-            description=f"Invert light text on a dark page. {_SWITCH}",
-        ),
-    ] = None,
-    binarize: Annotated[
-        bool | None,
-        Query(
-            openapi_examples=_SWITCH_EXAMPLES,
-            description=f"Adaptive (Sauvola) thresholding for uneven light. {_SWITCH}",
-        ),
-    ] = None,
-    remove_lines: Annotated[
-        bool | None,
-        Query(
-            openapi_examples=_SWITCH_EXAMPLES,
-            description=f"Remove the rules and boxes of forms and tables. {_SWITCH}",
-        ),
-    ] = None,
-    remove_border: Annotated[
-        bool | None,
-        Query(
-            openapi_examples=_SWITCH_EXAMPLES,
-            description=f"Paint over a scanner's dark surround around the sheet. {_SWITCH}",
-        ),
-    ] = None,
-    smooth: Annotated[
-        bool | None,
-        Query(
-            openapi_examples=_SWITCH_EXAMPLES,
-            description="Blur grain, JPEG blocks and dotted print away. By default a grey page "
-            "read with little confidence is read smoothed too, and the more confident reading "
-            "kept; `true` or `false` forces it.",
-        ),
-    ] = None,
-    drop_noise: Annotated[
-        bool | None,
-        Query(
-            openapi_examples=_SWITCH_EXAMPLES,
-            description="Leave out the words more likely specks, table borders or dotted lines "
-            "than text: symbols read with confidence under 70, and one or two characters under "
-            "40. On with `preprocess`; `true` or `false` forces it. JSON and text only: the "
-            "other formats are Tesseract's own output.",
-        ),
-    ] = None,
-    second_opinion: Annotated[
-        bool | None,
-        Query(
-            openapi_examples=_SWITCH_EXAMPLES,
-            description="Read the page again with the language's larger models (listed in "
-            "/v1/languages as `accurate`) and keep, word by word, the more confident reading. "
-            "By default only pages read with less confidence than clean print (mean word "
-            "confidence under 88: faint or dotted print, noisy scans), with `preprocess`; "
-            "about 1.7 times a reading's time more. JSON and text only.",
-        ),
-    ] = None,
-) -> Preparation:
-    """The per-request preparation switches, as query parameters."""
-    return {
-        "preprocess": preprocess, "auto_rotate": auto_rotate, "deskew": deskew,
-        "rescale": rescale, "denoise": denoise, "invert": invert, "binarize": binarize,
-        "remove_lines": remove_lines, "remove_border": remove_border, "smooth": smooth,
-        "drop_noise": drop_noise, "second_opinion": second_opinion,
-    }  # fmt: skip
-
-
 @router.post(
     "/ocr", dependencies=[AuthDep, RateLimitDep], response_model=OcrResult, responses=_RESPONSES
 )
 async def ocr(
     request: Request,
-    prepare: Annotated[Preparation, Depends(preparation)],
+    prepare: Annotated[PreparationQuery, Query()],
     upload: UploadDep,
     settings: SettingsDep,
     engine: EngineDep,
@@ -268,7 +143,7 @@ async def ocr(
     timeout = settings.request_timeout_seconds
     stop = Stop.after(timeout, received)
     options = PageOptions(
-        lang=language, psm=psm, dpi=dpi, timeout_seconds=timeout, stop=stop, **prepare
+        lang=language, psm=psm, dpi=dpi, timeout_seconds=timeout, stop=stop, **prepare.switches()
     )
     # Seconds per megapixel differ by language, by preparation and between Tesseract's
     # renderers and our reading: each is learned apart.

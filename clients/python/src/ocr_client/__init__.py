@@ -14,6 +14,7 @@ from ocr_client.errors import (
     RateLimitedError,
     ServerError,
     ServiceUnavailableError,
+    TimeLimitError,
     UnprocessableError,
     UnsupportedMediaTypeError,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "ServiceUnavailableError",
+    "TimeLimitError",
     "UnprocessableError",
     "UnsupportedMediaTypeError",
     "Word",

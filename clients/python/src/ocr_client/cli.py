@@ -48,7 +48,7 @@ EXTENSIONS = {"text": ".txt", "json": ".json", "hocr": ".hocr", "alto": ".xml", 
 EXTENSIONS["pdf"] = ".pdf"
 # What a folder given on the command line is searched for.
 INPUT_SUFFIXES = frozenset(
-    {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".pdf", ".pnm"}
+    {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".pdf"}
 )
 
 

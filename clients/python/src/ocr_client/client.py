@@ -370,7 +370,5 @@ def _v1_call(
 
 
 def _languages(data: Any) -> list[str]:
-    # Accept a bare list or an object wrapping it, whichever the service sends.
-    if isinstance(data, dict):
-        data = data.get("languages", data.get("installed", []))
-    return [item if isinstance(item, str) else item.get("code", "") for item in data]
+    """The installed languages of GET /v1/languages: `{"languages": [...], ...}`."""
+    return [str(code) for code in data["languages"]]

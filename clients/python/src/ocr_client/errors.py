@@ -64,7 +64,7 @@ class UnsupportedMediaTypeError(APIError):
 
 
 class UnprocessableError(APIError):
-    """422: a missing or invalid field, or recognition went over its time limit."""
+    """422: a missing or invalid field or option."""
 
 
 class RateLimitedError(APIError):
@@ -73,6 +73,10 @@ class RateLimitedError(APIError):
 
 class ServiceUnavailableError(APIError):
     """503: the service is busy or starting; retry after `retry_after` seconds."""
+
+
+class TimeLimitError(APIError):
+    """504: recognition ran out of the service's time limit (send fewer pages at a time)."""
 
 
 class ServerError(APIError):
@@ -88,6 +92,7 @@ _BY_STATUS: dict[int, type[APIError]] = {
     422: UnprocessableError,
     429: RateLimitedError,
     503: ServiceUnavailableError,
+    504: TimeLimitError,
 }
 
 
