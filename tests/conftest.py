@@ -71,6 +71,22 @@ def engine() -> Iterator[OcrEngine]:
 
 
 @pytest.fixture(scope="session")
+def subprocess_engine() -> Iterator[OcrEngine]:
+    """The pytesseract engine: a tesseract process per reading."""
+    created = create_engine("pytesseract", tessdata=find_tessdata(), max_handles=1)
+    yield created
+    created.close()
+
+
+@pytest.fixture(params=["tesserocr", "pytesseract"])
+def either_engine(request: pytest.FixtureRequest) -> OcrEngine:
+    """Each engine in turn, for what both must do alike."""
+    name = "engine" if request.param == "tesserocr" else "subprocess_engine"
+    chosen: OcrEngine = request.getfixturevalue(name)
+    return chosen
+
+
+@pytest.fixture(scope="session")
 def engine_with_larger_models() -> Iterator[OcrEngine]:
     """The tesserocr engine as the service loads it: standard and larger models."""
     engine = create_engine(

@@ -10,7 +10,8 @@ import time
 import pytest
 import requests
 
-from tests.conftest import REPO_ROOT, free_port
+from bench.server import free_port
+from tests.conftest import REPO_ROOT
 
 pytestmark = [
     pytest.mark.e2e,

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_TOKEN, LiveServer, free_port, text_image
+from bench.server import free_port
+from tests.conftest import TEST_TOKEN, LiveServer, text_image
 
 pytestmark = pytest.mark.e2e
 

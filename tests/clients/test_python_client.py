@@ -21,7 +21,8 @@ from ocr_client import (
     UnsupportedMediaTypeError,
 )
 
-from tests.conftest import TEST_TOKEN, LiveServer, free_port
+from bench.server import free_port
+from tests.conftest import TEST_TOKEN, LiveServer
 
 pytestmark = pytest.mark.e2e
 

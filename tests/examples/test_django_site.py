@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, TEST_TOKEN, LiveServer, free_port
+from bench.server import free_port
+from tests.conftest import REPO_ROOT, TEST_TOKEN, LiveServer
 
 pytestmark = pytest.mark.e2e
 

@@ -4,7 +4,6 @@ import math
 import re
 import statistics
 import time
-from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
@@ -29,9 +28,7 @@ from app.ocr.documents import (
     read_document,
     render_document,
 )
-from app.ocr.engines import create_engine
 from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
-from app.ocr.engines.tessdata import find_tessdata
 from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.pipeline import Limits, PageOptions, prepare
 from app.ocr.results import Page
@@ -391,13 +388,6 @@ def test_render_document_refuses_an_empty_selection(engine: OcrEngine) -> None:
     data = saved(page_images(TEXTS), "TIFF")
     with pytest.raises(UnprocessableOption, match="pages"):
         render_document(data, engine, PageOptions(), LIMITS, OUTPUT_FORMATS["hocr"], {7})
-
-
-@pytest.fixture(scope="module", params=["tesserocr", "pytesseract"])
-def either_engine(request: pytest.FixtureRequest) -> Iterator[OcrEngine]:
-    created = create_engine(request.param, tessdata=find_tessdata(), max_handles=1)
-    yield created
-    created.close()
 
 
 READ_WORDS = {"quick", "brown", "jumped", "lazy"}  # of phototest, read the right way up

@@ -2,7 +2,6 @@
 
 import os
 import stat
-from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
@@ -20,11 +19,10 @@ from tests.conftest import crash_next_handle, text_image
 ENGINES = ["tesserocr", "pytesseract"]
 
 
-@pytest.fixture(scope="module", params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> Iterator[OcrEngine]:
-    created = create_engine(request.param, tessdata=find_tessdata(), max_handles=2)
-    yield created
-    created.close()
+@pytest.fixture
+def engine(either_engine: OcrEngine) -> OcrEngine:
+    """Every test here runs on both engines."""
+    return either_engine
 
 
 def image_of(text: str) -> Image.Image:

@@ -2,16 +2,13 @@
 
 import csv
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from io import BytesIO, StringIO
 
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from app.ocr.engines import create_engine
 from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
-from app.ocr.engines.tessdata import find_tessdata
 from app.ocr.formats import OUTPUT_FORMATS
 from tests.conftest import text_image
 
@@ -20,11 +17,10 @@ ALTO = "{http://www.loc.gov/standards/alto/ns-v3#}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
-@pytest.fixture(scope="module", params=["tesserocr", "pytesseract"])
-def engine(request: pytest.FixtureRequest) -> Iterator[OcrEngine]:
-    created = create_engine(request.param, tessdata=find_tessdata(), max_handles=2)
-    yield created
-    created.close()
+@pytest.fixture
+def engine(either_engine: OcrEngine) -> OcrEngine:
+    """Every test here runs on both engines."""
+    return either_engine
 
 
 @pytest.fixture(scope="module")
