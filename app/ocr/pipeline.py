@@ -53,6 +53,7 @@ BLANK_CONTRAST = 24  # grey levels between the darkest and the lightest pixel: a
 SAUVOLA = (("thresholding_method", "2"),)
 MUCH_MORE_TEXT = 20  # characters a reading must find beyond half as much again to be "more"
 MIN_RULE_SHARE = 0.01  # of the ink in thin straight runs: a form or a table, worth cleaning
+SLIGHT_SKEW_DEGREES = 1.0  # below this, only a ruled page (a form, a table) is deskewed
 
 
 # Runs a reading now on an otherwise idle core, or returns None when there is none.
@@ -193,7 +194,11 @@ def improve(prepared: Prepared, options: PageOptions, engine: OcrEngine) -> Prep
         _turn_upright(prepared, engine, MIN_ORIENTATION_CONFIDENCE)
         look = analyse(prepared.image)
     level = abs(look.skew_degrees) < MIN_SKEW_DEGREES
-    if decide(options.deskew, not level) and look.skew_degrees:
+    # Tesseract copes with a slight tilt itself, and turning resamples the page (a heavily
+    # compressed one loses strokes to it); a slightly tilted form is turned all the same, so
+    # that its rules come out straight enough to be removed.
+    slight = abs(look.skew_degrees) < SLIGHT_SKEW_DEGREES and not look.rules
+    if decide(options.deskew, not level and not slight) and look.skew_degrees:
         prepared.turn(-look.skew_degrees, f"deskew:{look.skew_degrees:.1f}")
         level = True
         look = analyse(prepared.image)  # a tilt breaks rules into pieces too short to count

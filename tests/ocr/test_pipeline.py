@@ -554,3 +554,13 @@ def test_rescale_true_scales_text_already_of_a_readable_size(
 ) -> None:
     steps = recognize_page(page, engine, PageOptions(rescale=switch)).steps
     assert any(step.startswith("rescale:") for step in steps) == rescaled
+
+
+@pytest.mark.parametrize(("degrees", "turned"), [(0.7, False), (2.5, True)])
+def test_a_slight_tilt_is_left_to_tesseract_a_clear_one_is_straightened(
+    engine: OcrEngine, page: Image.Image, degrees: float, turned: bool
+) -> None:
+    # Turning resamples the page; below a degree Tesseract copes with the tilt itself.
+    tilted = page.rotate(degrees, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    prepared = prepare(tilted, PageOptions(), engine)
+    assert any(step.startswith("deskew:") for step in prepared.steps) == turned
