@@ -107,10 +107,7 @@ def measure(data: bytes, limits: Limits, pages: set[int] | None) -> tuple[float,
     a TIFF's pages count at its first page's size. A file that is no image or PDF at all is
     refused here already, with the error reading it would give."""
     if is_pdf(data):
-        try:
-            document = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as error:
-            raise InvalidImage(f"The file is not a readable PDF ({error}).") from None
+        document = _open_pdf(data)
         try:
             count = len(document)
             numbers = [n for n in range(1, count + 1) if pages is None or n in pages]
@@ -195,11 +192,15 @@ def _dpi(image: Image.Image) -> int | None:
     return value if value and 50 <= value <= 2400 else None
 
 
-def _pdf_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[SourcePage]:
+def _open_pdf(data: bytes) -> pdfium.PdfDocument:
     try:
-        document = pdfium.PdfDocument(data)
+        return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
         raise InvalidImage(f"The file is not a readable PDF ({error}).") from None
+
+
+def _pdf_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[SourcePage]:
+    document = _open_pdf(data)
     try:
         count = len(document)
         # The limit is on the pages read: page 3 of a long report is as cheap as a short one.

@@ -58,6 +58,7 @@ def _pieces_to_the_right(lines: list[Line]) -> dict[int, int]:
     of three pieces is a chain."""
     following: dict[int, int] = {}
     claimed: set[int] = set()
+    figures = [_figures(line) for line in lines]  # once a line: the pairs are many
     for index in sorted(range(len(lines)), key=lambda i: lines[i].bbox[0]):
         left = lines[index]
         best: int | None = None
@@ -65,7 +66,7 @@ def _pieces_to_the_right(lines: list[Line]) -> dict[int, int]:
             if other_index == index or other_index in claimed or not right.words:
                 continue
             gap = right.bbox[0] - left.bbox[2]
-            if gap < 0 or not _level(left, right) or not (_figures(left) or _figures(right)):
+            if gap < 0 or not (figures[index] or figures[other_index]) or not _level(left, right):
                 continue
             if best is None or gap < lines[best].bbox[0] - left.bbox[2]:
                 best = other_index
