@@ -17,6 +17,7 @@ from app.main import create_app
 from app.ocr.engines import create_engine
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
+from app.ocr.engines.tesserocr_engine import TesserocrEngine
 from bench.server import GunicornServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -265,6 +266,7 @@ class CrashingHandle:
 
 def crash_next_handle(engine: object, lang: str = "eng") -> CrashingHandle:
     """Make the idle handle the next request of `lang` takes crash inside Tesseract."""
-    idle = engine._pool.idle(engine._tessdata, lang)  # type: ignore[attr-defined]
+    assert isinstance(engine, TesserocrEngine)
+    idle = engine._pool.idle(engine._tessdata, lang)
     idle[-1] = CrashingHandle(idle[-1])
     return idle[-1]

@@ -6,6 +6,7 @@ import statistics
 import time
 from io import BytesIO
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -321,7 +322,7 @@ class TestLimits:
         data = saved(page_images(TEXTS), "TIFF")
         options = PageOptions(stop=stop, preprocess=False)
         with pytest.raises(ClientGone):
-            read_document(data, LeavesAfterOnePage(), options, LIMITS)  # type: ignore[arg-type]
+            read_document(data, cast(OcrEngine, LeavesAfterOnePage()), options, LIMITS)
         assert len(readings) == 1
         assert len(TEXTS) > 1
 

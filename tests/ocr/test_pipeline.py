@@ -6,6 +6,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -543,7 +544,7 @@ def test_auto_rotate_true_asks_for_the_orientation_of_an_upright_page(
     engine: OcrEngine, page: Image.Image, switch: bool | None, asked: int
 ) -> None:
     counting = OrientationCounting(engine)
-    result = recognize_page(page, counting, PageOptions(auto_rotate=switch))  # type: ignore[arg-type]
+    result = recognize_page(page, cast(OcrEngine, counting), PageOptions(auto_rotate=switch))
     assert counting.orientations == asked
     assert result.rotation == 0  # asked, and told it is upright
 

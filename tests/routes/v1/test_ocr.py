@@ -383,7 +383,7 @@ class TestLimits:
         assert "0.5 seconds (REQUEST_TIMEOUT_SECONDS)" in detail
         assert "pages=" in detail
         # The engine stopped with the request: its thread is free for the next one.
-        runner = client.app.state.runner  # type: ignore[attr-defined]
+        runner = client.app.state.runner
         assert poll(lambda: runner.admitted == 0, seconds=2)
 
     def test_broken_pdf_is_400(self, client: TestClient, auth_headers: dict) -> None:
