@@ -13,6 +13,7 @@ request that did not pass this gate.
 import hashlib
 import hmac
 import re
+from dataclasses import dataclass
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -55,23 +56,34 @@ def _uses(dependant: Dependant, call: object) -> bool:
     return dependant.call is call or any(_uses(sub, call) for sub in dependant.dependencies)
 
 
+@dataclass(frozen=True, slots=True)
+class _Guarded:
+    """A route the gate stands before, at the path it is served under."""
+
+    pattern: re.Pattern[str]
+    methods: frozenset[str]
+    route: APIRoute
+    needs_token: bool  # else only the rate limits apply
+
+
 class TokenGate:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._guarded: list[tuple[re.Pattern[str], frozenset[str], APIRoute]] | None = None
+        self._guarded: list[_Guarded] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = self._route(scope) if scope["type"] == "http" else None
-        if route is None:
+        guarded = self._guarded_for(scope) if scope["type"] == "http" else None
+        if guarded is None:
             await self.app(scope, receive, send)
             return
-        guard = _uses(route.dependant, require_token)
+        route = guarded.route
         application: FastAPI = scope["app"]
         settings = started_settings(application)
         limiter: RateLimiter = application.state.rate_limiter
         headers = dict(scope["headers"])
         try:
-            digest = authenticate(_text(headers.get(b"authorization")), settings) if guard else ""
+            authorization = _text(headers.get(b"authorization"))
+            digest = authenticate(authorization, settings) if guarded.needs_token else ""
             address = scope["client"][0] if scope.get("client") else "unknown"
             limiter.check(f"address:{address}", settings.rate_limit_per_address)
             if digest:
@@ -85,28 +97,30 @@ class TokenGate:
         scope.setdefault("state", {})[PASSED_GATE] = digest
         await self.app(scope, receive, send)
 
-    def _route(self, scope: Scope) -> APIRoute | None:
+    def _guarded_for(self, scope: Scope) -> _Guarded | None:
         """The guarded route the request is for, if it is for one."""
         if self._guarded is None:
             self._guarded = _guarded_routes(scope["app"])
         path, method = get_route_path(scope), scope["method"]
-        for pattern, methods, route in self._guarded:
-            if method in methods and pattern.fullmatch(path):
-                return route
+        for guarded in self._guarded:
+            if method in guarded.methods and guarded.pattern.fullmatch(path):
+                return guarded
         return None
 
 
-def _guarded_routes(app: FastAPI) -> list[tuple[re.Pattern[str], frozenset[str], APIRoute]]:
-    """(path pattern, methods, route) of each route declaring `require_token` or
-    `rate_limited`, at the path it is served under (its routers' prefixes included)."""
+def _guarded_routes(app: FastAPI) -> list[_Guarded]:
+    """Each route declaring `require_token` or `rate_limited`, at the path it is served under
+    (its routers' prefixes included): read once, from the routes' own dependencies."""
     guarded = []
     for context in iter_route_contexts(app.router.routes):
         route = context.route
         if not isinstance(route, APIRoute):
             continue
-        if _uses(route.dependant, require_token) or _uses(route.dependant, rate_limited):
+        needs_token = _uses(route.dependant, require_token)
+        if needs_token or _uses(route.dependant, rate_limited):
             pattern, _, _ = compile_path(context.path or route.path)
-            guarded.append((pattern, frozenset(context.methods or ()), route))
+            methods = frozenset(context.methods or ())
+            guarded.append(_Guarded(pattern, methods, route, needs_token))
     return guarded
 
 
