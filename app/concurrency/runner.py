@@ -160,14 +160,15 @@ class OcrRunner:
         )
         return ahead / self.threads
 
-    def retry_after_seconds(self, estimate: float = 0.0) -> int:
-        """When a job of `estimate` seconds would likely be admitted again."""
+    def retry_after_seconds(self) -> int:
+        """When a job would likely be admitted again."""
         with self._lock:
-            wait = self._expected_wait()
-        return max(1, math.ceil(wait - self.max_wait_seconds + estimate / self.threads))
+            return self._retry_after(self._expected_wait(), 0.0)
 
-    def estimate(self, work: Work) -> float:
-        return self.costs.estimate(work)
+    def _retry_after(self, wait: float, estimate: float) -> int:
+        """Seconds until the work ahead has shrunk enough for a job of `estimate` seconds,
+        facing `wait`, to fit the wait limit."""
+        return max(1, math.ceil(wait - self.max_wait_seconds + estimate / self.threads))
 
     async def run(
         self,
@@ -202,8 +203,7 @@ class OcrRunner:
             if len(self._jobs) >= self.capacity or too_long:
                 self.rejected += 1
                 self._report_rejection("busy")
-                retry = max(1, math.ceil(wait - self.max_wait_seconds + estimate / self.threads))
-                raise ServiceBusy(retry_after=retry)
+                raise ServiceBusy(retry_after=self._retry_after(wait, estimate))
             job_id = next(self._ids)
             self._jobs[job_id] = _Job(estimate)
         try:
