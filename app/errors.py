@@ -99,10 +99,14 @@ class ProcessingTimeout(ServiceError):
     """Out of time: the server's limit, not the client's input (so not a 4xx)."""
 
     status_code = 504
-    detail = (
-        "Recognition did not finish within the time limit (REQUEST_TIMEOUT_SECONDS). "
-        "Send a long document a few pages at a time (`pages=`)."
-    )
+
+    def __init__(self, limit_seconds: float | None = None) -> None:
+        """`limit_seconds`: the limit that ran out, named in the detail when known."""
+        value = f" of {limit_seconds:g} seconds" if limit_seconds else ""
+        super().__init__(
+            f"Recognition did not finish within the time limit{value} "
+            "(REQUEST_TIMEOUT_SECONDS). Send a long document a few pages at a time (`pages=`)."
+        )
 
 
 class EngineFailure(ServiceError):

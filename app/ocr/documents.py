@@ -38,7 +38,6 @@ from app.ocr.preparation.geometry import Affine
 from app.ocr.preparation.layout import render_psm
 from app.ocr.relocate import PageFrame, relocate
 from app.ocr.results import Line, Page
-from app.ocr.stop import timeout_detail
 
 PDF_SIGNATURE = b"%PDF-"
 PDF_RENDER_DPI = 300
@@ -371,4 +370,4 @@ def _time_limit(limit: float | None) -> Iterator[None]:
     try:
         yield
     except ProcessingTimeout:
-        raise ProcessingTimeout(timeout_detail(limit)) from None
+        raise ProcessingTimeout(limit) from None

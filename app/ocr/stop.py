@@ -43,7 +43,7 @@ class Stop:
         if self.cancelled:
             raise ClientGone()
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise ProcessingTimeout(timeout_detail(self.limit_seconds))
+            raise ProcessingTimeout(self.limit_seconds)
 
     def bound(self, timeout: float | None) -> float | None:
         """`timeout` shortened to the time left (after `check`): an engine call given this
@@ -53,11 +53,3 @@ class Stop:
         if left is None:
             return timeout
         return left if timeout is None else min(timeout, left)
-
-
-def timeout_detail(limit: float | None) -> str:
-    value = f" of {limit:g} seconds" if limit else ""
-    return (
-        f"Recognition did not finish within the time limit{value} (REQUEST_TIMEOUT_SECONDS). "
-        "Send a long document a few pages at a time (`pages=`)."
-    )
