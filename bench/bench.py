@@ -60,6 +60,22 @@ class Load:
     def close_window(self, stop_at: float, parallel: int) -> None:
         self.steady_pages, self.steady_seconds = steady_rate(self.finished_at, stop_at, parallel)
 
+    def record(self, status: int, elapsed_ms: float) -> None:
+        """One request's outcome: its status, -1 for a timeout, 0 for no answer or a wrong
+        one (the caller holds the lock)."""
+        self.requests += 1
+        if status == 200:
+            self.ok += 1
+            self.finished_at.append(time.monotonic())
+            self.latencies_ms.append(elapsed_ms)
+        elif status in (503, 429):
+            self.busy += 1
+            self.refused_ms.append(elapsed_ms)
+        elif status == -1:
+            self.timeouts += 1
+        else:
+            self.errors += 1
+
     @property
     def not_ok(self) -> int:
         """Answers other than 200, and requests that got none."""
@@ -172,21 +188,8 @@ def drive(url: str, image: bytes, clients: int, seconds: float, name: str, timeo
             if status <= 0 and connection is not None:
                 connection.close()
                 connection = None
-            elapsed = (time.perf_counter() - started) * 1000
-            finished = time.monotonic()
             with lock:
-                load.requests += 1
-                if status == 200:
-                    load.ok += 1
-                    load.finished_at.append(finished)
-                    load.latencies_ms.append(elapsed)
-                elif status in (503, 429):
-                    load.busy += 1
-                    load.refused_ms.append(elapsed)
-                elif status == -1:
-                    load.timeouts += 1
-                else:
-                    load.errors += 1
+                load.record(status, (time.perf_counter() - started) * 1000)
             if status in (503, 429):
                 # A well-behaved client (ours does) waits as told, within the run.
                 time.sleep(max(0.0, min(retry_after, stop_at - time.monotonic())))

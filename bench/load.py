@@ -48,28 +48,16 @@ def open_loop(url: str, image: bytes, rate: float, seconds: float, name: str,
             response = connection.getresponse()
             response.read()
             status = response.status
-            if status == 503 and not response.getheader("Retry-After"):
-                status = 0  # a refusal must say when to come back
+            if status == 429 or (status == 503 and not response.getheader("Retry-After")):
+                status = 0  # a refusal must say when to come back; no rate limit is on
         except TimeoutError:
             status = -1
         except (OSError, http.client.HTTPException):
             status = 0
         finally:
             connection.close()
-        elapsed = (time.perf_counter() - started) * 1000
         with lock:
-            load.requests += 1
-            if status == 200:
-                load.ok += 1
-                load.latencies_ms.append(elapsed)
-                load.finished_at.append(time.monotonic())
-            elif status == 503:
-                load.busy += 1
-                load.refused_ms.append(elapsed)
-            elif status == -1:
-                load.timeouts += 1
-            else:
-                load.errors += 1
+            load.record(status, (time.perf_counter() - started) * 1000)
 
     started = time.monotonic()
     with ThreadPoolExecutor(MAX_IN_FLIGHT) as pool:
