@@ -1,20 +1,36 @@
 """An upload as a document: its pages as images (or as text, when a PDF page already has some).
 
 Images of every supported format and PDFs are told apart by their bytes. PDF pages are rendered
-with pypdfium2 (PDFium, the engine in Chrome): no ghostscript or poppler process to spawn.
+with pypdfium2 (PDFium, the engine in Chrome): no ghostscript or poppler process to spawn. A
+document may be bytes or a file (a Path), which is then read page by page, never whole.
+
+Each page is a unit of work of its own: `read_page` and `render_page` take one page, so the
+jobs read a stored document a page at a time, and `read_document` and `render_document` are
+those over every page, done on idle cores alongside (`_in_page_order`) and merged
+(merge.py) exactly as the jobs assemble theirs.
 """
 
-import itertools
 import re
+import threading
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
 
 import pypdfium2 as pdfium
 from PIL import Image
 
-from app.errors import InvalidImage, PayloadTooLarge, ProcessingTimeout, UnprocessableOption
+from app.errors import (
+    ClientGone,
+    InvalidImage,
+    PayloadTooLarge,
+    ProcessingTimeout,
+    UnprocessableOption,
+)
 from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
 from app.ocr.formats import OutputFormat
 from app.ocr.images import (
@@ -25,6 +41,7 @@ from app.ocr.images import (
     to_engine_mode,
     upright,
 )
+from app.ocr.merge import PDFIUM, merge, number_page
 from app.ocr.pdftext import text_layer
 from app.ocr.pipeline import (
     Limits,
@@ -38,11 +55,22 @@ from app.ocr.preparation.geometry import Affine
 from app.ocr.preparation.layout import render_psm
 from app.ocr.relocate import PageFrame, relocate
 from app.ocr.results import Line, Page
+from app.ocr.stop import Stop
+
+T = TypeVar("T")
 
 PDF_SIGNATURE = b"%PDF-"
 PDF_RENDER_DPI = 300
+NO_PAGE_SELECTED = "No page of the document is in the `pages` selection."
 # ASCII only: Unicode's whitespace (U+001F, say) is more than int() strips.
 _PAGES_SPEC = re.compile(r"\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*", re.ASCII)
+
+
+class AnySpare(Protocol):
+    """pipeline.Spare for work of any result (OcrRunner.spare is one): starts `func` now on an
+    otherwise idle core and returns its Future, or None when no core is idle."""
+
+    def __call__(self, func: Callable[[], T], /) -> "Future[T] | None": ...
 
 
 @dataclass(slots=True)
@@ -57,7 +85,11 @@ class SourcePage:
     steps: list[str] = field(default_factory=list)
 
 
-def is_pdf(data: bytes) -> bool:
+def is_pdf(data: bytes | Path) -> bool:
+    """Whether the upload (or the file) is a PDF, told from its first 1024 bytes."""
+    if isinstance(data, Path):
+        with data.open("rb") as file:
+            data = file.read(1024)
     # The PDF spec allows the header anywhere in the first 1024 bytes; an image whose metadata
     # near the start happens to hold those bytes is still an image.
     if data.startswith(PDF_SIGNATURE):
@@ -85,101 +117,183 @@ def parse_pages(spec: str | None) -> set[int] | None:
     return selected
 
 
-def load_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[SourcePage]:
+def load_pages(data: bytes | Path, limits: Limits, pages: set[int] | None) -> Iterator[SourcePage]:
     """The selected pages of an image file or a PDF, each decoded only when it is reached."""
-    if is_pdf(data):
-        yield from _pdf_pages(data, limits, pages)
-        return
-    image, _ = open_image(data, max_pixels=limits.max_pixels)
-    for index, frame in enumerate(_frames(image, limits, pages), start=1):
-        if frame is None:
-            continue
-        dpi = _dpi(frame)
-        turned, steps = upright(frame)
-        yield SourcePage(number=index, image=turned, dpi=dpi, steps=steps)
+    with _opened(data, limits) as document:
+        for number in document.numbers(pages):
+            yield document.page(number)
 
 
-def measure(data: bytes, limits: Limits, pages: set[int] | None) -> tuple[float, int]:
+def count_pages(data: bytes | Path, limits: Limits, pages: set[int] | None) -> list[int]:
+    """The 1-based numbers of the document's pages in the selection (every page's when `pages`
+    is None), from its headers alone, for a caller that loads them one by one later
+    (load_pages with one number). Refused as load_pages refuses the document: one that
+    cannot be opened, or more pages than `limits.max_pages`; UnprocessableOption when the
+    selection holds no page. A page's own faults (too many pixels, broken data) are only met
+    when that page is loaded: the other pages can still be read."""
+    with _opened(data, limits) as document:
+        return _selected(document, pages)
+
+
+def measure(data: bytes | Path, limits: Limits, pages: set[int] | None) -> tuple[float, int]:
     """(megapixels, pages) the selected pages hold, read from the file's headers alone, for
     estimating what reading them costs before the work queues. A PDF's pages count at the
     resolution they are rendered at (text-layer pages too: that is only known once rendered);
     a TIFF's pages count at its first page's size. A file that is no image or PDF at all is
     refused here already, with the error reading it would give."""
     if is_pdf(data):
-        document = _open_pdf(data)
-        try:
-            count = len(document)
-            numbers = [n for n in range(1, count + 1) if pages is None or n in pages]
-            scale = (PDF_RENDER_DPI / 72) ** 2
-            points = 0.0
-            for number in numbers[: limits.max_pages]:
-                width, height = document.get_page_size(number - 1)
-                points += width * height
-            return points * scale / 1e6, max(1, min(len(numbers), limits.max_pages))
-        except pdfium.PdfiumError:
-            return 0.0, 1  # a broken page tree: reading it will say so
-        finally:
-            document.close()
-    image, _ = open_image(data, max_pixels=limits.max_pixels)
-    frames = 1
-    if image.format == "TIFF":
-        last = min(max(pages) if pages else limits.max_pages, limits.max_pages)
-        while frames < last:
+        with PDFIUM:
+            document = _open_pdf(data)
             try:
-                image.seek(frames)
-            except DECODE_ERRORS:  # EOFError past the last page, or a broken one
-                break
-            frames += 1
-        if pages is not None:
-            frames = max(1, sum(1 for number in pages if number <= frames))
-    return image.width * image.height * frames / 1e6, frames
-
-
-def _frames(
-    image: Image.Image, limits: Limits, pages: set[int] | None
-) -> Iterator[Image.Image | None]:
-    """Each page of a TIFF (None for pages not selected); other formats are their first frame
-    (the frames of a GIF, an animated WebP or PNG are animation, not pages).
-
-    Every page's size is checked before it is decoded: a TIFF's later pages can be far larger
-    than its first, which `open_image` checked.
-    """
-    if image.format != "TIFF":
-        yield load_frame(image)
-        return
-    last = max(pages) if pages else None  # nothing after the selection's last page is read
-    selected = 0
-    number = 0
-    while last is None or number < last:
-        try:
-            image.seek(number)
-        except EOFError:
-            return
-        except DECODE_ERRORS:
-            raise InvalidImage(f"Page {number + 1} of the image could not be read.") from None
-        number += 1
-        if pages is not None and number not in pages:
-            yield None
-            continue
-        selected += 1
-        if selected > limits.max_pages:
-            whole = "The document has" if pages is None else "The selection holds"
-            raise PayloadTooLarge(
-                f"{whole} more than {limits.max_pages} pages, the limit (MAX_PAGES)."
-            )
-        width, height = image.size
-        if width * height > limits.max_pixels:
-            raise PayloadTooLarge(
-                f"Page {number} is {width}x{height} = {width * height} pixels; the limit is "
-                f"{limits.max_pixels} (MAX_IMAGE_PIXELS)."
-            )
-        yield load_frame(image).copy()
+                count = len(document)
+                numbers = [n for n in range(1, count + 1) if pages is None or n in pages]
+                scale = (PDF_RENDER_DPI / 72) ** 2
+                points = 0.0
+                for number in numbers[: limits.max_pages]:
+                    width, height = document.get_page_size(number - 1)
+                    points += width * height
+                return points * scale / 1e6, max(1, min(len(numbers), limits.max_pages))
+            except pdfium.PdfiumError:
+                return 0.0, 1  # a broken page tree: reading it will say so
+            finally:
+                document.close()
+    image, _ = open_image(data, max_pixels=limits.max_pixels)
+    with image:
+        frames = 1
+        if image.format == "TIFF":
+            last = min(max(pages) if pages else limits.max_pages, limits.max_pages)
+            while frames < last:
+                try:
+                    image.seek(frames)
+                except DECODE_ERRORS:  # EOFError past the last page, or a broken one
+                    break
+                frames += 1
+            if pages is not None:
+                frames = max(1, sum(1 for number in pages if number <= frames))
+        return image.width * image.height * frames / 1e6, frames
 
 
 def page_dpi(source: SourcePage, hint: int | None) -> int | None:
     """The page's own resolution when it has one (a PDF page is rendered at a known one), else
     the client's hint."""
     return source.dpi or hint
+
+
+class _Document(Protocol):
+    def numbers(self, pages: set[int] | None) -> list[int]:
+        """The selected pages' numbers; refused when they are more than the limit."""
+        ...
+
+    def page(self, number: int) -> SourcePage:
+        """Page `number`, decoded (its size checked first)."""
+        ...
+
+
+@contextmanager
+def _opened(data: bytes | Path, limits: Limits) -> Iterator[_Document]:
+    if is_pdf(data):
+        with PDFIUM:
+            document = _open_pdf(data)
+        try:
+            yield _Pdf(document, limits)
+        finally:
+            with PDFIUM:
+                document.close()
+        return
+    image, _ = open_image(data, max_pixels=limits.max_pixels)
+    with image:  # lets go of the file it reads; pixels loaded stay
+        yield _Image(image, limits)
+
+
+def _selected(document: _Document, pages: set[int] | None) -> list[int]:
+    numbers = document.numbers(pages)
+    if not numbers:
+        raise UnprocessableOption(NO_PAGE_SELECTED)
+    return numbers
+
+
+class _Image:
+    """An image file: one page, or each page of a TIFF. The frames of a GIF, an animated WebP
+    or PNG are animation, not pages."""
+
+    def __init__(self, image: Image.Image, limits: Limits) -> None:
+        self._image = image
+        self._limits = limits
+
+    def numbers(self, pages: set[int] | None) -> list[int]:
+        if self._image.format != "TIFF":
+            return [1] if pages is None or 1 in pages else []
+        last = max(pages) if pages else None  # nothing after the selection's last page is read
+        numbers: list[int] = []
+        number = 0
+        while last is None or number < last:
+            try:
+                self._image.seek(number)  # the page's header only
+            except EOFError:
+                break
+            except DECODE_ERRORS:
+                raise InvalidImage(f"Page {number + 1} of the image could not be read.") from None
+            number += 1
+            if pages is None or number in pages:
+                numbers.append(number)
+                limits = self._limits
+                if len(numbers) > limits.max_pages:
+                    whole = "The document has" if pages is None else "The selection holds"
+                    raise PayloadTooLarge(
+                        f"{whole} more than {limits.max_pages} pages, the limit "
+                        f"({limits.pages_setting})."
+                    )
+        return numbers
+
+    def page(self, number: int) -> SourcePage:
+        image = self._image
+        if image.format == "TIFF":
+            try:
+                image.seek(number - 1)
+            except DECODE_ERRORS:
+                raise InvalidImage(f"Page {number} of the image could not be read.") from None
+            # A TIFF's later pages can be far larger than its first, which open_image checked.
+            width, height = image.size
+            if width * height > self._limits.max_pixels:
+                raise PayloadTooLarge(
+                    f"Page {number} is {width}x{height} = {width * height} pixels; the limit is "
+                    f"{self._limits.max_pixels} (MAX_IMAGE_PIXELS)."
+                )
+            frame = load_frame(image).copy()  # the file moves on to the next page
+        else:
+            frame = load_frame(image)
+        dpi = _dpi(frame)
+        turned, steps = upright(frame)
+        return SourcePage(number=number, image=turned, dpi=dpi, steps=steps)
+
+
+class _Pdf:
+    def __init__(self, document: pdfium.PdfDocument, limits: Limits) -> None:
+        self._document = document
+        self._limits = limits
+
+    def numbers(self, pages: set[int] | None) -> list[int]:
+        with PDFIUM:
+            count = len(self._document)
+        numbers = [n for n in range(1, count + 1) if pages is None or n in pages]
+        # The limit is on the pages read: page 3 of a long report is as cheap as a short one.
+        if len(numbers) > self._limits.max_pages:
+            read = f"The document has {count} pages"
+            if pages is not None:
+                read = f"The selection holds {len(numbers)} of the document's {count} pages"
+            limits = self._limits
+            raise PayloadTooLarge(
+                f"{read}; the limit is {limits.max_pages} ({limits.pages_setting})."
+            )
+        return numbers
+
+    def page(self, number: int) -> SourcePage:
+        try:
+            with PDFIUM:
+                return _pdf_page(self._document, number, self._limits)
+        except pdfium.PdfiumError as error:
+            # A broken page tree (a page that is its own parent, ...): the file's fault.
+            raise InvalidImage(f"Page {number} of the PDF could not be read ({error}).") from None
 
 
 def _dpi(image: Image.Image) -> int | None:
@@ -191,36 +305,12 @@ def _dpi(image: Image.Image) -> int | None:
     return value if value and 50 <= value <= 2400 else None
 
 
-def _open_pdf(data: bytes) -> pdfium.PdfDocument:
+def _open_pdf(data: bytes | Path) -> pdfium.PdfDocument:
     try:
+        # A path is opened as a file PDFium reads from as it needs, not read whole.
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
         raise InvalidImage(f"The file is not a readable PDF ({error}).") from None
-
-
-def _pdf_pages(data: bytes, limits: Limits, pages: set[int] | None) -> Iterator[SourcePage]:
-    document = _open_pdf(data)
-    try:
-        count = len(document)
-        # The limit is on the pages read: page 3 of a long report is as cheap as a short one.
-        selected = count if pages is None else sum(1 for number in pages if number <= count)
-        if selected > limits.max_pages:
-            read = f"The document has {count} pages"
-            if pages is not None:
-                read = f"The selection holds {selected} of the document's {count} pages"
-            raise PayloadTooLarge(f"{read}; the limit is {limits.max_pages} (MAX_PAGES).")
-        for number in range(1, count + 1):
-            if pages is not None and number not in pages:
-                continue
-            try:
-                source = _pdf_page(document, number, limits)
-            except pdfium.PdfiumError as error:
-                # A broken page tree (a page that is its own parent, ...): the file's fault.
-                detail = f"Page {number} of the PDF could not be read ({error})."
-                raise InvalidImage(detail) from None
-            yield source
-    finally:
-        document.close()
 
 
 def _pdf_page(document: pdfium.PdfDocument, number: int, limits: Limits) -> SourcePage:
@@ -250,81 +340,265 @@ def _pdf_page(document: pdfium.PdfDocument, number: int, limits: Limits) -> Sour
         page.close()
 
 
+def read_page(
+    source: SourcePage, engine: OcrEngine, options: PageOptions, spare: Spare | None = None
+) -> Page:
+    """One page as a recognised Page, numbered as in its document; a PDF page with a text
+    layer is not OCRed. `options.stop` is checked first: a gone client's page is not read."""
+    if options.stop is not None:
+        options.stop.check()
+    if source.text_layer is not None:
+        page = Page(
+            text=source.text_layer,
+            width=source.image.width,
+            height=source.image.height,
+            lines=source.text_lines,
+            source="text-layer",
+        )
+    else:
+        page_options = replace(options, dpi=page_dpi(source, options.dpi))
+        with _time_limit(_limit(options)):
+            page = recognize_page(source.image, engine, page_options, spare)
+    page.number = source.number
+    page.steps = source.steps + page.steps
+    return page
+
+
+def render_page(
+    source: SourcePage, engine: OcrEngine, options: PageOptions, fmt: OutputFormat
+) -> bytes:
+    """One page through Tesseract's own renderer for `fmt` (hOCR, ALTO, TSV, text, PDF), read
+    with its own preparation and variables (_for_renderer), its boxes in the page as sent: a
+    one-page document numbered as page `source.number` of its document, which
+    merge.merge joins with the others' into the document Tesseract writes for them all."""
+    if options.stop is not None:
+        options.stop.check()
+    prepared = _for_renderer(source.image, options, engine, fmt)
+    psm = (
+        options.psm
+        if options.psm is not None
+        else render_psm(options.preprocess, options.auto_rotate)
+    )
+    with _time_limit(_limit(options)):
+        engine_options = RecognizeOptions(
+            lang=options.lang,
+            psm=psm,
+            timeout_seconds=(
+                options.stop.bound(options.timeout_seconds)
+                if options.stop
+                else options.timeout_seconds
+            ),
+            variables=prepared.variables,
+        )
+        dpi = page_dpi(source, options.dpi)
+        body = engine.render([prepared.image], [dpi], engine_options, fmt)
+    return number_page(fmt, relocate(body, fmt.name, [prepared.frame]), source.number)
+
+
 def read_document(
-    data: bytes,
+    data: bytes | Path,
     engine: OcrEngine,
     options: PageOptions,
     limits: Limits,
     pages: set[int] | None = None,
-    spare: Spare | None = None,
+    spare: AnySpare | None = None,
 ) -> list[Page]:
-    """Every selected page as a recognised Page; a PDF page with a text layer is not OCRed.
-    `options.stop` is checked before each page: a gone client's document is not read on."""
-    results = []
-    for source in load_pages(data, limits, pages):
-        if options.stop is not None:
-            options.stop.check()
-        if source.text_layer is not None:
-            page = Page(
-                text=source.text_layer,
-                width=source.image.width,
-                height=source.image.height,
-                lines=source.text_lines,
-                source="text-layer",
-            )
-        else:
-            page_options = replace(options, dpi=page_dpi(source, options.dpi))
-            with _time_limit(_limit(options)):
-                page = recognize_page(source.image, engine, page_options, spare)
-        page.number = source.number
-        page.steps = source.steps + page.steps
-        results.append(page)
-    if not results:
-        raise UnprocessableOption("No page of the document is in the `pages` selection.")
-    return results
+    """Every selected page, read (read_page) in page order; with `spare`, later pages are read
+    on idle cores meanwhile (_in_page_order)."""
+
+    def read(source: SourcePage, page_options: PageOptions, page_spare: Spare | None) -> Page:
+        return read_page(source, engine, page_options, page_spare)
+
+    with _opened(data, limits) as document:
+        numbers = _selected(document, pages)
+        return list(_in_page_order(document, numbers, read, options, spare))
 
 
 def render_document(
-    data: bytes,
+    data: bytes | Path,
     engine: OcrEngine,
     options: PageOptions,
     limits: Limits,
     fmt: OutputFormat,
     pages: set[int] | None = None,
+    spare: AnySpare | None = None,
 ) -> bytes:
-    """All selected pages through one of Tesseract's own renderers (hOCR, ALTO, PDF, ...)."""
-    sources = load_pages(data, limits, pages)
-    first = next(sources, None)
-    if first is None:
-        raise UnprocessableOption("No page of the document is in the `pages` selection.")
-    # One page decoded at a time: the engine takes images and dpis in step, so tee holds at
-    # most one page for the other iterator (a 50-page PDF at 300 dpi would be ~400 MB at once).
-    for_images, for_dpis = itertools.tee(itertools.chain([first], sources))
-    prepared = (_for_renderer(source.image, options, engine, fmt) for source in for_images)
-    # A renderer takes one set of Tesseract variables for the whole document: the first page's,
-    # prepared before the others. A document's pages mostly come from one scanner or camera.
-    first_page = next(prepared)
-    frames: list[PageFrame] = []
+    """All selected pages through one of Tesseract's own renderers (hOCR, ALTO, PDF, ...): each
+    page rendered apart (render_page), with `spare` later pages on idle cores meanwhile, and
+    merged in page order, as the jobs assemble theirs."""
 
-    def images() -> Iterator[Image.Image]:
-        for page in itertools.chain([first_page], prepared):
-            frames.append(page.frame)
-            yield page.image
+    def render(source: SourcePage, page_options: PageOptions, _: Spare | None) -> bytes:
+        return render_page(source, engine, page_options, fmt)
 
-    dpis = (page_dpi(source, options.dpi) for source in for_dpis)
-    engine_options = RecognizeOptions(
-        lang=options.lang,
-        psm=options.psm
-        if options.psm is not None
-        else render_psm(options.preprocess, options.auto_rotate),
-        timeout_seconds=(
-            options.stop.bound(options.timeout_seconds) if options.stop else options.timeout_seconds
-        ),
-        variables=first_page.variables,
-    )
-    with _time_limit(_limit(options)):
-        body = engine.render(images(), dpis, engine_options, fmt)
-    return relocate(body, fmt.name, frames)
+    out = BytesIO()
+    with _opened(data, limits) as document:
+        numbers = _selected(document, pages)
+        with closing(_in_page_order(document, numbers, render, options, spare)) as rendered:
+            merge(fmt, rendered, out)
+    return out.getvalue()
+
+
+PageWork = Callable[[SourcePage, PageOptions, Spare | None], T]
+
+
+def _in_page_order(
+    document: _Document,
+    numbers: list[int],
+    work: PageWork[T],
+    options: PageOptions,
+    spare: AnySpare | None,
+) -> Generator[T, None, None]:
+    """work(page) of each page in `numbers`, in their order; with `spare`, pages are done on
+    idle cores too (_Shared)."""
+    if spare is None:
+        for number in numbers:
+            yield work(document.page(number), options, None)
+        return
+    shared = _Shared(document, numbers, work, options, spare)
+    try:
+        while True:
+            shared.start_helpers(leave=1)
+            index = shared.claim()
+            if index is None:
+                break
+            shared.do(index, spare)
+            yield from shared.done_in_order(wait=False)
+        yield from shared.done_in_order(wait=True)
+    finally:
+        shared.abandon()
+
+
+class _Shared(Generic[T]):
+    """A document whose pages are done on this thread and on idle cores (helpers), each
+    taking the next page when it is free.
+
+    A helper does one page per idle core it is lent, and asks for another when it has done
+    it: once an interactive request needs the core, the pages left are this thread's. Pages
+    are decoded one at a time (PDFium, and Pillow's reading of a TIFF, are for one thread at
+    a time), by whoever does them: every thread holds only the page it works on (a 300 dpi
+    page is ~25 MB) and none is decoded ahead.
+
+    A failure is the document's, as when pages are done one after another: the first failing
+    page in page order raises, once the pages before it are done, and the pages after it stop
+    at their next reading, their work unused.
+    """
+
+    def __init__(
+        self,
+        document: _Document,
+        numbers: list[int],
+        work: PageWork[T],
+        options: PageOptions,
+        spare: AnySpare,
+    ) -> None:
+        self._document = document
+        self._numbers = numbers
+        self._work = work
+        self._options = options
+        self._spare = spare
+        self._lock = threading.Lock()
+        self._decoding = threading.Lock()
+        self._futures: list[Future[T]] = []  # of the pages claimed, in page order
+        self._yielded = 0
+        self._helpers = 0
+        self._failed_at: int | None = None
+        self._closed = False
+
+    def claim(self) -> int | None:
+        """The index of the next page to do, or None when none is left (or one failed)."""
+        with self._lock:
+            index = len(self._futures)
+            if index >= len(self._numbers) or self._failed_at is not None or self._closed:
+                return None
+            self._futures.append(Future())
+            return index
+
+    def do(self, index: int, spare: AnySpare | None) -> None:
+        future = self._futures[index]
+        stop = _PageStop(self._options.stop, self, index)
+        try:
+            stop.check()  # a gone client's or a failed document's page is not even decoded
+            with self._decoding:
+                if self._closed:  # the document is gone with the request
+                    raise ClientGone()
+                source = self._document.page(self._numbers[index])
+            result = self._work(source, replace(self._options, stop=stop), spare)
+        except Exception as error:
+            with self._lock:
+                if self._failed_at is None or index < self._failed_at:
+                    self._failed_at = index
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def failed_before(self, index: int) -> bool:
+        failed_at = self._failed_at
+        return self._closed or (failed_at is not None and failed_at < index)
+
+    def done_in_order(self, *, wait: bool) -> Iterator[T]:
+        """The results of the pages claimed, from the first not yet given, while they are
+        done (`wait`: all, waiting for each); a failed page's error raises."""
+        while self._yielded < len(self._futures):
+            future = self._futures[self._yielded]
+            if not wait and not future.done():
+                return
+            self._yielded += 1
+            yield future.result()
+
+    def start_helpers(self, *, leave: int) -> None:
+        """A helper on each idle core lent, while pages are left for them after the `leave`
+        this thread is about to do: the last page of all is better done by a thread that is
+        free, whose reading can then use an idle core itself (recognize_page)."""
+        while True:
+            with self._lock:
+                left = len(self._numbers) - len(self._futures) - leave
+                if self._helpers >= left or self._failed_at is not None or self._closed:
+                    return
+                self._helpers += 1
+            try:
+                helper = self._spare(self._help)
+            except RuntimeError:  # the runner is shutting down
+                helper = None
+            if helper is None:
+                with self._lock:
+                    self._helpers -= 1
+                return
+            helper.add_done_callback(self._helped)
+
+    def _help(self) -> None:
+        index = self.claim()
+        if index is not None:
+            self.do(index, None)
+
+    def _helped(self, _: "Future[None]") -> None:
+        # Called once the runner has its core back: lent again only if it is still idle.
+        with self._lock:
+            self._helpers -= 1
+        self.start_helpers(leave=0)
+
+    def abandon(self) -> None:
+        """No more pages are done, and none decoded: the document closes after this."""
+        with self._decoding, self._lock:
+            self._closed = True
+
+
+class _PageStop(Stop):
+    """The request's Stop for one page of a document done on several cores, stopped as well
+    once a page before it failed."""
+
+    def __init__(self, request: Stop | None, pages: _Shared[Any], index: int) -> None:
+        if request is None:
+            super().__init__()
+        else:
+            super().__init__(request.deadline, request.limit_seconds)
+        self._request = request
+        self._pages = pages
+        self._index = index
+
+    @property
+    def cancelled(self) -> bool:
+        gone = self._request is not None and self._request.cancelled
+        return gone or super().cancelled or self._pages.failed_before(self._index)
 
 
 STEPS_PAINTING_NOTHING = {"grayscale", "binarize:sauvola"}

@@ -3,6 +3,7 @@
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
+from pathlib import Path
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
@@ -39,18 +40,26 @@ class ImageKind:
     extension: str
 
 
-def open_image(data: bytes, *, max_pixels: int) -> tuple[Image.Image, ImageKind]:
-    """Identify an image from its bytes and check its size; pixels are not decoded yet."""
-    if not data:
+def open_image(data: bytes | Path, *, max_pixels: int) -> tuple[Image.Image, ImageKind]:
+    """Identify an image from its bytes, or from a file's (read as its pixels are needed, not
+    all at once), and check its size; pixels are not decoded yet. An image opened from a file
+    keeps it open until `with image:` ends (or its pixels are loaded, for one frame)."""
+    if isinstance(data, Path):
+        with data.open("rb") as file:
+            head = file.read(16)
+        source: Path | BytesIO = data
+    else:
+        head, source = data[:16], BytesIO(data)
+    if not head:
         raise EmptyUpload()
     with warnings.catch_warnings():
         # We check the pixel count ourselves against our own limit, below.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            image = Image.open(BytesIO(data), formats=list(IMAGE_FORMATS))
+            image = Image.open(source, formats=list(IMAGE_FORMATS))
         except UnidentifiedImageError:
-            riff = data.startswith(b"RIFF")
-            if (data.startswith(IMAGE_SIGNATURES) and not riff) or (riff and data[8:12] == b"WEBP"):
+            riff = head.startswith(b"RIFF")
+            if (head.startswith(IMAGE_SIGNATURES) and not riff) or (riff and head[8:12] == b"WEBP"):
                 raise InvalidImage() from None
             raise UnsupportedMediaType(
                 f"The file is not an image in a supported format ({SUPPORTED_NAMES})."
@@ -61,6 +70,16 @@ def open_image(data: bytes, *, max_pixels: int) -> tuple[Image.Image, ImageKind]
             ) from None
         except DECODE_ERRORS:
             raise InvalidImage() from None
+    try:
+        _check_size(image, max_pixels)
+    except (InvalidImage, PayloadTooLarge):
+        image.close()  # refused: the file it may hold open is of no more use
+        raise
+    media_type, extension = IMAGE_FORMATS[image.format or ""]
+    return image, ImageKind(format=image.format or "", media_type=media_type, extension=extension)
+
+
+def _check_size(image: Image.Image, max_pixels: int) -> None:
     width, height = image.size
     if width <= 0 or height <= 0:
         raise InvalidImage("The image has no pixels.")
@@ -69,11 +88,9 @@ def open_image(data: bytes, *, max_pixels: int) -> tuple[Image.Image, ImageKind]
             f"The image is {width}x{height} = {width * height} pixels; the limit is "
             f"{max_pixels} (MAX_IMAGE_PIXELS)."
         )
-    media_type, extension = IMAGE_FORMATS[image.format or ""]
-    return image, ImageKind(format=image.format or "", media_type=media_type, extension=extension)
 
 
-def decode_image(data: bytes, *, max_pixels: int) -> tuple[Image.Image, ImageKind]:
+def decode_image(data: bytes | Path, *, max_pixels: int) -> tuple[Image.Image, ImageKind]:
     """Fully decode the first frame, so truncated or corrupt files fail here, not in the engine."""
     image, kind = open_image(data, max_pixels=max_pixels)
     return load_frame(image), kind

@@ -64,6 +64,8 @@ Spare = Callable[[Callable[[], Page]], "Future[Page] | None"]
 class Limits:
     max_pixels: int
     max_pages: int
+    # The setting `max_pages` comes from, named when a document has more: jobs have their own.
+    pages_setting: str = "MAX_PAGES"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,41 +1,58 @@
 """Uploads as documents: every input kind, PDF pages and their text layers, selection, limits."""
 
+import asyncio
+import gc
 import math
 import re
 import statistics
+import threading
 import time
+import warnings
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
-from typing import cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image, PngImagePlugin
 
+from app.concurrency.runner import OcrRunner
 from app.errors import (
     ClientGone,
+    EmptyUpload,
+    EngineFailure,
     InvalidImage,
     PayloadTooLarge,
     ProcessingTimeout,
     UnprocessableOption,
+    UnsupportedMediaType,
 )
+from app.ocr import documents
 from app.ocr.documents import (
     PDF_RENDER_DPI,
+    count_pages,
     is_pdf,
     load_pages,
+    measure,
     page_dpi,
     parse_pages,
     read_document,
+    read_page,
     render_document,
+    render_page,
 )
 from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
-from app.ocr.formats import OUTPUT_FORMATS
-from app.ocr.pipeline import Limits, PageOptions, prepare
+from app.ocr.formats import OUTPUT_FORMATS, OutputFormat
+from app.ocr.pipeline import SAUVOLA, Limits, PageOptions, page_thresholding, prepare
 from app.ocr.results import Page
 from app.ocr.stop import Stop
 from tests.conftest import hocr_lines, text_image
-from tests.helpers.documents import pdf_with_text_layer
+from tests.helpers.documents import dense_page, pdf_with_text_layer, scanned_pdf
+
+T = TypeVar("T")
 
 LIMITS = Limits(max_pixels=40_000_000, max_pages=50)
 TEXTS = ["Alpha page one", "Bravo page two", "Charlie page three"]
@@ -568,3 +585,426 @@ def test_hocr_text_sizes_are_in_the_pixels_sent(either_engine: OcrEngine) -> Non
     full_size = statistics.median(line["x_size"][0] for line in hocr_lines(full))
     scaled_size = statistics.median(line["x_size"][0] for line in hocr_lines(scaled))
     assert scaled_size == pytest.approx(full_size / 4, rel=0.25)
+
+
+# Documents as files: the jobs keep theirs on disk, and read them a page at a time.
+
+
+def forbid_reading_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    def read_bytes(self: Path) -> bytes:
+        raise AssertionError(f"{self} was read whole")
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "PDF", "PNG"])
+def test_a_file_reads_as_its_bytes_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    data = saved(page_images(TEXTS if fmt != "PNG" else TEXTS[:1]), fmt)
+    path = tmp_path / "document"
+    path.write_bytes(data)
+    forbid_reading_whole(monkeypatch)
+    from_file = list(load_pages(path, LIMITS, None))
+    from_bytes = list(load_pages(data, LIMITS, None))
+    assert [(page.number, page.dpi, page.steps) for page in from_file] == [
+        (page.number, page.dpi, page.steps) for page in from_bytes
+    ]
+    for page, same in zip(from_file, from_bytes, strict=True):
+        assert page.image.tobytes() == same.image.tobytes()
+    assert count_pages(path, LIMITS, None) == count_pages(data, LIMITS, None)
+    assert measure(path, LIMITS, {2}) == measure(data, LIMITS, {2})
+    assert is_pdf(path) is (fmt == "PDF")
+
+
+def test_a_file_is_let_go_once_its_pages_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "pages.tif"
+    path.write_bytes(saved(page_images(TEXTS), "TIFF"))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert len(list(load_pages(path, LIMITS, None))) == 3
+        assert next(iter(load_pages(path, LIMITS, {2}))).number == 2  # the jobs' way
+        assert count_pages(path, LIMITS, None) == [1, 2, 3]
+        measure(path, LIMITS, None)
+        gc.collect()
+    assert not [warning for warning in seen if issubclass(warning.category, ResourceWarning)]
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "PDF"])
+def test_count_pages_names_the_pages_selected(fmt: str) -> None:
+    data = saved(page_images(TEXTS), fmt)
+    assert count_pages(data, LIMITS, None) == [1, 2, 3]
+    assert count_pages(data, LIMITS, {1, 3, 9}) == [1, 3]
+    with pytest.raises(UnprocessableOption, match="pages"):
+        count_pages(data, LIMITS, {7})
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "PDF"])
+def test_the_page_limit_names_its_setting(fmt: str) -> None:
+    data = saved(page_images(TEXTS), fmt)
+    jobs = Limits(max_pixels=LIMITS.max_pixels, max_pages=2, pages_setting="JOBS_MAX_PAGES")
+    with pytest.raises(PayloadTooLarge, match=r"\b2\b.*\(JOBS_MAX_PAGES\)"):
+        count_pages(data, jobs, None)
+    with pytest.raises(PayloadTooLarge, match=r"\(JOBS_MAX_PAGES\)"):
+        list(load_pages(data, jobs, None))
+    assert count_pages(data, jobs, {2, 3}) == [2, 3]
+
+
+def test_count_pages_of_an_image_is_its_first_frame() -> None:
+    data = saved(page_images(TEXTS[:1]), "PNG")
+    assert count_pages(data, LIMITS, None) == [1]
+    # A one-page image has no page 2: the selection holds nothing, as for a short TIFF.
+    with pytest.raises(UnprocessableOption, match="pages"):
+        count_pages(data, LIMITS, {2})
+    assert list(load_pages(data, LIMITS, {2})) == []
+
+
+def test_count_pages_reads_headers_and_leaves_a_pages_faults_to_that_page() -> None:
+    small, large = Image.new("L", (50, 50), 255), Image.new("L", (400, 400), 255)
+    data = saved([small, large, small], "TIFF")
+    limits = Limits(max_pixels=50_000, max_pages=5)
+    assert count_pages(data, limits, None) == [1, 2, 3]  # page 2's pixels are not its business
+    assert next(iter(load_pages(data, limits, {3}))).number == 3  # the others still read
+    with pytest.raises(PayloadTooLarge, match=r"Page 2 is 400x400.*MAX_IMAGE_PIXELS"):
+        list(load_pages(data, limits, {2}))
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        pytest.param(b"%PDF-1.4\n1 0 obj\n<<", InvalidImage, id="broken-pdf"),
+        pytest.param(b"plain text, no image", UnsupportedMediaType, id="not-an-image"),
+        pytest.param(b"", EmptyUpload, id="empty"),
+    ],
+)
+def test_count_pages_refuses_what_cannot_be_opened(data: bytes, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        count_pages(data, LIMITS, None)
+
+
+def test_read_page_reads_a_page_as_the_document_reads_it(engine: OcrEngine) -> None:
+    data = saved(page_images(TEXTS), "TIFF")
+    whole = read_document(data, engine, PageOptions(), LIMITS)
+    (source,) = load_pages(data, LIMITS, {2})
+    page = read_page(source, engine, PageOptions())
+    assert page == whole[1]
+    assert page.number == 2
+
+
+def test_read_page_keeps_a_text_layer(engine: OcrEngine) -> None:
+    (source,) = load_pages(pdf_with_text_layer(["Invoice number 4711"]), LIMITS, None)
+    page = read_page(source, engine, PageOptions())
+    assert (page.source, page.number) == ("text-layer", 1)
+    assert page.steps == [f"pdf-render:{PDF_RENDER_DPI}dpi"]
+
+
+def test_read_page_is_not_read_for_a_gone_client(engine: OcrEngine) -> None:
+    (source,) = load_pages(saved(page_images(TEXTS[:1]), "PNG"), LIMITS, None)
+    stop = Stop()
+    stop.cancel()
+    with pytest.raises(ClientGone):
+        read_page(source, engine, PageOptions(stop=stop))
+    with pytest.raises(ClientGone):
+        render_page(source, engine, PageOptions(stop=stop), OUTPUT_FORMATS["hocr"])
+
+
+@pytest.mark.parametrize(
+    ("name", "marks"),
+    [
+        pytest.param("hocr", [b"id='page_2'", b"ppageno 1", b"id='word_2_1'"], id="hocr"),
+        pytest.param(
+            "alto", [b'ID="page_1"', b'PHYSICAL_IMG_NR="1"', b'ID="string_1_0"'], id="alto"
+        ),
+        pytest.param("tsv", [b"5\t2\t1\t1\t1\t1\t"], id="tsv"),
+    ],
+)
+def test_a_rendered_page_is_numbered_as_in_its_document(
+    either_engine: OcrEngine, name: str, marks: list[bytes]
+) -> None:
+    (source,) = load_pages(saved(page_images(TEXTS), "TIFF"), LIMITS, {2})
+    body = render_page(source, either_engine, PageOptions(), OUTPUT_FORMATS[name])
+    for mark in marks:
+        assert mark in body
+    assert b"Bravo" in body
+
+
+def unevenly_lit(text: str) -> Image.Image:
+    """A page of text whose light fades across it: read with adaptive thresholding."""
+    page = np.asarray(page_images([text])[0].convert("L")).astype(float)
+    shade = np.linspace(255, 90, page.shape[1])[None, :]
+    return Image.fromarray(np.minimum(page, shade).astype("uint8"))
+
+
+class RenderedWith:
+    """The real engine, noting the Tesseract variables each page was rendered with."""
+
+    def __init__(self, engine: OcrEngine) -> None:
+        self.engine = engine
+        self.variables: list[tuple[tuple[str, str], ...]] = []
+
+    def render(
+        self,
+        images: Iterable[Image.Image],
+        dpis: Iterable[int | None],
+        options: RecognizeOptions,
+        fmt: OutputFormat,
+    ) -> bytes:
+        self.variables.append(options.variables)
+        return self.engine.render(images, dpis, options, fmt)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+
+def test_each_page_renders_with_its_own_thresholding(engine: OcrEngine) -> None:
+    even, uneven = page_images(["Even light on this page"])[0], unevenly_lit("Uneven light here")
+    assert page_thresholding(even, PageOptions()) == ()
+    assert page_thresholding(uneven, PageOptions()) == SAUVOLA
+    for pages, expected in (([uneven, even], [SAUVOLA, ()]), ([even, uneven], [(), SAUVOLA])):
+        recorded = RenderedWith(engine)
+        body = render_document(saved(pages, "TIFF"), cast(OcrEngine, recorded), PageOptions(),
+                               LIMITS, OUTPUT_FORMATS["hocr"])  # fmt: skip
+        assert recorded.variables == expected
+        assert body.count(b"class='ocr_page'") == 2
+
+
+# Pages on idle cores: a document's next pages are read while this thread reads one.
+
+
+def dense_pdf(pages: int) -> bytes:
+    """Pages of dense text (each names its number), small enough to read in a second."""
+    return scanned_pdf(
+        [dense_page(number, lines=8, width=1800, height=900) for number in range(1, pages + 1)]
+    )
+
+
+class PageThreads:
+    """The real engine, noting which thread read (or rendered) which page."""
+
+    def __init__(self, engine: OcrEngine, on_read: Callable[[int], None] | None = None) -> None:
+        self.engine = engine
+        self.on_read = on_read
+        self.threads: dict[int, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def _note(self, text: str) -> None:
+        words = " ".join(re.sub(r"<[^>]+>", " ", text).split())  # hOCR's too
+        found = re.search(r"Page (\d+) line", words)
+        assert found is not None, text
+        number = int(found[1])
+        with self._lock:
+            self.threads.setdefault(number, set()).add(threading.current_thread().name)
+        if self.on_read is not None:
+            self.on_read(number)
+
+    def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+        page = self.engine.recognize(image, options)
+        self._note(page.text)
+        return page
+
+    def render(
+        self,
+        images: Iterable[Image.Image],
+        dpis: Iterable[int | None],
+        options: RecognizeOptions,
+        fmt: OutputFormat,
+    ) -> bytes:
+        body = self.engine.render(images, dpis, options, fmt)
+        self._note(body.decode())
+        return body
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+    def pages_on(self, prefix: str) -> set[int]:
+        return {
+            number
+            for number, names in self.threads.items()
+            if all(name.startswith(prefix) for name in names)
+        }
+
+
+def read_on_a_runner(job: Callable[[OcrRunner], T]) -> T:
+    """`job` run as /v1/ocr runs one: on an OcrRunner of two threads, one to lend."""
+
+    async def scenario() -> T:
+        runner = OcrRunner(threads=2, max_queue=2, spare_threads=1)
+        try:
+            return await runner.submit(lambda: job(runner))
+        finally:
+            runner.shutdown()
+
+    return asyncio.run(scenario())
+
+
+def test_an_idle_core_reads_the_next_pages(engine: OcrEngine) -> None:
+    data = dense_pdf(4)
+    alone = read_document(data, engine, PageOptions(), LIMITS)
+    threads = PageThreads(engine)
+    reader = cast(OcrEngine, threads)
+    together = read_on_a_runner(
+        lambda runner: read_document(data, reader, PageOptions(), LIMITS, None, runner.spare)
+    )
+    assert [page.number for page in together] == [1, 2, 3, 4]
+    assert together == alone  # the same reading, whichever thread did each page
+    assert threads.pages_on("ocr-spare")  # pages read wholly on the lent core...
+    assert threads.pages_on("ocr_")  # ...and others on the request's own thread
+    assert threads.pages_on("ocr-spare") | threads.pages_on("ocr_") == {1, 2, 3, 4}
+
+
+def test_an_idle_core_renders_the_next_pages(engine: OcrEngine) -> None:
+    data = dense_pdf(3)
+    fmt = OUTPUT_FORMATS["hocr"]
+    alone = render_document(data, engine, PageOptions(), LIMITS, fmt)
+    threads = PageThreads(engine)
+    renderer = cast(OcrEngine, threads)
+    together = read_on_a_runner(
+        lambda runner: render_document(
+            data, renderer, PageOptions(), LIMITS, fmt, None, runner.spare
+        )
+    )
+    assert together == alone
+    assert threads.pages_on("ocr-spare")
+    assert threads.pages_on("ocr_")
+
+
+def test_the_lent_core_goes_back_to_a_request_that_needs_it(engine: OcrEngine) -> None:
+    """A helper does a page per loan: once another request runs, the pages left are this
+    request's own thread's."""
+    data = dense_pdf(4)
+    started, release = threading.Event(), threading.Event()
+
+    def busy() -> None:
+        started.set()
+        release.wait(30)
+
+    async def scenario() -> tuple[PageThreads, list[Page]]:
+        runner = OcrRunner(threads=2, max_queue=2, spare_threads=1)
+        loop = asyncio.get_running_loop()
+        other: list[Future[None]] = []
+
+        def on_read(number: int) -> None:
+            # The first page read on the lent core: another request takes the other core.
+            if threading.current_thread().name.startswith("ocr-spare") and not other:
+                other.append(asyncio.run_coroutine_threadsafe(runner.run(busy), loop))
+                assert started.wait(10)
+
+        threads = PageThreads(engine, on_read)
+        reader = cast(OcrEngine, threads)
+        try:
+            pages = await runner.submit(
+                lambda: read_document(data, reader, PageOptions(), LIMITS, None, runner.spare)
+            )
+        finally:
+            release.set()
+        await asyncio.wrap_future(other[0])
+        runner.shutdown()
+        return threads, pages
+
+    threads, pages = asyncio.run(scenario())
+    assert [page.number for page in pages] == [1, 2, 3, 4]
+    assert len(threads.pages_on("ocr-spare")) == 1
+    assert len(threads.pages_on("ocr_")) == 3
+
+
+def test_a_one_page_document_is_read_by_the_requests_thread(
+    engine: OcrEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its reading can then use the idle core itself (the page as sent, read early)."""
+    readers: list[str] = []
+    real_read_page = documents.read_page
+
+    def noted(*args: Any, **kwargs: Any) -> Page:
+        readers.append(threading.current_thread().name)
+        return real_read_page(*args, **kwargs)
+
+    monkeypatch.setattr(documents, "read_page", noted)
+    data = saved(page_images(TEXTS[:1]), "PNG")
+    with ThreadPoolExecutor(2, thread_name_prefix="lent") as lent:
+        (page,) = read_document(data, engine, PageOptions(), LIMITS, None, lent.submit)
+    assert readers == [threading.current_thread().name]
+    assert TEXTS[0] in page.text
+
+
+def sized_pages(count: int) -> tuple[bytes, dict[int, int]]:
+    """A TIFF of `count` pages of distinct widths, and each width's page number."""
+    images = page_images([f"Page {number} words {'x' * number}" for number in range(1, count + 1)])
+    return saved(images, "TIFF"), {image.width: number for number, image in enumerate(images, 1)}
+
+
+class FailingPages:
+    """The real engine, except that the pages in `fail` raise (page n after fail[n] seconds);
+    notes each page it is asked to read."""
+
+    def __init__(self, engine: OcrEngine, widths: dict[int, int], fail: dict[int, float]) -> None:
+        self.engine = engine
+        self.widths = widths
+        self.fail = fail
+        self.asked: list[int] = []
+
+    def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+        number = self.widths[image.width]
+        self.asked.append(number)
+        if number in self.fail:
+            time.sleep(self.fail[number])
+            raise EngineFailure(f"page {number} failed")
+        return self.engine.recognize(image, options)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+
+@pytest.mark.parametrize(
+    ("fail", "expected"),
+    [
+        pytest.param({2: 0.3, 3: 0.0}, "page 2", id="a-later-page-fails-first"),
+        pytest.param({1: 0.5, 4: 0.0}, "page 1", id="the-first-page-fails-last"),
+        pytest.param({3: 0.0}, "page 3", id="one-page"),
+    ],
+)
+def test_the_first_failing_page_in_page_order_raises(
+    engine: OcrEngine, fail: dict[int, float], expected: str
+) -> None:
+    data, widths = sized_pages(5)
+    failing = FailingPages(engine, widths, fail)
+    options = PageOptions(preprocess=False)  # each page read once, at the size it was sent
+    with ThreadPoolExecutor(4, thread_name_prefix="lent") as lent:
+        with pytest.raises(EngineFailure, match=expected):
+            read_document(data, cast(OcrEngine, failing), options, LIMITS, None, lent.submit)
+        with pytest.raises(EngineFailure, match=expected):  # what reading them in turn raises
+            read_document(data, cast(OcrEngine, failing), options, LIMITS)
+
+
+def test_pages_after_a_failing_page_are_not_read(engine: OcrEngine) -> None:
+    data, widths = sized_pages(6)
+    failing = FailingPages(engine, widths, {2: 0.0})
+    options = PageOptions(preprocess=False)
+    reader = cast(OcrEngine, failing)
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="lent") as lent,
+        pytest.raises(EngineFailure, match="page 2"),
+    ):
+        read_document(data, reader, options, LIMITS, None, lent.submit)
+    assert set(failing.asked) <= {1, 2}
+
+
+def test_a_gone_clients_pages_are_not_read_on_any_core(engine: OcrEngine) -> None:
+    stop = Stop()
+    data, widths = sized_pages(6)
+    asked: list[int] = []
+
+    class LeavesAfterOnePage:
+        def __getattr__(self, name: str) -> object:
+            return getattr(engine, name)
+
+        def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+            asked.append(widths[image.width])
+            page = engine.recognize(image, options)
+            stop.cancel()
+            return page
+
+    options = PageOptions(stop=stop, preprocess=False)
+    reader = cast(OcrEngine, LeavesAfterOnePage())
+    with ThreadPoolExecutor(1, thread_name_prefix="lent") as lent, pytest.raises(ClientGone):
+        read_document(data, reader, options, LIMITS, None, lent.submit)
+    assert len(asked) <= 2  # the page in hand on each of the two threads, no more

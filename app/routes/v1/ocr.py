@@ -156,7 +156,7 @@ async def ocr(
     if output not in ("json", "text"):
         fmt = OUTPUT_FORMATS[output]
         body = await admitted(
-            partial(render_document, upload, engine, options, limits, fmt, selection)
+            partial(render_document, upload, engine, options, limits, fmt, selection, runner.spare)
         )
         return Response(content=body, media_type=fmt.media_type)
 

@@ -1,0 +1,209 @@
+"""Pages rendered one at a time, merged into the document Tesseract's renderer writes for all."""
+
+import re
+import xml.etree.ElementTree as ElementTree
+from collections import Counter
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from io import BytesIO
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from app.ocr.documents import load_pages, render_page
+from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
+from app.ocr.formats import OUTPUT_FORMATS
+from app.ocr.merge import merge, merge_bytes, number_page
+from app.ocr.pipeline import Limits, PageOptions
+from app.ocr.preparation.layout import render_psm
+from tests.conftest import text_image
+
+LIMITS = Limits(max_pixels=40_000_000, max_pages=50)
+TEXTS = ["Alpha page one", "Bravo page two", "Charlie page three"]
+AS_SENT = PageOptions(preprocess=False)  # the pages the renderer reads are the pages sent
+ALTO = "{http://www.loc.gov/standards/alto/ns-v3#}"
+
+
+def tiff(texts: list[str]) -> bytes:
+    images = [Image.open(BytesIO(text_image(text))).convert("RGB") for text in texts]
+    buffer = BytesIO()
+    images[0].save(buffer, format="TIFF", save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+def rendered_pages(engine: OcrEngine, name: str, selection: set[int] | None = None) -> list[bytes]:
+    fmt = OUTPUT_FORMATS[name]
+    return [
+        render_page(source, engine, AS_SENT, fmt)
+        for source in load_pages(tiff(TEXTS), LIMITS, selection)
+    ]
+
+
+def whole_document(engine: OcrEngine, name: str) -> bytes:
+    """What Tesseract's renderer writes for the three pages at once."""
+    sources = list(load_pages(tiff(TEXTS), LIMITS, None))
+    options = RecognizeOptions(psm=render_psm(False, None))
+    images = [source.image for source in sources]
+    return engine.render(images, [None] * len(images), options, OUTPUT_FORMATS[name])
+
+
+class HocrPages(HTMLParser):
+    """The structure of an hOCR document: its pages' numbers, every id, each page's words."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__()
+        self.tags: Counter[str] = Counter()
+        self.ids: list[str] = []
+        self.pages: list[dict[str, object]] = []
+        self._in_word = False
+        self.feed(body.decode())
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags[tag] += 1
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.append(str(found["id"]))
+        if found.get("class") == "ocr_page":
+            title = str(found["title"])
+            number = re.search(r"ppageno (\d+)", title)
+            assert number is not None
+            self.pages.append({"id": found["id"], "ppageno": int(number[1]), "words": []})
+        self._in_word = found.get("class") == "ocrx_word"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_word and data.strip():
+            words = self.pages[-1]["words"]
+            assert isinstance(words, list)
+            words.append(data.strip())
+            self._in_word = False
+
+
+def alto_pages(body: bytes) -> tuple[list[ElementTree.Element], list[str]]:
+    """An ALTO document's Page elements and every ID in it (parsing proves it is XML)."""
+    root = ElementTree.fromstring(body)  # noqa: S314 (our own Tesseract's output)
+    ids = [element.attrib["ID"] for element in root.iter() if "ID" in element.attrib]
+    return list(root.iter(f"{ALTO}Page")), ids
+
+
+def alto_words(page: ElementTree.Element) -> list[str]:
+    return [string.attrib["CONTENT"] for string in page.iter(f"{ALTO}String")]
+
+
+def tsv_words(body: bytes) -> dict[int, list[str]]:
+    words: dict[int, list[str]] = {}
+    for row in body.decode().splitlines()[1:]:
+        fields = row.split("\t")
+        if fields[0] == "5":
+            words.setdefault(int(fields[1]), []).append(fields[11])
+    return words
+
+
+def pdf_texts(body: bytes) -> list[str]:
+    document = pdfium.PdfDocument(body)
+    try:
+        return [page.get_textpage().get_text_bounded() for page in document]
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("name", ["hocr", "alto", "tsv", "text", "pdf"])
+def test_merged_pages_are_the_document_the_renderer_writes(
+    either_engine: OcrEngine, name: str
+) -> None:
+    merged = merge_bytes(OUTPUT_FORMATS[name], rendered_pages(either_engine, name))
+    whole = whole_document(either_engine, name)
+    if name == "hocr":
+        document, expected = HocrPages(merged), HocrPages(whole)
+        assert document.tags["html"] == document.tags["head"] == document.tags["body"] == 1
+        assert document.pages == expected.pages  # ids, page numbers and words, page by page
+        assert [page["ppageno"] for page in document.pages] == [0, 1, 2]
+        assert len(set(document.ids)) == len(document.ids)
+    elif name == "alto":
+        pages, ids = alto_pages(merged)
+        expected_pages, _ = alto_pages(whole)
+        assert [page.attrib["PHYSICAL_IMG_NR"] for page in pages] == ["0", "1", "2"]
+        assert [alto_words(page) for page in pages] == [alto_words(p) for p in expected_pages]
+        # Unique, as Tesseract 5.4 and later write them (5.3 repeats a page's ids on the next).
+        assert len(set(ids)) == len(ids)
+        assert merged.count(b"<Description>") == 1
+    elif name == "tsv":
+        assert merged.decode().splitlines()[0].startswith("level\tpage_num\t")
+        assert merged.count(b"level\t") == 1
+        assert tsv_words(merged) == tsv_words(whole)
+        assert sorted(tsv_words(merged)) == [1, 2, 3]
+    elif name == "text":
+        assert merged.decode().split("\f") == whole.decode().split("\f")
+        assert len(merged.decode().split("\f")) == 3
+    else:
+        texts = pdf_texts(merged)
+        assert len(texts) == 3
+        for text, words in zip(texts, TEXTS, strict=True):
+            assert text.split() == words.split()
+    if either_engine.name == "tesserocr" and name != "pdf":
+        assert merged == whole  # byte for byte: the same Tesseract, page by page
+
+
+def test_page_numbers_are_the_documents(engine: OcrEngine) -> None:
+    """Pages 1 and 3 of a document keep their numbers: as the JSON numbers them."""
+    hocr = merge_bytes(OUTPUT_FORMATS["hocr"], rendered_pages(engine, "hocr", {1, 3}))
+    pages = HocrPages(hocr).pages
+    assert [(page["id"], page["ppageno"]) for page in pages] == [("page_1", 0), ("page_3", 2)]
+    assert re.findall(rb'image "(page-\d+\.png)"', hocr) == [b"page-0001.png", b"page-0003.png"]
+    assert b"id='word_3_1'" in hocr
+    alto = merge_bytes(OUTPUT_FORMATS["alto"], rendered_pages(engine, "alto", {1, 3}))
+    alto_page_elements, ids = alto_pages(alto)
+    assert [page.attrib["ID"] for page in alto_page_elements] == ["page_0", "page_2"]
+    assert "string_0" in ids  # the document's first page: its count alone, as Tesseract has it
+    assert "string_2_0" in ids
+    tsv = merge_bytes(OUTPUT_FORMATS["tsv"], rendered_pages(engine, "tsv", {1, 3}))
+    assert sorted(tsv_words(tsv)) == [1, 3]
+
+
+@pytest.mark.parametrize("name", ["hocr", "alto", "tsv"])
+def test_a_page_numbered_again_takes_the_new_number(engine: OcrEngine, name: str) -> None:
+    (page,) = rendered_pages(engine, name, {2})
+    fmt = OUTPUT_FORMATS[name]
+    assert number_page(fmt, number_page(fmt, page, 7), 2) == page
+    assert number_page(fmt, page, 7) != page
+
+
+def test_merge_writes_each_page_as_it_comes(engine: OcrEngine) -> None:
+    """A job of two thousand pages never holds them all: each is written before the next is
+    even asked for."""
+    fmt = OUTPUT_FORMATS["hocr"]
+    pages = rendered_pages(engine, "hocr")
+    out = BytesIO()
+
+    def one_at_a_time() -> Iterator[bytes]:
+        for index, page in enumerate(pages):
+            yield page
+            # Asked for the next page: this one is written already, with no footer yet.
+            assert out.getvalue().count(b"class='ocr_page'") == index + 1
+            assert b"</body>" not in out.getvalue()
+
+    merge(fmt, one_at_a_time(), out)
+    assert out.getvalue() == merge_bytes(fmt, pages)
+    assert out.getvalue().endswith(b" </body>\n</html>\n")
+
+
+@pytest.mark.parametrize("name", ["hocr", "alto", "tsv", "text", "pdf"])
+def test_no_page_makes_no_document(name: str) -> None:
+    with pytest.raises(ValueError, match="No page"):
+        merge_bytes(OUTPUT_FORMATS[name], [])
+
+
+def test_a_merged_pdf_keeps_each_pages_size(engine: OcrEngine) -> None:
+    pages = rendered_pages(engine, "pdf")
+    sizes = []
+    for page in pages:
+        document = pdfium.PdfDocument(page)
+        sizes.append(document.get_page_size(0))
+        document.close()
+    merged = pdfium.PdfDocument(merge_bytes(OUTPUT_FORMATS["pdf"], pages))
+    try:
+        assert [merged.get_page_size(index) for index in range(len(merged))] == sizes
+        assert len(set(sizes)) > 1  # the pages differ: each keeps its own
+    finally:
+        merged.close()
