@@ -1,0 +1,1 @@
+"""Jobs: documents of any size, read in the background (docs/jobs.md)."""

@@ -1,0 +1,568 @@
+"""Job callbacks against a real receiving HTTP server on loopback: signatures checked with the
+`standardwebhooks` package (independent of our signer), retries, redirects, timeouts, and the
+address check of callback URLs."""
+
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from standardwebhooks import Webhook, WebhookVerificationError
+
+from app.errors import ServiceError
+from app.jobs import callbacks
+from app.jobs.callbacks import (
+    CallbackRefused,
+    check_callback_url,
+    deliver,
+    finished_payload,
+    signed_headers,
+)
+
+# Standard Webhooks' form: base64 after whsec_ (the key of the spec's reference test vector).
+WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+PLAIN_SECRET = "not base64: a plain secret!"
+BODY = b'{"type":"job.finished","data":{"id":"j_1"}}'
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Receiver:
+    """A real HTTP server on a free loopback port that records what it is sent and answers
+    `statuses` in turn (then 204), or redirects, hangs or drips its answer."""
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self.statuses: list[int] = []
+        self.mode = "answer"  # or "redirect", "hang", "drip"
+        self.release = threading.Event()
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = False  # server_close joins the handlers' threads
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self._serve()
+
+            def do_POST(self) -> None:
+                self._serve()
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                with receiver._lock:
+                    receiver.requests.append(Received(self.command, self.path, headers, body))
+                    status = receiver.statuses.pop(0) if receiver.statuses else 204
+                try:
+                    if receiver.mode == "hang":
+                        receiver.release.wait(10)
+                    elif receiver.mode == "drip":
+                        self._drip()
+                        return
+                    if receiver.mode == "redirect" and self.path != "/moved":
+                        status = 302
+                    self.send_response(status)
+                    if status == 302:
+                        self.send_header("Location", f"{receiver.base}/moved")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the client gave up first
+
+            def _drip(self) -> None:
+                """An answer a byte every 50 ms, for about 10 s."""
+                self.close_connection = True
+                data = b"HTTP/1.1 200 OK\r\nX-Drip: " + b"a" * 180
+                for byte in data:
+                    if receiver.release.wait(0.05):
+                        return
+                    self.wfile.write(bytes([byte]))
+
+        return Handler
+
+    def __enter__(self) -> "Receiver":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as server:
+        yield server
+
+
+class Sleeps:
+    """A `sleep` that records the delays asked for and returns at once."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+@pytest.fixture
+def warnings_logged() -> Iterator[list[logging.LogRecord]]:
+    """The records of the "app.jobs" logger (whose parent may not propagate to pytest's)."""
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Collect(level=logging.WARNING)
+    logger = logging.getLogger("app.jobs")
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+def verify(request: Received, secret: str | bytes = WHSEC) -> Any:
+    """What the receiver's side of Standard Webhooks does: the reference library's check."""
+    return Webhook(secret).verify(request.body, request.headers)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+# Signing
+
+
+def test_signature_matches_the_spec_reference_vector() -> None:
+    headers = signed_headers(
+        WHSEC, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}'
+    )
+
+    assert headers["webhook-signature"] == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    assert headers["webhook-id"] == "msg_p5jXN8AQM9LWM0D4loKWxJek"
+    assert headers["webhook-timestamp"] == "1614265330"
+    assert headers["content-type"] == "application/json"
+    assert "ocr-service" in headers["user-agent"]
+
+
+def test_a_secret_without_whsec_prefix_is_the_key_as_utf8_bytes() -> None:
+    now = int(time.time())
+    headers = signed_headers(PLAIN_SECRET, "j_1", now, BODY)
+    request = Received("POST", "/", headers, BODY)
+
+    assert verify(request, PLAIN_SECRET.encode()) == json.loads(BODY)
+    with pytest.raises(WebhookVerificationError):
+        verify(request, "whsec_" + "QUJD")  # another key fails: the check is a real one
+
+
+def test_delivery_is_signed_and_verified_by_the_receiver(receiver: Receiver) -> None:
+    url = f"{receiver.base}/hooks/ocr?tenant=7"
+
+    delivered = deliver(url, BODY, secret=WHSEC, message_id="j_abc", allow_private=True, attempts=1)
+
+    assert delivered
+    [request] = receiver.requests
+    assert (request.method, request.path) == ("POST", "/hooks/ocr?tenant=7")
+    assert verify(request) == json.loads(BODY)
+    assert request.headers["webhook-id"] == "j_abc"
+    assert request.headers["content-type"] == "application/json"
+    assert "ocr-service" in request.headers["user-agent"]
+
+
+def test_a_tampered_body_fails_verification(receiver: Receiver) -> None:
+    assert deliver(
+        receiver.base, BODY, secret=WHSEC, message_id="j_1", allow_private=True, attempts=1
+    )
+    [request] = receiver.requests
+
+    with pytest.raises(WebhookVerificationError):
+        verify(Received("POST", "/", request.headers, BODY.replace(b"j_1", b"j_2")))
+
+
+# Retries
+
+
+class Clock:
+    """The module's clock, moved on by the recorded sleeps (so no real waiting)."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+        self.delays: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        self.now += seconds
+
+
+def test_500s_are_retried_with_doubling_delays_and_fresh_signatures(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receiver.statuses = [500, 500, 204]
+    clock = Clock()
+    monkeypatch.setattr(callbacks, "time", clock)
+
+    delivered = deliver(
+        receiver.base,
+        BODY,
+        secret=WHSEC,
+        message_id="j_retry",
+        allow_private=True,
+        attempts=5,
+        sleep=clock.sleep,
+    )
+
+    assert delivered
+    assert len(receiver.requests) == 3
+    assert clock.delays == [1.0, 2.0]
+    assert {r.headers["webhook-id"] for r in receiver.requests} == {"j_retry"}
+    start = int(clock.now) - 3
+    assert [int(r.headers["webhook-timestamp"]) for r in receiver.requests] == [
+        start,
+        start + 1,
+        start + 3,
+    ]
+    for request in receiver.requests:
+        verify(request)
+
+
+def test_any_2xx_is_success(receiver: Receiver) -> None:
+    receiver.statuses = [202]
+    sleeps = Sleeps()
+
+    assert deliver(
+        receiver.base,
+        BODY,
+        secret=WHSEC,
+        message_id="j_1",
+        allow_private=True,
+        attempts=3,
+        sleep=sleeps,
+    )
+    assert len(receiver.requests) == 1
+    assert sleeps.delays == []
+
+
+def test_attempts_exhausted_is_false_and_each_failure_is_logged_without_the_secret(
+    receiver: Receiver, warnings_logged: list[logging.LogRecord]
+) -> None:
+    receiver.statuses = [500, 503, 400]
+    sleeps = Sleeps()
+
+    delivered = deliver(
+        f"{receiver.base}/hook?token=receivers-own-token",
+        BODY,
+        secret=WHSEC,
+        message_id="j_fail",
+        allow_private=True,
+        attempts=3,
+        first_delay=0.5,
+        sleep=sleeps,
+    )
+
+    assert not delivered
+    assert len(receiver.requests) == 3
+    assert sleeps.delays == [0.5, 1.0]
+    assert [record.levelno for record in warnings_logged] == [logging.WARNING] * 3
+    assert {record.name for record in warnings_logged} == {"app.jobs"}
+    messages = [record.getMessage() for record in warnings_logged]
+    assert "500" in messages[0]
+    assert "503" in messages[1]
+    assert "giving up" in messages[2]
+    for message in messages:
+        assert "j_fail" in message
+        assert WHSEC not in message
+        assert WHSEC.removeprefix("whsec_") not in message
+        assert "receivers-own-token" not in message
+
+
+def test_a_redirect_is_not_followed_and_counts_as_a_failure(receiver: Receiver) -> None:
+    receiver.mode = "redirect"
+    sleeps = Sleeps()
+
+    delivered = deliver(
+        f"{receiver.base}/hook",
+        BODY,
+        secret=WHSEC,
+        message_id="j_1",
+        allow_private=True,
+        attempts=2,
+        sleep=sleeps,
+    )
+
+    assert not delivered
+    assert [r.path for r in receiver.requests] == ["/hook", "/hook"]
+    assert sleeps.delays == [1.0]
+
+
+def test_a_refused_connection_is_retried() -> None:
+    sleeps = Sleeps()
+
+    delivered = deliver(
+        f"http://127.0.0.1:{closed_port()}/hook",
+        BODY,
+        secret=WHSEC,
+        message_id="j_1",
+        allow_private=True,
+        attempts=3,
+        sleep=sleeps,
+    )
+
+    assert not delivered
+    assert sleeps.delays == [1.0, 2.0]
+
+
+def test_a_receiver_that_does_not_answer_times_out(
+    receiver: Receiver, warnings_logged: list[logging.LogRecord]
+) -> None:
+    receiver.mode = "hang"
+    started = time.monotonic()
+
+    delivered = deliver(
+        receiver.base,
+        BODY,
+        secret=WHSEC,
+        message_id="j_1",
+        allow_private=True,
+        attempts=1,
+        timeout=0.3,
+    )
+
+    assert not delivered
+    assert time.monotonic() - started < 5  # the receiver would hang for 10 s
+    assert len(receiver.requests) == 1
+    assert "Timeout" in warnings_logged[0].getMessage()
+
+
+def test_the_timeout_bounds_an_answer_dripped_a_byte_at_a_time(receiver: Receiver) -> None:
+    receiver.mode = "drip"  # every read succeeds within the timeout; the whole never ends
+    started = time.monotonic()
+
+    delivered = deliver(
+        receiver.base,
+        BODY,
+        secret=WHSEC,
+        message_id="j_1",
+        allow_private=True,
+        attempts=1,
+        timeout=0.5,
+    )
+
+    assert not delivered
+    assert time.monotonic() - started < 5  # the drip lasts 10 s
+
+
+def test_the_address_is_checked_before_every_attempt(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str] = []
+    real_check = callbacks.check_callback_url
+
+    def recording_check(url: str, *, allow_private: bool) -> str:
+        checked.append(url)
+        return real_check(url, allow_private=allow_private)
+
+    monkeypatch.setattr(callbacks, "check_callback_url", recording_check)
+    receiver.statuses = [500, 500, 500]
+
+    deliver(
+        receiver.base,
+        BODY,
+        secret=WHSEC,
+        message_id="j_1",
+        allow_private=True,
+        attempts=3,
+        sleep=Sleeps(),
+    )
+
+    assert checked == [receiver.base] * 3
+    assert len(receiver.requests) == 3
+
+
+def test_a_loopback_receiver_is_never_called_without_allow_private(
+    receiver: Receiver, warnings_logged: list[logging.LogRecord]
+) -> None:
+    sleeps = Sleeps()
+
+    delivered = deliver(
+        receiver.base,
+        BODY,
+        secret=WHSEC,
+        message_id="j_1",
+        allow_private=False,
+        attempts=2,
+        sleep=sleeps,
+    )
+
+    assert not delivered
+    assert receiver.requests == []
+    assert sleeps.delays == [1.0]
+    assert "CALLBACK_ALLOW_PRIVATE" in warnings_logged[0].getMessage()
+
+
+# The address check
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/hook",
+        "http://localhost:8080/hook",
+        "http://[::1]/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.1.20/hook",
+        "http://172.16.0.1/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/hook",
+        "http://[fd00::1]/hook",
+        "http://0.0.0.0/hook",
+        "http://224.0.0.1/hook",
+        "http://100.64.0.1/hook",
+        "http://2130706433/hook",
+        "http://0x7f.1/hook",
+        "http://0177.0.0.1/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://[::ffff:a9fe:a9fe]/hook",
+        "http://[2002:7f00:1::]/hook",
+        "https://127.0.0.1:8443/hook",
+    ],
+)
+def test_non_global_addresses_are_refused(url: str) -> None:
+    with pytest.raises(CallbackRefused) as caught:
+        check_callback_url(url, allow_private=False)
+
+    assert isinstance(caught.value, ServiceError)
+    assert caught.value.status_code == 422
+    assert "CALLBACK_ALLOW_PRIVATE" in caught.value.detail
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("http://127.0.0.1/", "loopback"),
+        ("http://10.1.2.3/", "private"),
+        ("http://169.254.169.254/", "link-local"),
+        ("http://0.0.0.0/", "unspecified"),
+        ("http://224.0.0.1/", "multicast"),
+        ("http://100.64.0.1/", "non-global"),
+        # An IPv6 address carrying an IPv4 one is judged by the IPv4 one.
+        ("http://[::ffff:127.0.0.1]/", "loopback"),
+        ("http://[::ffff:a9fe:a9fe]/", "link-local"),
+        ("http://[2002:7f00:1::]/", "loopback"),
+    ],
+)
+def test_the_refusal_names_the_kind_of_address(url: str, kind: str) -> None:
+    with pytest.raises(CallbackRefused) as caught:
+        check_callback_url(url, allow_private=False)
+
+    assert f"a {kind} address" in caught.value.detail
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("ftp://93.184.215.14/hook", "http"),
+        ("file:///etc/passwd", "http"),
+        ("93.184.215.14/hook", "http"),
+        ("//93.184.215.14/hook", "http"),
+        ("/hook", "http"),
+        ("http:///hook", "host"),
+        ("http://user:pass@93.184.215.14/hook", "credentials"),
+        ("http://user@93.184.215.14/hook", "credentials"),
+        ("http://93.184.215.14:99999/hook", "port"),
+        ("http://93.184.215.14/" + "a" * 2000, "2000"),
+        ("http://93.184.215.14/a b", "ASCII"),
+        ("http://93.184.215.14/a\r\nX-Injected: 1", "ASCII"),
+        ("http://name.invalid/hook", "does not resolve"),
+    ],
+)
+def test_urls_that_are_not_allowed_are_refused_saying_why(url: str, says: str) -> None:
+    for allow_private in (False, True):
+        with pytest.raises(CallbackRefused) as caught:
+            check_callback_url(url, allow_private=allow_private)
+
+        assert caught.value.status_code == 422
+        assert says in caught.value.detail
+        assert "CALLBACK_ALLOW_PRIVATE" not in caught.value.detail
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://[::1]/hook",
+        "http://10.0.0.5/",
+    ],
+)
+def test_allow_private_accepts_private_addresses(url: str) -> None:
+    assert check_callback_url(url, allow_private=True) == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://93.184.215.14/hooks/ocr?tenant=7",
+        "HTTP://93.184.215.14:8080/",
+        "http://[2606:4700::1111]/hook",
+        "http://93.184.215.14/" + "a" * (2000 - len("http://93.184.215.14/")),
+    ],
+)
+def test_public_addresses_are_accepted(url: str) -> None:
+    # getaddrinfo on an IP literal needs no DNS, so no network either.
+    assert check_callback_url(url, allow_private=False) == url
+
+
+# The message
+
+
+def test_finished_payload_is_compact_json_with_an_iso_utc_timestamp() -> None:
+    moment = datetime(2026, 12, 1, 21, 0, 5, tzinfo=UTC)
+    links = {"self": "/v1/jobs/j_1", "result": "/v1/jobs/j_1/result"}
+
+    payload = finished_payload("j_1", "succeeded", links, int(moment.timestamp()))
+
+    assert json.loads(payload) == {
+        "type": "job.finished",
+        "timestamp": "2026-12-01T21:00:05Z",
+        "data": {"id": "j_1", "status": "succeeded", "links": links},
+    }
+    assert b" " not in payload
