@@ -31,9 +31,12 @@ RUN pip install --require-hashes -r requirements.txt
 COPY gunicorn.conf.py ./
 COPY app ./app
 
+# Jobs keep their records and files in DATA_DIR: mount a volume there to keep them across
+# restarts of the container.
+ENV DATA_DIR=/srv/data
 RUN useradd --system --uid 10001 --home-dir /srv ocr \
-    && mkdir -p /srv/uploads \
-    && chown ocr /srv/uploads
+    && mkdir -p /srv/uploads /srv/data \
+    && chown ocr /srv/uploads /srv/data
 USER 10001
 
 EXPOSE 8000

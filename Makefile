@@ -14,14 +14,14 @@ TESSDATA_FILES := $(foreach lang,$(TESSERACT_LANGS),/usr/share/tesseract-ocr/5/t
 APT_OCR := tesseract-ocr $(foreach lang,$(TESSERACT_LANGS),tesseract-ocr-$(lang))
 APT_TEST := chromium fonts-dejavu-core
 
-.PHONY: help run test test-fast typecheck lint lock bench bench-accuracy soak smoke system-deps system-deps-test venv clean _apt-venv
+.PHONY: help run test test-fast typecheck lint lock bench bench-jobs bench-accuracy soak smoke system-deps system-deps-test venv clean _apt-venv
 
 help:
 	@echo "make run    serve the app on http://127.0.0.1:$(PORT) (installs what is missing)"
 	@echo "make test   install what is missing, then the type checker and the whole test suite"
 	@echo "make test-fast  the unit tier (no server, browser, eval set or larger model): under a minute"
 	@echo "make lint   ruff and the other pre-commit hooks"
-	@echo "make bench  throughput benchmark; make bench-accuracy  accuracy benchmark"
+	@echo "make bench  throughput benchmark; make bench-jobs  jobs benchmark; make bench-accuracy  accuracy benchmark"
 
 define apt_install
 	@missing=""; for pkg in $(1); do dpkg -s "$$pkg" >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
@@ -67,9 +67,17 @@ venv: $(VENV)/.installed
 .dev-token:
 	@$(PYTHON) -c "import secrets; print('dev-' + secrets.token_urlsafe(18))" > $@
 
-run: system-deps venv .dev-token
+# Job callbacks are signed with this secret (Standard Webhooks' whsec_ form).
+.dev-callback-secret:
+	@$(PYTHON) -c "import base64, secrets; print('whsec_' + base64.b64encode(secrets.token_bytes(24)).decode())" > $@
+
+# A development machine's callbacks go to a site on the same machine: loopback allowed here.
+run: system-deps venv .dev-token .dev-callback-secret
 	@echo "Serving on http://127.0.0.1:$(PORT)  development token: $$(cat .dev-token)"
+	@echo "Job callbacks are signed with CALLBACK_SECRET=$$(cat .dev-callback-secret)"
 	APP_AUTH_TOKEN="$${APP_AUTH_TOKEN:-$$(cat .dev-token)}" ECHO_ACTIVE="$${ECHO_ACTIVE:-1}" \
+	  CALLBACK_SECRET="$${CALLBACK_SECRET:-$$(cat .dev-callback-secret)}" \
+	  CALLBACK_ALLOW_PRIVATE="$${CALLBACK_ALLOW_PRIVATE:-1}" \
 	  $(BIN)/gunicorn app.main:app --bind 127.0.0.1:$(PORT)
 
 test: system-deps-test venv typecheck
@@ -102,6 +110,10 @@ bench: system-deps venv
 # Ten minutes of steady load on the production server; reports RSS growth (not part of CI).
 soak: system-deps venv
 	$(BIN)/python -m bench.soak
+
+# One long document through /v1/jobs against the engine on all cores: make bench-jobs [QUICK=1].
+bench-jobs: system-deps venv
+	$(BIN)/python -m bench.jobs $(if $(QUICK),--quick)
 
 # Accuracy on ../shared/eval against plain Tesseract: make bench-accuracy [QUICK=1].
 bench-accuracy: system-deps venv

@@ -77,6 +77,49 @@ class Settings(BaseSettings):
     )
     metrics_enabled: bool = True
 
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Folder of the embedded jobs backend: the job records (SQLite), the "
+        "documents and their pages' results.",
+    )
+    jobs_max_bytes: Annotated[int, Field(gt=0)] = Field(
+        default=500 * 1024 * 1024,
+        description="Largest document POST /v1/jobs accepts, in bytes; streamed to DATA_DIR.",
+    )
+    jobs_max_pages: Annotated[int, Field(gt=0)] = Field(
+        default=2000, description="Most pages one job reads."
+    )
+    jobs_max_unfinished: Annotated[int, Field(gt=0)] = Field(
+        default=20,
+        description="Jobs one token may have queued or running at once; more get 429.",
+    )
+    jobs_retention_seconds: Annotated[int, Field(gt=0)] = Field(
+        default=24 * 3600,
+        description="How long a finished job and its files are kept; then they are deleted.",
+    )
+    jobs_page_timeout_seconds: Annotated[float, Field(gt=0)] = Field(
+        default=120.0, description="Longest one page of a job may take before it is failed."
+    )
+    jobs_threads: Annotated[int, Field(ge=0)] | None = Field(
+        default=None,
+        description="Threads reading job pages in each worker, at the lowest CPU priority "
+        "(interactive requests go first); defaults to the usable CPUs; 0 reads no job here.",
+    )
+    callback_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret that signs job callbacks (Standard Webhooks, `whsec_...` or any "
+        "string); a job with a callback_url is refused while it is unset.",
+    )
+    callback_allow_private: bool = Field(
+        default=False,
+        description="Allow callback URLs on loopback, private or link-local addresses.",
+    )
+    callback_attempts: Annotated[int, Field(ge=1)] = Field(
+        default=8,
+        description="Deliveries tried per callback, 1 s apart and doubling, until one is "
+        "answered 2xx.",
+    )
+
     @property
     def cors_origins(self) -> tuple[str, ...]:
         return tuple(

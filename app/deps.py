@@ -15,8 +15,8 @@ from app.ocr.engines.protocol import OcrEngine
 from app.ocr.pipeline import Limits
 
 
-def too_large_detail(max_bytes: int) -> str:
-    return f"The upload is larger than the limit of {max_bytes} bytes (MAX_UPLOAD_BYTES)."
+def too_large_detail(max_bytes: int, setting: str = "MAX_UPLOAD_BYTES") -> str:
+    return f"The upload is larger than the limit of {max_bytes} bytes ({setting})."
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

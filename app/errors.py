@@ -66,6 +66,24 @@ class UnprocessableOption(ServiceError):
     detail = "Invalid option."
 
 
+class JobNotFound(NotFound):
+    detail = "No such job (it may belong to another token, or have been deleted)."
+
+
+class ResultNotReady(ServiceError):
+    status_code = 409
+    detail = "The job has no result yet; poll GET /v1/jobs/{id} until it has finished."
+
+    def __init__(self, detail: str | None = None, *, retry_after: int | None = None) -> None:
+        headers = {"Retry-After": str(max(1, retry_after))} if retry_after else None
+        super().__init__(detail, headers=headers)
+
+
+class JobExpired(ServiceError):
+    status_code = 410
+    detail = "The job's result has expired and was deleted (JOBS_RETENTION_SECONDS)."
+
+
 class _RetryLater(ServiceError):
     def __init__(self, detail: str | None = None, *, retry_after: int = 1) -> None:
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
@@ -75,6 +93,11 @@ class _RetryLater(ServiceError):
 class RateLimited(_RetryLater):
     status_code = 429
     detail = "Too many requests; retry after the time in the Retry-After header."
+
+
+class TooManyJobs(_RetryLater):
+    status_code = 429
+    detail = "Too many unfinished jobs for this token (JOBS_MAX_UNFINISHED)."
 
 
 class ServiceBusy(_RetryLater):
@@ -105,7 +128,7 @@ class ProcessingTimeout(ServiceError):
         value = f" of {limit_seconds:g} seconds" if limit_seconds else ""
         super().__init__(
             f"Recognition did not finish within the time limit{value} "
-            "(REQUEST_TIMEOUT_SECONDS). Send a long document a few pages at a time (`pages=`)."
+            "(REQUEST_TIMEOUT_SECONDS). Send a long document as a job: POST /v1/jobs."
         )
 
 

@@ -3,12 +3,15 @@
 import asyncio
 import json
 
+from starlette._utils import get_route_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.deps import started_settings, too_large_detail
 
 # Room for the multipart envelope (boundaries, part headers) around a file at the limit.
 MULTIPART_OVERHEAD_BYTES = 16 * 1024
+# Documents of any size: submitted jobs have a limit of their own.
+JOBS_PATH = "/v1/jobs"
 
 
 class BodySizeLimit:
@@ -24,12 +27,14 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         settings = started_settings(scope["app"])
-        limit = settings.max_upload_bytes
+        limit, setting = settings.max_upload_bytes, "MAX_UPLOAD_BYTES"
+        if scope["method"] == "POST" and get_route_path(scope).rstrip("/") == JOBS_PATH:
+            limit, setting = settings.jobs_max_bytes, "JOBS_MAX_BYTES"
         body_timeout = settings.body_timeout_seconds
         max_body = limit + MULTIPART_OVERHEAD_BYTES
         declared = _content_length(scope)
         if declared is not None and declared > max_body:
-            await _send_error(send, 413, too_large_detail(limit))
+            await _send_error(send, 413, too_large_detail(limit, setting))
             return
         received = 0
         refused = False
@@ -62,7 +67,7 @@ class BodySizeLimit:
                 body_complete = not message.get("more_body", False)
                 received += len(message.get("body", b""))
                 if received > max_body and not response_started:
-                    return await refuse(413, too_large_detail(limit))
+                    return await refuse(413, too_large_detail(limit, setting))
             return message
 
         async def guarded_send(message: Message) -> None:

@@ -59,6 +59,11 @@ class PageResult(BaseModel):
         examples=["ocr"],
     )
     steps: list[str] = Field(description="Preparation steps applied to the page, in order.")
+    error: ErrorBody | None = Field(
+        default=None,
+        description="Why the page could not be read (a job's page; the document's other "
+        "pages are read all the same); null when it was.",
+    )
 
 
 class EngineInfo(BaseModel):
@@ -163,3 +168,35 @@ class PreparationQuery(BaseModel):
             remove_border=self.remove_border, smooth=self.smooth, drop_noise=self.drop_noise,
             second_opinion=self.second_opinion,
         )  # fmt: skip
+
+
+class JobLinks(BaseModel):
+    self: str = Field(examples=["/v1/jobs/j_4fK2x9LmQa0pR7sT"])
+    result: str = Field(examples=["/v1/jobs/j_4fK2x9LmQa0pR7sT/result"])
+
+
+class JobStatusBody(BaseModel):
+    id: str = Field(examples=["j_4fK2x9LmQa0pR7sT"])
+    status: str = Field(
+        description="`queued`, `running`, `succeeded`, `failed` or `canceled`.",
+        examples=["running"],
+    )
+    pages_total: int = Field(examples=[30])
+    pages_done: int = Field(description="Pages finished, read or failed.", examples=[12])
+    pages_failed: int = Field(
+        description="Pages that could not be read; their errors are in the result.",
+        examples=[0],
+    )
+    error: ErrorBody | None = Field(
+        description="Why the whole job failed (a document that cannot be opened)."
+    )
+    created_at: str = Field(examples=["2026-12-01T21:00:00Z"])
+    started_at: str | None
+    finished_at: str | None
+    expires_at: str | None = Field(
+        description="When the result and the files are deleted (set once finished)."
+    )
+    formats: list[str] = Field(
+        description="Formats the result can be fetched in.", examples=[["json", "text"]]
+    )
+    links: JobLinks

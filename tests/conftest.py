@@ -1,8 +1,10 @@
 """Shared fixtures: sample files, an in-process client, settings overrides, a real server."""
 
+import functools
 import os
 import re
 import socket
+import tempfile
 from collections.abc import Callable, Iterator
 from io import BytesIO
 from pathlib import Path
@@ -30,9 +32,15 @@ ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 SettingsFactory = Callable[..., Settings]
 
 
+@functools.cache
+def _test_data_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="ocr-test-data-"))
+
+
 def make_settings(**changes: object) -> Settings:
-    """Settings for tests: no .env file, a test token, then the given changes."""
-    values: dict[str, object] = {"app_auth_token": TEST_TOKEN}
+    """Settings for tests: no .env file, a test token, jobs' data in a temporary folder, then
+    the given changes."""
+    values: dict[str, object] = {"app_auth_token": TEST_TOKEN, "data_dir": _test_data_dir()}
     values.update(changes)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
@@ -213,7 +221,9 @@ class LiveServer(GunicornServer):
     the tests' token."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
-        super().__init__({"APP_AUTH_TOKEN": TEST_TOKEN, **(env or {})})
+        data_dir = tempfile.mkdtemp(prefix="ocr-live-data-")
+        super().__init__({"APP_AUTH_TOKEN": TEST_TOKEN, "DATA_DIR": data_dir, **(env or {})})
+        self.data_dir = Path(self.env["DATA_DIR"])
 
     def start(self, log_dir: Path | None = None) -> "LiveServer":
         super().start(log_dir)

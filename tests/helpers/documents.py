@@ -1,6 +1,7 @@
 """Documents made for tests: PDFs with a real text layer."""
 
 from io import BytesIO
+from pathlib import Path
 
 from PIL import Image
 
@@ -41,3 +42,57 @@ def pdf_with_text_layer(
     body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     body += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
     return body + b"startxref\n%d\n%%%%EOF\n" % xref
+
+
+def scanned_pdf(pages: list[bytes], *, dpi: int = 300) -> bytes:
+    """A PDF of images only (no text layer), one page per image, as a scanner writes it."""
+    images = [Image.open(BytesIO(page)).convert("RGB") for page in pages]
+    buffer = BytesIO()
+    images[0].save(buffer, format="PDF", save_all=True, append_images=images[1:], resolution=dpi)
+    return buffer.getvalue()
+
+
+def dense_page(number: int, *, lines: int = 40, width: int = 2480, height: int = 3508) -> bytes:
+    """An A4 page at 300 dpi of `lines` lines of text that name the page: a full page's work."""
+    from PIL import ImageDraw
+
+    from tests.conftest import _font
+
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    font = _font(42)
+    for row in range(lines):
+        text = f"Page {number} line {row + 1}: the quick brown fox jumps over the lazy dog"
+        draw.text((150, 150 + row * 80), text, fill=0, font=font)
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def write_padded_pdf(path: Path, page: bytes, total_bytes: int) -> None:
+    """A PDF of `total_bytes` on disk: one scanned page plus an unreferenced stream of zeros
+    that makes up the size, written in pieces (never whole in memory)."""
+    head = scanned_pdf([page])
+    # Insert the filler object before the document's own objects would be rewritten: a new
+    # object in an incremental update, placed after the original file, with its own xref.
+    start_xref = int(head.rsplit(b"startxref", 1)[1].split()[0])
+    objects = int(head.split(b"/Size", 1)[1].split()[0]) if b"/Size" in head else 0
+    root = head.split(b"/Root", 1)[1].split(b"R", 1)[0] + b"R"
+    filler = total_bytes - len(head) - 400
+    with path.open("wb") as out:
+        out.write(head)
+        offset = len(head)
+        out.write(b"%d 0 obj\n<< /Length %d >>\nstream\n" % (objects, filler))
+        zeros = bytes(1024 * 1024)
+        left = filler
+        while left > 0:
+            piece = zeros[: min(left, len(zeros))]
+            out.write(piece)
+            left -= len(piece)
+        out.write(b"\nendstream\nendobj\n")
+        xref = out.tell()
+        out.write(b"xref\n%d 1\n%010d 00000 n \n" % (objects, offset))
+        out.write(
+            b"trailer\n<< /Size %d /Root%s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n"
+            % (objects + 1, root, start_xref, xref)
+        )

@@ -3,6 +3,9 @@
 import asyncio
 import time
 from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def poll(condition: Callable[[], object], seconds: float = 10.0, interval: float = 0.01) -> bool:
@@ -23,3 +26,15 @@ async def apoll(condition: Callable[[], object], seconds: float = 10.0) -> bool:
             return False
         await asyncio.sleep(0.005)
     return True
+
+
+def poll_for(value: Callable[[], T | None], seconds: float = 10.0, interval: float = 0.05) -> T:
+    """The first value `value()` gives that is not None; AssertionError after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = value()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still nothing after {seconds:g} s")
+        time.sleep(interval)

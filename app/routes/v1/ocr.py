@@ -17,22 +17,19 @@ from app.deps import (
     UploadDep,
     measure_work,
 )
-from app.errors import UnprocessableOption
-from app.ocr.documents import parse_pages, read_document, render_document
-from app.ocr.engines.tessdata import check_languages
+from app.ocr.documents import read_document, render_document
 from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.pipeline import PageOptions
 from app.ocr.results import Page
 from app.ocr.stop import Stop
-from app.schemas import EngineInfo, ErrorBody, OcrResult, PageResult, PreparationQuery
+from app.routes.v1.options import ReadingOptionsDep
+from app.schemas import EngineInfo, ErrorBody, OcrResult, PageResult
 
 router = APIRouter(tags=["ocr"])
 
 T = TypeVar("T")
 
 FormatName = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
-# 0 is orientation detection only and 2 is layout without OCR: neither gives text.
-SUPPORTED_PSM = (1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -48,62 +45,12 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 async def ocr(
     request: Request,
-    prepare: Annotated[PreparationQuery, Query()],
     upload: UploadDep,
     settings: SettingsDep,
     engine: EngineDep,
     runner: RunnerDep,
     limits: LimitsDep,
-    lang: Annotated[
-        str | None,
-        Query(
-            description="Tesseract language(s), `+`-joined; see GET /v1/languages. "
-            "Default: DEFAULT_LANG.",
-            examples=["eng", "eng+fra"],
-            openapi_examples={
-                "english": {"summary": "English", "value": "eng"},
-                "french": {"summary": "French", "value": "fra"},
-                "two": {"summary": "English and French on one page", "value": "eng+fra"},
-            },
-            max_length=200,
-        ),
-    ] = None,
-    psm: Annotated[
-        int | None,
-        Query(
-            description="Tesseract page segmentation mode (1, 3-13). Default: chosen per page.",
-            examples=[6],
-            openapi_examples={
-                "auto": {"summary": "3: automatic page segmentation", "value": 3},
-                "block": {"summary": "6: one uniform block of text", "value": 6},
-                "line": {"summary": "7: a single text line", "value": 7},
-                "sparse": {"summary": "11: sparse text, as much as possible", "value": 11},
-            },
-        ),
-    ] = None,
-    dpi: Annotated[
-        int | None,
-        Query(
-            ge=50,
-            le=2400,
-            description="Resolution hint (dots per inch) for images whose file carries none; "
-            "PDF pages are always rendered at 300.",
-            examples=[300],
-            openapi_examples={"scan": {"summary": "A 300 dpi scan", "value": 300}},
-        ),
-    ] = None,
-    pages: Annotated[
-        str | None,
-        Query(
-            description="Pages to read, 1-based: `1-3,7`. Default: all.",
-            examples=["1-3,7"],
-            openapi_examples={
-                "first": {"summary": "The first page", "value": "1"},
-                "some": {"summary": "Pages 1 to 3 and 7", "value": "1-3,7"},
-            },
-            max_length=200,
-        ),
-    ] = None,
+    reading: ReadingOptionsDep,
     output: Annotated[
         FormatName,
         Query(
@@ -136,14 +83,16 @@ async def ocr(
     searchable PDF of all the pages, showing them as sent.
     """
     received = time.monotonic()
-    language = check_languages(lang or settings.default_lang, engine.languages())
-    if psm is not None and psm not in SUPPORTED_PSM:
-        raise UnprocessableOption(f"psm={psm} is not supported; use one of {SUPPORTED_PSM}.")
-    selection = parse_pages(pages)
+    language, selection = reading.lang, reading.pages
     timeout = settings.request_timeout_seconds
     stop = Stop.after(timeout, received)
     options = PageOptions(
-        lang=language, psm=psm, dpi=dpi, timeout_seconds=timeout, stop=stop, **prepare.switches()
+        lang=language,
+        psm=reading.psm,
+        dpi=reading.dpi,
+        timeout_seconds=timeout,
+        stop=stop,
+        **reading.switches,
     )
     # Seconds per megapixel differ by language, by preparation and between Tesseract's
     # renderers and our reading: each is learned apart.

@@ -1,0 +1,292 @@
+"""The job logic, written once: submit, progress, assemble, cancel, expire and call back.
+
+Where records, queued pages and files live is the store's and the files' business (the
+embedded SQLite store and DATA_DIR by default); who reads the pages is the readers'.
+"""
+
+import json
+import logging
+import math
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from app.errors import (
+    JobExpired,
+    JobNotFound,
+    ResultNotReady,
+    TooManyJobs,
+    UnprocessableOption,
+)
+from app.jobs import callbacks
+from app.jobs.files import JobFiles
+from app.jobs.models import Job, JobOptions, JobState, PageState
+from app.jobs.pages import page_file
+from app.jobs.readers import JobReaders
+from app.jobs.store import DuplicateKey, JobStore, NewJob
+from app.ocr.formats import OUTPUT_FORMATS
+from app.ocr.merge import merge
+
+logger = logging.getLogger("app.jobs")
+
+HOUSEKEEPING_SECONDS = 30.0
+# A callback still undelivered this long after its job ended had its delivering process die.
+CALLBACK_ORPHANED_SECONDS = 300.0
+
+
+def new_job_id() -> str:
+    return "j_" + secrets.token_urlsafe(12)
+
+
+class JobService:
+    def __init__(
+        self,
+        store: JobStore,
+        files: JobFiles,
+        *,
+        max_unfinished: int,
+        retention_seconds: float,
+        callback_secret: str | None,
+        callback_allow_private: bool,
+        callback_attempts: int,
+        reader_threads: int,
+    ) -> None:
+        self.store = store
+        self.files = files
+        self.max_unfinished = max_unfinished
+        self.retention_seconds = retention_seconds
+        self.callback_secret = callback_secret
+        self.callback_allow_private = callback_allow_private
+        self.callback_attempts = callback_attempts
+        self.reader_threads = max(1, reader_threads)
+        self.readers: JobReaders | None = None  # set once they exist: they call back here
+        self._stopping = threading.Event()
+        self._housekeeper: threading.Thread | None = None
+
+    @property
+    def mean_page_seconds(self) -> float:
+        return self.readers.mean_page_seconds if self.readers is not None else 2.0
+
+    # Submission
+
+    def admit(self, owner: str) -> None:
+        """TooManyJobs while `owner` has JOBS_MAX_UNFINISHED jobs queued or running: checked
+        before the body is read."""
+        if self.store.count_unfinished(owner) >= self.max_unfinished:
+            wait = self.store.pages_waiting() * self.mean_page_seconds / self.reader_threads
+            raise TooManyJobs(
+                f"This token has {self.max_unfinished} unfinished jobs, the limit "
+                "(JOBS_MAX_UNFINISHED); retry after the time in the Retry-After header.",
+                retry_after=min(300, max(1, math.ceil(wait))),
+            )
+
+    def check_callback(self, url: str | None) -> str | None:
+        if url is None:
+            return None
+        if self.callback_secret is None:
+            raise UnprocessableOption(
+                "This service sends no callbacks: CALLBACK_SECRET is not set. Poll the job instead."
+            )
+        return callbacks.check_callback_url(url, allow_private=self.callback_allow_private)
+
+    def existing(self, owner: str, key: str | None, digest: str) -> Job | None:
+        """The job an earlier submission with this idempotency key created, if any."""
+        if key is None:
+            return None
+        job = self.store.find_by_key(owner, key)
+        if job is not None and job.upload_digest != digest:
+            raise UnprocessableOption(
+                "This Idempotency-Key was used for another document; use a new key."
+            )
+        return job
+
+    def create(self, new: NewJob) -> Job:
+        """The new job, or the one a concurrent submission with the same key created."""
+        try:
+            return self.store.create(new)
+        except DuplicateKey as duplicate:
+            self.files.delete(new.id)
+            if duplicate.existing.upload_digest != new.upload_digest:
+                raise UnprocessableOption(
+                    "This Idempotency-Key was used for another document; use a new key."
+                ) from None
+            return duplicate.existing
+
+    # Reading the state
+
+    def get(self, owner: str, job_id: str) -> Job:
+        job = self.store.get(job_id)
+        if job is None or job.owner != owner:
+            raise JobNotFound()
+        return job
+
+    def retry_after(self, job: Job) -> int:
+        """When polling again is worth it: about when the next pages are done."""
+        left = job.pages_total - job.pages_done
+        estimate = left * self.mean_page_seconds / self.reader_threads
+        return min(5, max(1, math.ceil(estimate)))
+
+    def finished_job(self, owner: str, job_id: str) -> Job:
+        """The job if its result can be read: ResultNotReady, JobExpired otherwise."""
+        job = self.get(owner, job_id)
+        if not job.state.finished:
+            raise ResultNotReady(
+                f"The job is {job.state.value} ({job.pages_done} of {job.pages_total} pages "
+                "done); poll GET /v1/jobs/{id} until it has finished.",
+                retry_after=self.retry_after(job),
+            )
+        if job.state is not JobState.SUCCEEDED:
+            reason = f": {job.error}" if job.error else ""
+            raise ResultNotReady(f"The job {job.state.value}{reason}; it has no result.")
+        if (job.expires_at is not None and job.expires_at <= time.time()) or job.files_deleted:
+            raise JobExpired()
+        return job
+
+    # Results
+
+    def page_results(self, job: Job) -> Iterator[dict[str, object]]:
+        """Each page's JSON in order; a failed page as its number and error."""
+        for outcome in self.store.page_outcomes(job.id):
+            if outcome.state is PageState.DONE:
+                page: dict[str, object] = json.loads(
+                    self.files.read(job.id, page_file(outcome.number, "json"))
+                )
+                yield page
+            else:
+                yield _failed_page(outcome.number, outcome.error or "The page was not read.")
+
+    def page_texts(self, job: Job) -> Iterator[str]:
+        for outcome in self.store.page_outcomes(job.id):
+            if outcome.state is PageState.DONE:
+                yield self.files.read(job.id, page_file(outcome.number, "txt")).decode()
+            else:
+                yield ""
+
+    def rendered(self, job: Job, name: str) -> Path:
+        """The whole document in renderer format `name`, merged from its pages once."""
+        if name not in job.options.formats:
+            raise UnprocessableOption(
+                f"The job was submitted without format {name}; submit it again with "
+                f"formats={name} (json and text are always there)."
+            )
+        fmt = OUTPUT_FORMATS[name]
+        merged = f"result{fmt.extension}"
+        if not self.files.exists(job.id, merged):
+            numbers = [
+                outcome.number
+                for outcome in self.store.page_outcomes(job.id)
+                if outcome.state is PageState.DONE
+            ]
+            if not numbers:
+                raise UnprocessableOption(
+                    "No page of the job could be read; the JSON result gives each page's error."
+                )
+            bodies = (
+                self.files.read(job.id, page_file(number, fmt.extension[1:])) for number in numbers
+            )
+            with self.files.new_result(job.id, merged) as out:
+                merge(fmt, bodies, out)
+        return self.files.path(job.id, merged)
+
+    # Ending
+
+    def cancel(self, owner: str, job_id: str) -> Job:
+        """Cancel an unfinished job (its pages not started are never read) or end a finished
+        one's result; either way its files are deleted now."""
+        job = self.get(owner, job_id)
+        if job.state.finished:
+            job = self.store.expire_now(job.id)
+        else:
+            job = self.store.cancel(job.id)
+            if self.readers is not None:
+                self.readers.stop(job.id)
+            self.job_finished(job.id)
+        self.files.delete(job.id)
+        self.store.mark_files_deleted(job.id)
+        updated = self.store.get(job.id)
+        assert updated is not None
+        return updated
+
+    def job_finished(self, job_id: str) -> None:
+        """Called once a job ended: its callback is sent (on a thread of its own: delivery
+        retries take minutes)."""
+        job = self.store.get(job_id)
+        if job is None or job.callback_url is None:
+            return
+        threading.Thread(
+            target=self._call_back, args=(job,), name="job-callback", daemon=True
+        ).start()
+
+    def _call_back(self, job: Job) -> None:
+        assert job.callback_url is not None
+        assert self.callback_secret is not None
+        links = job_links(job)
+        body = callbacks.finished_payload(job.id, job.state.value, links, int(time.time()))
+        try:
+            callbacks.deliver(
+                job.callback_url,
+                body,
+                secret=self.callback_secret,
+                message_id=f"msg_{job.id}_{job.state.value}",
+                allow_private=self.callback_allow_private,
+                attempts=self.callback_attempts,
+            )
+        except Exception:
+            logger.exception("The callback of job %s failed", job.id)
+        self.store.callback_settled(job.id)
+
+    # Housekeeping
+
+    def start(self) -> None:
+        self._housekeeper = threading.Thread(
+            target=self._housekeeping, name="job-housekeeping", daemon=True
+        )
+        self._housekeeper.start()
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+
+    def _housekeeping(self) -> None:
+        while True:
+            try:
+                self.sweep()
+            except Exception:
+                logger.exception("Job housekeeping failed")
+            if self._stopping.wait(HOUSEKEEPING_SECONDS):
+                return
+
+    def sweep(self, now: float | None = None) -> None:
+        """Delete expired jobs' files, forget long-expired jobs, and resend callbacks whose
+        delivering process died."""
+        now = time.time() if now is None else now
+        for job in self.store.to_delete(now):
+            self.files.delete(job.id)
+            self.store.mark_files_deleted(job.id)
+        self.store.purge(now - self.retention_seconds)
+        for job in self.store.undelivered_callbacks():
+            if job.finished_at is not None and job.finished_at < now - CALLBACK_ORPHANED_SECONDS:
+                self.job_finished(job.id)
+
+
+def job_links(job: Job) -> dict[str, str]:
+    base = job.base_url.rstrip("/")
+    return {"self": f"{base}/v1/jobs/{job.id}", "result": f"{base}/v1/jobs/{job.id}/result"}
+
+
+def _failed_page(number: int, detail: str) -> dict[str, object]:
+    return {
+        "number": number,
+        "width": 0,
+        "height": 0,
+        "rotation": 0,
+        "text": "",
+        "lines": [],
+        "source": "failed",
+        "steps": [],
+        "error": {"detail": detail},
+    }
+
+
+__all__ = ["JobOptions", "JobService", "NewJob", "job_links", "new_job_id"]

@@ -1,0 +1,272 @@
+"""/v1/jobs: documents of any size, read in the background, with progress."""
+
+import asyncio
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, cast
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import FileResponse, StreamingResponse
+
+from app.deps import PASSED_GATE, AuthDep, EngineDep, RateLimitDep, SettingsDep
+from app.errors import UnprocessableOption
+from app.jobs.models import RENDERER_FORMATS, Job, JobOptions
+from app.jobs.pages import PageReading
+from app.jobs.service import JobService, NewJob, new_job_id
+from app.ocr.documents import count_pages
+from app.ocr.formats import OUTPUT_FORMATS
+from app.routes.v1.options import ReadingOptionsDep
+from app.schemas import ErrorBody, JobStatusBody
+from app.uploads import stream_upload
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+ResultFormat = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
+
+
+async def get_jobs(request: Request) -> JobService:
+    service = request.app.state.jobs
+    assert isinstance(service, JobService)
+    return service
+
+
+async def get_owner(request: Request) -> str:
+    """Whose jobs these are: the digest of the token that passed the gate."""
+    return cast(str, request.scope["state"][PASSED_GATE])
+
+
+JobsDep = Annotated[JobService, Depends(get_jobs)]
+OwnerDep = Annotated[str, Depends(get_owner)]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody} for status in (400, 401, 404, 409, 410, 413, 415, 422, 429)
+}
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The document: a PDF, a (multi-page) TIFF, or "
+                            "any image /v1/ocr reads.",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _time(value: float | None) -> str | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def status_body(request: Request, job: Job) -> JobStatusBody:
+    prefix = f"{request.scope.get('root_path', '')}/v1/jobs/{job.id}"
+    return JobStatusBody(
+        id=job.id,
+        status=job.state.value,
+        pages_total=job.pages_total,
+        pages_done=job.pages_done,
+        pages_failed=job.pages_failed,
+        error=ErrorBody(detail=job.error) if job.error else None,
+        created_at=_time(job.created_at) or "",
+        started_at=_time(job.started_at),
+        finished_at=_time(job.finished_at),
+        expires_at=_time(job.expires_at),
+        formats=["json", "text", *job.options.formats],
+        links={"self": prefix, "result": f"{prefix}/result"},  # type: ignore[arg-type]
+    )
+
+
+def _status_response(
+    request: Request, jobs: JobService, job: Job, status_code: int = 200
+) -> Response:
+    headers = {} if job.state.finished else {"Retry-After": str(jobs.retry_after(job))}
+    if status_code == 202:
+        headers["Location"] = f"{request.scope.get('root_path', '')}/v1/jobs/{job.id}"
+    body = status_body(request, job).model_dump_json()
+    return Response(body, status_code, headers=headers, media_type="application/json")
+
+
+def _formats(value: str | None) -> tuple[str, ...]:
+    names = {name.strip() for name in (value or "").split(",") if name.strip()}
+    names -= {"json", "text"}
+    unknown = names - set(RENDERER_FORMATS)
+    if unknown:
+        raise UnprocessableOption(
+            f"formats={value!r}: {', '.join(sorted(unknown))} is not one of "
+            f"{', '.join(RENDERER_FORMATS)} (json and text are always there)."
+        )
+    return tuple(name for name in RENDERER_FORMATS if name in names)
+
+
+@router.post(
+    "",
+    dependencies=[AuthDep, RateLimitDep],
+    status_code=202,
+    response_model=JobStatusBody,
+    responses=_ERRORS,
+    openapi_extra=_UPLOAD_BODY,
+)
+async def submit_job(
+    request: Request,
+    reading: ReadingOptionsDep,
+    jobs: JobsDep,
+    owner: OwnerDep,
+    settings: SettingsDep,
+    formats: Annotated[
+        str | None,
+        Query(
+            description="Renderer outputs to make besides json and text, comma-separated: "
+            "`hocr`, `alto`, `tsv`, `pdf`. Each is one more reading of every page.",
+            examples=["pdf", "hocr,alto"],
+            max_length=100,
+        ),
+    ] = None,
+    callback_url: Annotated[
+        str | None,
+        Query(
+            description="Where to POST when the job ends (signed per Standard Webhooks).",
+            examples=["https://example.com/ocr-callback"],
+            max_length=2000,
+        ),
+    ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="A retried submission with the same key (and file) returns the same "
+            "job instead of a second one.",
+            max_length=200,
+        ),
+    ] = None,
+) -> Response:
+    """Submit a document of any size (up to JOBS_MAX_BYTES and JOBS_MAX_PAGES) to be read in
+    the background. Poll `Location` for progress, then fetch `/result` in any format."""
+    await asyncio.to_thread(jobs.admit, owner)
+    renderer_formats = _formats(formats)
+    callback = await asyncio.to_thread(jobs.check_callback, callback_url)
+    job_id = new_job_id()
+    reading_limits = request.app.state.page_reading
+    assert isinstance(reading_limits, PageReading)
+    try:
+        with jobs.files.new_document(job_id) as out:
+            upload = await stream_upload(
+                request, out, max_bytes=settings.jobs_max_bytes, setting="JOBS_MAX_BYTES"
+            )
+        existing = await asyncio.to_thread(jobs.existing, owner, idempotency_key, upload.sha256)
+        if existing is not None:
+            jobs.files.delete(job_id)
+            return _status_response(request, jobs, existing, 202)
+        path = jobs.files.document_path(job_id)
+        numbers = await asyncio.to_thread(count_pages, path, reading_limits.limits, reading.pages)
+    except BaseException:
+        jobs.files.delete(job_id)
+        raise
+    options = JobOptions(
+        lang=reading.lang,
+        psm=reading.psm,
+        dpi=reading.dpi,
+        switches=cast(dict[str, bool | None], dict(reading.switches)),
+        formats=renderer_formats,
+    )
+    new = NewJob(
+        id=job_id,
+        owner=owner,
+        options=options,
+        pages=tuple(numbers),
+        callback_url=callback,
+        base_url=str(request.base_url),
+        idempotency_key=idempotency_key,
+        upload_digest=upload.sha256,
+    )
+    job = await asyncio.to_thread(jobs.create, new)
+    request.app.state.job_readers.wake()
+    return _status_response(request, jobs, job, 202)
+
+
+@router.get("/{job_id}", dependencies=[AuthDep], response_model=JobStatusBody, responses=_ERRORS)
+async def job_status(request: Request, job_id: str, jobs: JobsDep, owner: OwnerDep) -> Response:
+    """The job's progress; `Retry-After` says when to poll again while it is not finished."""
+    job = await asyncio.to_thread(jobs.get, owner, job_id)
+    return _status_response(request, jobs, job)
+
+
+@router.get(
+    "/{job_id}/result",
+    dependencies=[AuthDep],
+    responses={
+        200: {
+            "description": "What /v1/ocr gives for the whole document in this format.",
+            "content": {fmt.media_type.split(";")[0]: {} for fmt in OUTPUT_FORMATS.values()},
+        },
+        **_ERRORS,
+    },
+)
+async def job_result(
+    job_id: str,
+    jobs: JobsDep,
+    owner: OwnerDep,
+    engine: EngineDep,
+    output: Annotated[
+        ResultFormat,
+        Query(alias="format", description="`json`, `text`, or a format the job was made with."),
+    ] = "json",
+) -> Response:
+    """The job's result, as /v1/ocr gives it for the whole document: 409 until the job has
+    finished, 410 once it has expired."""
+    job = await asyncio.to_thread(jobs.finished_job, owner, job_id)
+    if output == "json":
+        return StreamingResponse(_json_result(jobs, job, engine), media_type="application/json")
+    if output == "text":
+        return StreamingResponse(
+            _text_result(jobs, job), media_type=OUTPUT_FORMATS["text"].media_type
+        )
+    path = await asyncio.to_thread(jobs.rendered, job, output)
+    return FileResponse(path, media_type=OUTPUT_FORMATS[output].media_type)
+
+
+@router.delete("/{job_id}", dependencies=[AuthDep], response_model=JobStatusBody, responses=_ERRORS)
+async def cancel_job(request: Request, job_id: str, jobs: JobsDep, owner: OwnerDep) -> Response:
+    """Cancel the job (pages not started are never read) and delete its files."""
+    job = await asyncio.to_thread(jobs.cancel, owner, job_id)
+    return _status_response(request, jobs, job)
+
+
+def _text_result(jobs: JobService, job: Job) -> Iterator[bytes]:
+    """Page texts with form feeds between them, as /v1/ocr's text: one page in memory."""
+    for index, text in enumerate(jobs.page_texts(job)):
+        yield (("\f" if index else "") + text).encode()
+
+
+def _json_result(jobs: JobService, job: Job, engine: EngineDep) -> Iterator[bytes]:
+    """/v1/ocr's JSON, written a page at a time (a 2000-page job is never held whole)."""
+    texts = jobs.page_texts(job)
+    yield b'{"text":"'
+    for index, text in enumerate(texts):
+        yield json.dumps(("\f" if index else "") + text, ensure_ascii=False)[1:-1].encode()
+    yield b'","pages":['
+    for index, page in enumerate(jobs.page_results(job)):
+        yield (b"," if index else b"") + json.dumps(page, ensure_ascii=False).encode()
+    assert job.started_at is not None
+    assert job.finished_at is not None
+    tail = {
+        "lang": job.options.lang,
+        "engine": {"name": engine.name, "version": engine.version()},
+        "timings_ms": {
+            "queue": round((job.started_at - job.created_at) * 1000, 1),
+            "ocr": round((job.finished_at - job.started_at) * 1000, 1),
+            "total": round((job.finished_at - job.created_at) * 1000, 1),
+        },
+    }
+    yield b"]," + json.dumps(tail, ensure_ascii=False).encode()[1:]
