@@ -1,5 +1,8 @@
 """The `ocr` command: read files, folders and globs through the service, several at a time.
 
+PDFs, TIFFs and files over 10 MB are read as jobs (POST /v1/jobs) with a bar of the pages
+read; images in one request (POST /v1/ocr); --no-jobs sends everything in one request.
+
 Exit codes:
   0  every file was read
   1  some files failed (each one's error is printed); the others were written
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import glob
 import json
 import os
@@ -24,7 +28,7 @@ from typing import Any
 from tqdm import tqdm
 
 from ocr_client import __version__
-from ocr_client.client import AsyncOCRClient
+from ocr_client.client import AsyncJob, AsyncOCRClient
 from ocr_client.errors import (
     APIError,
     AuthenticationError,
@@ -33,6 +37,7 @@ from ocr_client.errors import (
     RateLimitedError,
     ServiceUnavailableError,
 )
+from ocr_client.models import JobStatus
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
@@ -50,6 +55,11 @@ EXTENSIONS["pdf"] = ".pdf"
 INPUT_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".pdf"}
 )
+# What is read as a job, page by page in the background, rather than in one request: the
+# documents of many pages, and any file over JOB_MIN_BYTES.
+JOB_SUFFIXES = frozenset({".pdf", ".tif", ".tiff"})
+JOB_MIN_BYTES = 10 * 1024 * 1024
+DOCUMENT_MAGIC = (b"%PDF", b"II*\x00", b"MM\x00*")
 
 
 class UsageError(Exception):
@@ -90,14 +100,29 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--format", choices=FORMATS, default="text", help="default: text")
     read.add_argument("--out", type=Path, metavar="DIR", help="write one file per input here")
     read.add_argument("--jobs", "-j", type=int, default=4, help="requests at once (default 4)")
+    read.add_argument(
+        "--no-jobs",
+        action="store_true",
+        help="read PDFs, TIFFs and large files in one request too, not as background jobs",
+    )
     progress = read.add_mutually_exclusive_group()
     progress.add_argument(
-        "--progress", action="store_true", default=None, help="always show the progress bar"
+        "--progress",
+        action="store_true",
+        default=None,
+        help="always show the progress bars (default: when stderr is a terminal)",
     )
     progress.add_argument("--no-progress", dest="progress", action="store_false")
 
     languages = commands.add_parser("languages", help="list the languages the service has")
     _add_connection_options(languages)
+
+    jobs = commands.add_parser("jobs", help="the status of a job, or cancel it")
+    actions = jobs.add_subparsers(dest="action", required=True)
+    for name, text in (("status", "print a job's status (JSON)"), ("cancel", "cancel a job")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("id", metavar="ID", help="the job's id (j_...)")
+        _add_connection_options(action)
     return parser
 
 
@@ -153,9 +178,65 @@ def _expand(item: str) -> list[tuple[Path, str]]:
     raise UsageError(f"{item}: no such file or folder")
 
 
+def reads_as_job(path: Path) -> bool:
+    """PDFs and TIFFs (by suffix or by their first bytes), and any file over JOB_MIN_BYTES."""
+    if path.suffix.lower() in JOB_SUFFIXES:
+        return True
+    try:
+        if path.stat().st_size > JOB_MIN_BYTES:
+            return True
+        with path.open("rb") as handle:
+            return handle.read(4) in DOCUMENT_MAGIC
+    except OSError:
+        return False  # the request reports it
+
+
+async def read_as_job(
+    client: AsyncOCRClient, job: Job, args: argparse.Namespace, show: bool
+) -> Any:
+    """Submit one file as a job, follow its pages on a bar, then fetch the result in
+    `args.format`. Interrupted (Ctrl-C), it cancels the job rather than leave it running."""
+    submitted: AsyncJob = await client.submit(
+        job.source,
+        lang=args.lang,
+        psm=args.psm,
+        dpi=args.dpi,
+        pages=args.pages,
+        formats=[args.format],
+    )
+    with tqdm(
+        desc=str(job.source),
+        unit="page",
+        disable=not show,
+        file=sys.stderr,
+    ) as bar:
+
+        def progress(status: JobStatus) -> None:
+            bar.total = status.pages_total or None
+            bar.n = status.pages_done
+            if status.pages_failed:
+                bar.set_postfix(failed=status.pages_failed, refresh=False)
+            bar.refresh()
+
+        try:
+            final = await submitted.wait(on_progress=progress)
+        except asyncio.CancelledError:
+            with contextlib.suppress(OCRError):
+                await submitted.cancel()
+            raise
+    if final.pages_failed:
+        tqdm.write(
+            f"{job.source}: {final.pages_failed} of {final.pages_total} pages could not be "
+            "read (their `error` is in the JSON)",
+            file=sys.stderr,
+        )
+    return await submitted.result(format=args.format)
+
+
 async def read_all(args: argparse.Namespace, jobs: list[Job]) -> list[Outcome]:
     limit = asyncio.Semaphore(max(1, args.jobs))
     show = args.progress if args.progress is not None else len(jobs) > 1 and sys.stderr.isatty()
+    show_pages = args.progress if args.progress is not None else sys.stderr.isatty()
     async with AsyncOCRClient(
         args.url, args.token, timeout=args.timeout, max_connections=max(1, args.jobs)
     ) as client:
@@ -163,28 +244,40 @@ async def read_all(args: argparse.Namespace, jobs: list[Job]) -> list[Outcome]:
         async def one(job: Job) -> Outcome:
             async with limit:
                 try:
-                    payload = await client.ocr(
-                        job.source,
-                        lang=args.lang,
-                        psm=args.psm,
-                        dpi=args.dpi,
-                        pages=args.pages,
-                        format=args.format,
-                    )
+                    if not args.no_jobs and reads_as_job(job.source):
+                        payload = await read_as_job(client, job, args, show_pages)
+                    else:
+                        payload = await client.ocr(
+                            job.source,
+                            lang=args.lang,
+                            psm=args.psm,
+                            dpi=args.dpi,
+                            pages=args.pages,
+                            format=args.format,
+                        )
                 except OCRError as error:
                     return Outcome(job, error=error)
                 return Outcome(job, payload=payload)
 
         outcomes: list[Outcome] = []
-        with tqdm(total=len(jobs), unit="file", disable=not show, file=sys.stderr) as bar:
-            for finished in asyncio.as_completed([one(job) for job in jobs]):
-                outcome = await finished
-                outcomes.append(outcome)
-                bar.update(1)
-                if outcome.error is not None:
-                    bar.write(f"{outcome.job.source}: {_describe(outcome.error)}", file=sys.stderr)
-                elif args.out is not None:
-                    _write(args.out, outcome, args.format)
+        tasks = [asyncio.ensure_future(one(job)) for job in jobs]
+        try:
+            with tqdm(total=len(jobs), unit="file", disable=not show, file=sys.stderr) as bar:
+                for finished in asyncio.as_completed(tasks):
+                    outcome = await finished
+                    outcomes.append(outcome)
+                    bar.update(1)
+                    if outcome.error is not None:
+                        message = f"{outcome.job.source}: {_describe(outcome.error)}"
+                        bar.write(message, file=sys.stderr)
+                    elif args.out is not None:
+                        _write(args.out, outcome, args.format)
+        finally:
+            # Interrupted: the files under way stop (their jobs are canceled) while the
+            # client is still open.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
     order = {job: index for index, job in enumerate(jobs)}
     return sorted(outcomes, key=lambda outcome: order[outcome.job])
 
@@ -251,6 +344,27 @@ async def _languages(args: argparse.Namespace) -> list[str]:
         return await client.languages()
 
 
+async def _job_action(args: argparse.Namespace) -> JobStatus | None:
+    async with AsyncOCRClient(args.url, args.token, timeout=args.timeout) as client:
+        job = client.job(args.id)
+        if args.action == "status":
+            return await job.status()
+        await job.cancel()
+        return None
+
+
+def run_jobs(args: argparse.Namespace) -> int:
+    """`ocr jobs status ID` prints the status JSON; `ocr jobs cancel ID` prints nothing."""
+    try:
+        status = asyncio.run(_job_action(args))
+    except OCRError as error:
+        print(f"ocr: {_describe(error)}", file=sys.stderr)
+        return exit_code([Outcome(Job(Path("-"), "-"), error=error)])
+    if status is not None:
+        print(json.dumps(status.raw, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
 def run_languages(args: argparse.Namespace) -> int:
     try:
         languages = asyncio.run(_languages(args))
@@ -267,6 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "read":
             return run_read(args)
+        if args.command == "jobs":
+            return run_jobs(args)
         return run_languages(args)
     except UsageError as error:
         parser.error(str(error))  # exits with EXIT_USAGE

@@ -1,29 +1,60 @@
 """`OCRClient` and `AsyncOCRClient`: one pooled httpx connection set per client, typed results,
-an exception per error status and retries that honour Retry-After."""
+an exception per error status and retries that honour Retry-After. `Job` and `AsyncJob`: a
+document of any size read in the background by `POST /v1/jobs`."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import time
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, overload
+from urllib.parse import quote
 
 import httpx
 
 from ocr_client import __version__
-from ocr_client.errors import APIError, OCRConnectionError, OCRError, error_for
-from ocr_client.models import OCRResult, Prediction
+from ocr_client.errors import (
+    APIError,
+    JobFailedError,
+    JobTimeoutError,
+    OCRConnectionError,
+    OCRError,
+    error_for,
+    parse_retry_after,
+)
+from ocr_client.models import JobStatus, OCRResult, Prediction
 from ocr_client.retry import RetryPolicy
 
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
 TextFormat = Literal["text", "hocr", "alto", "tsv"]
 Format = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
-Expect = Literal["json", "text", "bytes"]
+Expect = Literal["json", "text", "bytes", "response"]
+ProgressCallback = Callable[[JobStatus], None]
 
 DEFAULT_TIMEOUT = 120.0
+POLL_MIN_SECONDS = 0.2
+"""`Job.wait` polls no more often than this, whatever Retry-After says..."""
+POLL_MAX_SECONDS = 5.0
+"""...and no less often than this."""
+POLL_DEFAULT_SECONDS = 1.0
+"""The pause when an unfinished job's status comes without Retry-After."""
+
+
+@dataclass(frozen=True)
+class PathUpload:
+    """A file sent from its path: opened anew for every attempt and streamed from disk, so
+    that a document of hundreds of megabytes is never held in memory."""
+
+    name: str
+    path: Path
+
+
+Upload = tuple[str, bytes] | PathUpload
 
 
 @dataclass(frozen=True)
@@ -31,8 +62,9 @@ class _Call:
     method: str
     path: str
     params: dict[str, str] | None = None
-    upload: tuple[str, bytes] | None = None
+    upload: Upload | None = None
     expect: Expect = "json"
+    headers: dict[str, str] | None = None
 
 
 def read_file(file: FileInput, filename: str | None = None) -> tuple[str, bytes]:
@@ -46,14 +78,29 @@ def read_file(file: FileInput, filename: str | None = None) -> tuple[str, bytes]
     return name, file.read()
 
 
-def _ocr_params(
-    lang: str | None, psm: int | None, dpi: int | None, pages: str | None, format: str
+def stream_file(file: FileInput, filename: str | None = None) -> Upload:
+    """The upload of a job: a path is streamed from disk (reopened for each attempt); bytes
+    and file objects are read once, as `read_file` does, so a retry sends the same bytes."""
+    if isinstance(file, (str, os.PathLike)):
+        path = Path(file)
+        return PathUpload(filename or path.name, path)
+    return read_file(file, filename)
+
+
+def _options(
+    lang: str | None, psm: int | None, dpi: int | None, pages: str | None
 ) -> dict[str, str]:
-    params = {"format": format}
+    params: dict[str, str] = {}
     for key, value in (("lang", lang), ("psm", psm), ("dpi", dpi), ("pages", pages)):
         if value is not None:
             params[key] = str(value)
     return params
+
+
+def _ocr_params(
+    lang: str | None, psm: int | None, dpi: int | None, pages: str | None, format: str
+) -> dict[str, str]:
+    return {"format": format, **_options(lang, psm, dpi, pages)}
 
 
 class _Base:
@@ -75,11 +122,21 @@ class _Base:
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
 
-    def _request_args(self, call: _Call) -> dict[str, Any]:
+    @staticmethod
+    @contextmanager
+    def _request_args(call: _Call) -> Iterator[dict[str, Any]]:
+        """The request's arguments; a path upload's file stays open while it is sent."""
         args: dict[str, Any] = {"params": call.params}
+        if call.headers:
+            args["headers"] = call.headers
+        if isinstance(call.upload, PathUpload):
+            with call.upload.path.open("rb") as handle:
+                args["files"] = {"file": (call.upload.name, handle)}
+                yield args
+            return
         if call.upload is not None:
             args["files"] = {"file": call.upload}
-        return args
+        yield args
 
     @staticmethod
     def _result(response: httpx.Response, expect: Expect) -> Any:
@@ -89,6 +146,8 @@ class _Base:
             return response.json()
         if expect == "text":
             return response.text
+        if expect == "response":
+            return response
         return response.content
 
     @staticmethod
@@ -192,6 +251,38 @@ class OCRClient(_Base):
         data = self._send(call)
         return OCRResult.from_json(data) if format == "json" else data
 
+    def submit(
+        self,
+        file: FileInput,
+        *,
+        lang: str | None = None,
+        psm: int | None = None,
+        dpi: int | None = None,
+        pages: str | None = None,
+        formats: Iterable[Format] | None = None,
+        callback_url: str | None = None,
+        idempotency_key: str | None = None,
+        filename: str | None = None,
+    ) -> Job:
+        """`POST /v1/jobs`: hand a document of any size to the service, which reads it in the
+        background; returns at once with the `Job` (`job.wait()`, then `job.result()`).
+
+        A path is streamed from disk. `formats` names the outputs wanted besides json and
+        text (hocr, alto, tsv, pdf). `callback_url` is POSTed when the job ends. The
+        `idempotency_key` (a fresh UUID when not given) makes the client's own retries, and
+        yours with the same key, return the same job instead of a second one."""
+        call = _submit_call(
+            stream_file(file, filename),
+            _job_params(lang, psm, dpi, pages, formats, callback_url),
+            idempotency_key,
+        )
+        status, _ = _status_of(self._send(call))
+        return Job(self, status.id, status)
+
+    def job(self, job_id: str) -> Job:
+        """The job of that id (submitted earlier, perhaps by another process); no request."""
+        return Job(self, job_id)
+
     def languages(self) -> list[str]:
         """`GET /v1/languages`: the installed language codes."""
         return _languages(self._send(_Call("GET", "/v1/languages")))
@@ -226,7 +317,8 @@ class OCRClient(_Base):
 
     def _send_once(self, call: _Call) -> Any:
         try:
-            response = self._http.request(call.method, call.path, **self._request_args(call))
+            with self._request_args(call) as args:
+                response = self._http.request(call.method, call.path, **args)
         except httpx.TransportError as error:
             raise self._transport_error(error) from error
         return self._result(response, call.expect)
@@ -319,6 +411,30 @@ class AsyncOCRClient(_Base):
         data = await self._send(call)
         return OCRResult.from_json(data) if format == "json" else data
 
+    async def submit(
+        self,
+        file: FileInput,
+        *,
+        lang: str | None = None,
+        psm: int | None = None,
+        dpi: int | None = None,
+        pages: str | None = None,
+        formats: Iterable[Format] | None = None,
+        callback_url: str | None = None,
+        idempotency_key: str | None = None,
+        filename: str | None = None,
+    ) -> AsyncJob:
+        call = _submit_call(
+            stream_file(file, filename),
+            _job_params(lang, psm, dpi, pages, formats, callback_url),
+            idempotency_key,
+        )
+        status, _ = _status_of(await self._send(call))
+        return AsyncJob(self, status.id, status)
+
+    def job(self, job_id: str) -> AsyncJob:
+        return AsyncJob(self, job_id)
+
     async def languages(self) -> list[str]:
         return _languages(await self._send(_Call("GET", "/v1/languages")))
 
@@ -350,10 +466,15 @@ class AsyncOCRClient(_Base):
 
     async def _send_once(self, call: _Call) -> Any:
         try:
-            response = await self._http.request(call.method, call.path, **self._request_args(call))
+            with self._request_args(call) as args:
+                response = await self._http.request(call.method, call.path, **args)
         except httpx.TransportError as error:
             raise self._transport_error(error) from error
         return self._result(response, call.expect)
+
+
+def _expect(format: Format) -> Expect:
+    return "json" if format == "json" else "bytes" if format == "pdf" else "text"
 
 
 def _v1_call(
@@ -364,9 +485,213 @@ def _v1_call(
     pages: str | None,
     format: Format,
 ) -> _Call:
-    expect: Expect = "json" if format == "json" else "bytes" if format == "pdf" else "text"
     params = _ocr_params(lang, psm, dpi, pages, format)
-    return _Call("POST", "/v1/ocr", params=params, upload=upload, expect=expect)
+    return _Call("POST", "/v1/ocr", params=params, upload=upload, expect=_expect(format))
+
+
+def _job_params(
+    lang: str | None,
+    psm: int | None,
+    dpi: int | None,
+    pages: str | None,
+    formats: Iterable[str] | None,
+    callback_url: str | None,
+) -> dict[str, str]:
+    params = _options(lang, psm, dpi, pages)
+    if formats is not None:
+        names = formats.split(",") if isinstance(formats, str) else formats
+        # json and text come with every job: the service is asked only for the others.
+        extra = dict.fromkeys(
+            name.strip() for name in names if name.strip() not in ("", "json", "text")
+        )
+        if extra:
+            params["formats"] = ",".join(extra)
+    if callback_url is not None:
+        params["callback_url"] = callback_url
+    return params
+
+
+def _submit_call(upload: Upload, params: dict[str, str], idempotency_key: str | None) -> _Call:
+    # One key for every attempt of this submission: a retried POST finds the job it created.
+    headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+    return _Call(
+        "POST", "/v1/jobs", params=params, upload=upload, expect="response", headers=headers
+    )
+
+
+def _job_path(job_id: str) -> str:
+    return f"/v1/jobs/{quote(job_id, safe='')}"
+
+
+def _status_of(response: httpx.Response) -> tuple[JobStatus, float | None]:
+    """The status body of a job's response, and the Retry-After it came with."""
+    status = JobStatus.from_json(response.json())
+    return status, parse_retry_after(response.headers.get("Retry-After"))
+
+
+def _result_call(job_id: str, format: Format) -> _Call:
+    path = f"{_job_path(job_id)}/result"
+    return _Call("GET", path, params={"format": format}, expect=_expect(format))
+
+
+class _Waiting:
+    """What `wait` does with each status it polls: reports changes, ends the wait, or says
+    how long to sleep before the next poll."""
+
+    def __init__(
+        self,
+        on_progress: ProgressCallback | None,
+        timeout: float | None,
+        poll_interval: float | None,
+    ) -> None:
+        self.on_progress = on_progress
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self.started = time.monotonic()
+        self.reported: tuple[str, int] | None = None
+
+    def pause(self, status: JobStatus, retry_after: float | None) -> float | None:
+        """Seconds to sleep before polling again; None when the job succeeded. Raises
+        `JobFailedError` when it failed or was canceled, `JobTimeoutError` past the timeout."""
+        seen = (status.status, status.pages_done)
+        if seen != self.reported:
+            self.reported = seen
+            if self.on_progress is not None:
+                self.on_progress(status)
+        if status.finished:
+            if status.status != "succeeded":
+                raise JobFailedError(status)
+            return None
+        if self.poll_interval is not None:
+            pause = self.poll_interval
+        else:
+            asked = POLL_DEFAULT_SECONDS if retry_after is None else retry_after
+            pause = min(max(asked, POLL_MIN_SECONDS), POLL_MAX_SECONDS)
+        if self.timeout is not None:
+            left = self.started + self.timeout - time.monotonic()
+            if left <= 0:
+                raise JobTimeoutError(status, self.timeout)
+            pause = min(pause, left)
+        return pause
+
+
+class Job:
+    """A document the service reads in the background (`OCRClient.submit`, `OCRClient.job`).
+
+    >>> job = ocr.submit("book.pdf")
+    >>> job.wait(on_progress=lambda s: print(s.pages_done, "/", s.pages_total))
+    >>> print(job.result(format="text"))
+    """
+
+    def __init__(self, client: OCRClient, job_id: str, status: JobStatus | None = None) -> None:
+        self.client = client
+        self.id = job_id
+        self.last_status = status
+        """The latest status this object has seen (the submission's answer, then each poll)."""
+
+    def __repr__(self) -> str:
+        return f"Job({self.id!r})"
+
+    def status(self) -> JobStatus:
+        """`GET /v1/jobs/{id}`: where the job is now."""
+        return self._poll()[0]
+
+    def wait(
+        self,
+        *,
+        on_progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+    ) -> JobStatus:
+        """Poll the job until it ends; return its final status when it succeeded.
+
+        Sleeps between polls as long as the service's Retry-After says (bounded to between
+        0.2 and 5 s), or `poll_interval` seconds when given. Calls `on_progress` with the
+        first status and then whenever `status` or `pages_done` changes. Raises
+        `JobFailedError` when the job failed or was canceled, and `JobTimeoutError` (also a
+        `TimeoutError`) when it is still unfinished `timeout` seconds after the wait began;
+        the job itself goes on."""
+        waiting = _Waiting(on_progress, timeout, poll_interval)
+        while True:
+            status, retry_after = self._poll()
+            pause = waiting.pause(status, retry_after)
+            if pause is None:
+                return status
+            time.sleep(pause)
+
+    @overload
+    def result(self, format: Literal["json"] = ...) -> OCRResult: ...
+    @overload
+    def result(self, format: TextFormat) -> str: ...
+    @overload
+    def result(self, format: Literal["pdf"]) -> bytes: ...
+    def result(self, format: Format = "json") -> OCRResult | str | bytes:
+        """`GET /v1/jobs/{id}/result`: what `ocr()` gives for the whole document (a page that
+        could not be read has `error` and no lines). `ResultNotReadyError` (409) until the
+        job succeeded; `UnprocessableError` (422) for a format it was not submitted with;
+        `JobExpiredError` (410) once the service no longer keeps it."""
+        data = self.client._send(_result_call(self.id, format))
+        return OCRResult.from_json(data) if format == "json" else data
+
+    def cancel(self) -> None:
+        """`DELETE /v1/jobs/{id}`: stop the job (pages not yet started are never read) and
+        delete its files. Its status then reads `canceled`, and its result is gone."""
+        self.client._send(_Call("DELETE", _job_path(self.id), expect="response"))
+
+    def _poll(self) -> tuple[JobStatus, float | None]:
+        response = self.client._send(_Call("GET", _job_path(self.id), expect="response"))
+        self.last_status, retry_after = _status_of(response)
+        return self.last_status, retry_after
+
+
+class AsyncJob:
+    """`Job` for `AsyncOCRClient`: the same methods as coroutines."""
+
+    def __init__(
+        self, client: AsyncOCRClient, job_id: str, status: JobStatus | None = None
+    ) -> None:
+        self.client = client
+        self.id = job_id
+        self.last_status = status
+
+    def __repr__(self) -> str:
+        return f"AsyncJob({self.id!r})"
+
+    async def status(self) -> JobStatus:
+        return (await self._poll())[0]
+
+    async def wait(
+        self,
+        *,
+        on_progress: ProgressCallback | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (as Job.wait has it)
+        poll_interval: float | None = None,
+    ) -> JobStatus:
+        waiting = _Waiting(on_progress, timeout, poll_interval)
+        while True:
+            status, retry_after = await self._poll()
+            pause = waiting.pause(status, retry_after)
+            if pause is None:
+                return status
+            await asyncio.sleep(pause)
+
+    @overload
+    async def result(self, format: Literal["json"] = ...) -> OCRResult: ...
+    @overload
+    async def result(self, format: TextFormat) -> str: ...
+    @overload
+    async def result(self, format: Literal["pdf"]) -> bytes: ...
+    async def result(self, format: Format = "json") -> OCRResult | str | bytes:
+        data = await self.client._send(_result_call(self.id, format))
+        return OCRResult.from_json(data) if format == "json" else data
+
+    async def cancel(self) -> None:
+        await self.client._send(_Call("DELETE", _job_path(self.id), expect="response"))
+
+    async def _poll(self) -> tuple[JobStatus, float | None]:
+        response = await self.client._send(_Call("GET", _job_path(self.id), expect="response"))
+        self.last_status, retry_after = _status_of(response)
+        return self.last_status, retry_after
 
 
 def _languages(data: Any) -> list[str]:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    from ocr_client.models import JobStatus
 
 
 class OCRError(Exception):
@@ -52,7 +56,16 @@ class AuthenticationError(APIError):
 
 
 class NotFoundError(APIError):
-    """404: the route does not exist here (or is switched off)."""
+    """404: the route does not exist here (or is switched off), or there is no such job for
+    this token (never created, canceled, or another token's)."""
+
+
+class ResultNotReadyError(APIError):
+    """409: the job has no result: it has not finished yet, or it failed or was canceled."""
+
+
+class JobExpiredError(APIError):
+    """410: the job finished longer ago than the service keeps results; submit it again."""
 
 
 class PayloadTooLargeError(APIError):
@@ -83,10 +96,35 @@ class ServerError(APIError):
     """Any other 5xx: the service failed."""
 
 
+class JobFailedError(OCRError):
+    """A job waited for ended `failed` (the document could not be read: `status.error` says
+    why) or `canceled`. `status` is its final `JobStatus`."""
+
+    def __init__(self, status: JobStatus) -> None:
+        reason = f": {status.error}" if status.error else ""
+        super().__init__(f"Job {status.id} {status.status}{reason}")
+        self.status = status
+
+
+class JobTimeoutError(OCRError, TimeoutError):
+    """`Job.wait(timeout=...)` ran out before the job finished; the job goes on (cancel it,
+    or wait again). `status` is the last `JobStatus` seen. Also a built-in `TimeoutError`."""
+
+    def __init__(self, status: JobStatus, timeout: float) -> None:
+        super().__init__(
+            f"Job {status.id} still {status.status} after {timeout:g} s "
+            f"({status.pages_done}/{status.pages_total} pages)"
+        )
+        self.status = status
+        self.timeout = timeout
+
+
 _BY_STATUS: dict[int, type[APIError]] = {
     400: BadRequestError,
     401: AuthenticationError,
     404: NotFoundError,
+    409: ResultNotReadyError,
+    410: JobExpiredError,
     413: PayloadTooLargeError,
     415: UnsupportedMediaTypeError,
     422: UnprocessableError,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 BBox = tuple[int, int, int, int]
@@ -56,6 +58,8 @@ class Page:
     text: str
     rotation: int = 0
     lines: list[Line] = field(default_factory=list)
+    error: str | None = None
+    """Why this page could not be read (a job's result only; such a page has no lines)."""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -67,6 +71,7 @@ class Page:
             text=data.get("text", ""),
             rotation=int(data.get("rotation", 0)),
             lines=[Line.from_json(line) for line in data.get("lines", [])],
+            error=_error_detail(data.get("error")),
             raw=data,
         )
 
@@ -92,6 +97,80 @@ class OCRResult:
             timings_ms=dict(data.get("timings_ms") or {}),
             raw=data,
         )
+
+
+FINISHED_STATES = frozenset({"succeeded", "failed", "canceled"})
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """`GET /v1/jobs/{id}`: where a job is. `status` is one of queued, running, succeeded,
+    failed, canceled; `pages_done` counts the pages finished either way (read or failed);
+    `error` is why the whole job failed (a document that cannot be opened)."""
+
+    id: str
+    status: str
+    pages_total: int = 0
+    pages_done: int = 0
+    pages_failed: int = 0
+    error: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    expires_at: datetime | None = None
+    formats: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def finished(self) -> bool:
+        """True once the job succeeded, failed or was canceled: it will not change again."""
+        return self.status in FINISHED_STATES
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobStatus:
+        return cls(
+            id=str(data["id"]),
+            status=str(data["status"]),
+            pages_total=int(data.get("pages_total") or 0),
+            pages_done=int(data.get("pages_done") or 0),
+            pages_failed=int(data.get("pages_failed") or 0),
+            error=_error_detail(data.get("error")),
+            created_at=parse_datetime(data.get("created_at")),
+            started_at=parse_datetime(data.get("started_at")),
+            finished_at=parse_datetime(data.get("finished_at")),
+            expires_at=parse_datetime(data.get("expires_at")),
+            formats=[str(name) for name in data.get("formats") or []],
+            raw=data,
+        )
+
+
+_ZULU = re.compile(r"[Zz]$")
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def iso_for_python310(value: str) -> str:
+    """An ISO 8601 time as Python 3.10's `datetime.fromisoformat` accepts it: a trailing `Z`
+    becomes `+00:00` and a fraction of a second gets exactly six digits."""
+    value = _ZULU.sub("+00:00", value.strip())
+    return _FRACTION.sub(lambda match: "." + match.group(1)[:6].ljust(6, "0"), value, count=1)
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """An ISO 8601 time of the service (`2026-12-01T21:00:00Z`) as an aware datetime; a time
+    without an offset is taken as UTC. None stays None."""
+    if value is None or value == "":
+        return None
+    when = datetime.fromisoformat(iso_for_python310(str(value)))
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+
+
+def _error_detail(value: Any) -> str | None:
+    """`{"detail": "..."}` (or a bare string) as its text; null as None."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return str(value.get("detail", value))
+    return str(value)
 
 
 def _bbox(value: Any) -> BBox:
