@@ -1,5 +1,7 @@
 "use strict";
 // The upload page: choose, drop or paste files, read them through /v1/ocr, show text and boxes.
+// PDFs and multi-page TIFFs (told by their first bytes) go to /v1/jobs instead: read in the
+// background whatever their length, with their progress shown and a button to cancel them.
 (function () {
   const form = document.getElementById("ocr-form");
   const fileInput = document.getElementById("file");
@@ -16,10 +18,16 @@
   const results = document.getElementById("results");
   const template = document.getElementById("result-template");
   const apiUrl = form.dataset.api;
+  const jobsUrl = form.dataset.jobs;
   const TOKEN_KEY = "ocr-token";
   const PARALLEL = 2;
+  const POLL_MIN_SECONDS = 0.5;
+  const POLL_MAX_SECONDS = 5;
+  const POLL_ATTEMPTS = 12; // a status asked for in vain this many times in a row: give up
+  const TRANSIENT = [429, 502, 503, 504];
   let files = [];
   let resultCount = 0;
+  const runningJobs = new Set();
 
   // --- the token: asked once, kept in this tab (sessionStorage) unless "remember" is ticked.
   if (tokenInput) {
@@ -108,14 +116,18 @@
     results.replaceChildren();
     let done = 0;
     let failed = 0;
+    let canceled = 0;
     const queue = files.slice();
+    // One file: its pages' progress is the form's. Several: the form counts files.
+    const report = files.length === 1 ? showProgress : null;
     say(progressText(0, files.length));
     async function worker() {
       while (queue.length) {
         const file = queue.shift();
-        const ok = await readFile(file);
+        const outcome = await readFile(file, report);
         done += 1;
-        failed += ok ? 0 : 1;
+        failed += outcome === "failed" ? 1 : 0;
+        canceled += outcome === "canceled" ? 1 : 0;
         progress.value = done;
         if (done < files.length) say(progressText(done, files.length));
       }
@@ -124,10 +136,20 @@
     progress.removeAttribute("value");
     await Promise.all(Array.from({ length: Math.min(PARALLEL, files.length) }, worker));
     busy(false);
-    if (failed === 0) say(done === 1 ? "Done." : "Done: " + done + " files read.", "ok");
+    const read = done - failed - canceled;
+    if (failed === 0 && canceled === 0) {
+      say(done === 1 ? "Done." : "Done: " + done + " files read.", "ok");
+    } else if (done === 1 && canceled === 1) say("Canceled.");
     else if (failed === done && done === 1) say(lastError, "error");
+    else if (failed === 0) say("Done: " + read + " read, " + canceled + " canceled.");
     else say(failed + " of " + done + " files could not be read; see below.", "error");
   });
+
+  function showProgress(text, value, max) {
+    say(text);
+    progress.max = max;
+    progress.value = value;
+  }
 
   let lastError = "";
 
@@ -146,43 +168,250 @@
     statusLine.className = "status" + (kind ? " " + kind : "");
   }
 
-  function queryFor(format) {
+  function queryFor(url, extra) {
     const params = new URLSearchParams({ lang: langSelect.value });
     if (psmSelect.value) params.set("psm", psmSelect.value);
     if (!autoRotate.checked) {
       params.set("auto_rotate", "false");
       params.set("deskew", "false");
     }
-    if (format) params.set("format", format);
-    return apiUrl + "?" + params.toString();
+    Object.entries(extra || {}).forEach(([name, value]) => params.set(name, value));
+    return url + "?" + params.toString();
+  }
+
+  function upload(file) {
+    const body = new FormData();
+    body.append("file", file, file.name || "upload");
+    return body;
   }
 
   async function post(file, format) {
-    const body = new FormData();
-    body.append("file", file, file.name || "upload");
-    const response = await fetch(queryFor(format), {
+    const response = await fetch(queryFor(apiUrl, format ? { format } : {}), {
       method: "POST",
       headers: authHeaders(),
-      body,
+      body: upload(file),
     });
     if (!response.ok) throw new Error(await explain(response));
     return response;
   }
 
-  async function readFile(file) {
+  // "ok", "failed" or "canceled"; `report(text, value, max)` hears a job's progress.
+  async function readFile(file, report) {
     const card = newCard(file);
     try {
-      const data = await (await post(file)).json();
-      fillCard(card, file, data);
-      return true;
+      if (await isDocument(file)) {
+        const job = startJob(file, card, report);
+        const data = await job.json();
+        if (data === null) {
+          card.meta.textContent = "Canceled.";
+          card.body.hidden = true;
+          return "canceled";
+        }
+        fillCard(card, file, data, (format) => downloadFromJob(file, card, format));
+      } else {
+        const data = await (await post(file)).json();
+        fillCard(card, file, data, async (format) => (await post(file, format)).blob());
+      }
+      return "ok";
     } catch (error) {
       lastError = messageOf(error);
       card.meta.textContent = lastError;
       card.meta.classList.add("error");
       card.body.hidden = true;
-      return false;
+      return "failed";
     }
   }
+
+  // --- which files are documents for /v1/jobs: PDFs and TIFFs of more than one page, told by
+  // their first bytes (a name or a type can be anything, or nothing for a dropped file).
+  async function isDocument(file) {
+    const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
+    const startsWith = (bytes) => bytes.every((byte, index) => head[index] === byte);
+    if (startsWith([0x25, 0x50, 0x44, 0x46, 0x2d])) return true; // %PDF-
+    if (startsWith([0x49, 0x49, 0x2a, 0x00])) return tiffHasSeveralPages(file, true); // II*\0
+    if (startsWith([0x4d, 0x4d, 0x00, 0x2a])) return tiffHasSeveralPages(file, false); // MM\0*
+    return false;
+  }
+
+  async function tiffHasSeveralPages(file, littleEndian) {
+    // The header points at the first page's directory (IFD); a directory ends with where the
+    // next page's is, 0 for none.
+    const view = async (offset, length) =>
+      new DataView(await file.slice(offset, offset + length).arrayBuffer());
+    try {
+      const first = (await view(4, 4)).getUint32(0, littleEndian);
+      const entries = (await view(first, 2)).getUint16(0, littleEndian);
+      return (await view(first + 2 + 12 * entries, 4)).getUint32(0, littleEndian) !== 0;
+    } catch (_) {
+      return false; // a truncated TIFF: /v1/ocr says what is wrong with it
+    }
+  }
+
+  // --- jobs: submit, poll the Location at the pace Retry-After asks, fetch the result.
+  // `job.json()` is the result's JSON, or null when the job was canceled.
+  function startJob(file, card, report, formats) {
+    const controller = new AbortController();
+    const job = { location: null, resultUrl: null, canceled: false, deleted: null };
+    runningJobs.add(job);
+    job.remove = () => {
+      // Deletes the job and its files on the service, once.
+      if (!job.location) return Promise.resolve();
+      if (!job.deleted) {
+        job.deleted = fetch(job.location, {
+          method: "DELETE",
+          headers: authHeaders(),
+          keepalive: true, // so that it is still sent when the page is being closed
+        }).catch(() => {});
+      }
+      return job.deleted;
+    };
+    job.cancel = () => {
+      job.canceled = true;
+      card.cancel.disabled = true;
+      controller.abort();
+      return job.remove();
+    };
+    const onCancel = () => job.cancel();
+    card.cancel.addEventListener("click", onCancel);
+    card.cancel.disabled = false;
+    card.job.hidden = false;
+
+    async function poll() {
+      const params = formats ? { formats } : {};
+      let response = await fetch(queryFor(jobsUrl, params), {
+        method: "POST",
+        headers: authHeaders(),
+        body: upload(file),
+        signal: controller.signal,
+      });
+      if (!response.ok) throw new Error(await explain(response));
+      job.location = response.headers.get("Location");
+      let status = await response.json();
+      job.location = job.location || status.links.self;
+      job.resultUrl = status.links.result;
+      for (;;) {
+        showJobProgress(card, report, status);
+        if (["succeeded", "failed", "canceled"].includes(status.status)) return status;
+        await pause(retryAfter(response), controller.signal);
+        response = await pollOnce(job.location, controller.signal);
+        status = await response.json();
+      }
+    }
+
+    async function finish() {
+      try {
+        const status = await poll();
+        if (status.status === "canceled") return null;
+        if (status.status === "failed") {
+          const detail = status.error && status.error.detail;
+          throw new Error("The document could not be read. " + (detail || ""));
+        }
+        return status;
+      } catch (error) {
+        if (job.canceled) {
+          await job.remove();
+          return null;
+        }
+        throw error;
+      } finally {
+        card.cancel.removeEventListener("click", onCancel);
+        card.job.hidden = true;
+      }
+    }
+
+    async function result(format) {
+      try {
+        const status = await finish();
+        if (status === null) return null;
+        const response = await fetch(job.resultUrl + "?format=" + format, {
+          headers: authHeaders(),
+        });
+        if (!response.ok) throw new Error(await explain(response));
+        return format === "json" ? await response.json() : await response.blob();
+      } finally {
+        // The text is on the page now: the service keeps nothing of it.
+        await job.remove();
+        runningJobs.delete(job);
+      }
+    }
+
+    job.json = () => result("json");
+    job.blob = (format) => result(format);
+    return job;
+  }
+
+  async function pollOnce(url, signal) {
+    // The job's status; a service busy or out of reach for a while is asked again (the job
+    // goes on meanwhile) rather than taken for a failed job.
+    for (let attempt = 1; ; attempt++) {
+      let response = null;
+      try {
+        response = await fetch(url, { headers: authHeaders(), signal, cache: "no-store" });
+      } catch (error) {
+        if (error.name === "AbortError" || attempt >= POLL_ATTEMPTS) throw error;
+      }
+      if (response && response.ok) return response;
+      if (response && (!TRANSIENT.includes(response.status) || attempt >= POLL_ATTEMPTS)) {
+        throw new Error(await explain(response));
+      }
+      await pause(response ? retryAfter(response) : POLL_MAX_SECONDS, signal);
+    }
+  }
+
+  function showJobProgress(card, report, status) {
+    const total = status.pages_total;
+    const done = status.pages_done;
+    const text =
+      status.status === "queued" || status.status === "running"
+        ? total
+          ? "Reading page " + Math.min(done + 1, total) + " of " + total + "…"
+          : "Reading…"
+        : "Read " + done + " of " + total + " pages.";
+    card.meta.textContent = text;
+    card.progress.max = Math.max(total, 1);
+    card.progress.value = done;
+    if (report) report(text, done, Math.max(total, 1));
+  }
+
+  function retryAfter(response) {
+    // Seconds (or an HTTP date), kept between POLL_MIN_SECONDS and POLL_MAX_SECONDS.
+    const header = response.headers.get("Retry-After");
+    let seconds = Number(header);
+    if (header === null || header.trim() === "") seconds = 1;
+    else if (Number.isNaN(seconds)) seconds = (Date.parse(header) - Date.now()) / 1000;
+    if (Number.isNaN(seconds)) seconds = 1;
+    return Math.min(Math.max(seconds, POLL_MIN_SECONDS), POLL_MAX_SECONDS);
+  }
+
+  function pause(seconds, signal) {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(new DOMException("Canceled", "AbortError"));
+      const aborted = () => {
+        clearTimeout(timer);
+        reject(new DOMException("Canceled", "AbortError"));
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", aborted);
+        resolve();
+      }, seconds * 1000);
+      signal.addEventListener("abort", aborted, { once: true });
+    });
+  }
+
+  async function downloadFromJob(file, card, format) {
+    // hOCR and the searchable PDF of a document: one more job that makes them.
+    const meta = card.meta.textContent;
+    try {
+      const blob = await startJob(file, card, null, format).blob(format);
+      if (blob === null) throw new Error("Canceled.");
+      return blob;
+    } finally {
+      card.meta.textContent = meta;
+    }
+  }
+
+  // Leaving the page ends its jobs: nobody would fetch their results.
+  window.addEventListener("pagehide", () => runningJobs.forEach((job) => job.remove()));
 
   function messageOf(error) {
     return error instanceof TypeError
@@ -207,6 +436,10 @@
       case 400:
       case 415:
         return "This file is not an image or PDF the service can read. " + detail;
+      case 404:
+        return "The service no longer has this job. " + detail;
+      case 410:
+        return "The service no longer keeps this result. " + detail;
       case 422:
         return "The service could not use these options: " + detail;
       case 429:
@@ -226,8 +459,14 @@
       node,
       meta: node.querySelector(".result-meta"),
       body: node.querySelector(".result-body"),
+      job: node.querySelector(".result-job"),
+      progress: node.querySelector(".result-progress"),
+      cancel: node.querySelector(".cancel"),
     };
-    node.querySelector(".result-name").textContent = file.name || "pasted image";
+    const name = file.name || "pasted image";
+    node.querySelector(".result-name").textContent = name;
+    card.progress.setAttribute("aria-label", "Reading " + name);
+    card.cancel.setAttribute("aria-label", "Cancel reading " + name);
     card.meta.textContent = "Reading…";
     const textId = "text-" + resultCount;
     node.querySelector(".text").id = textId;
@@ -239,13 +478,29 @@
     return card;
   }
 
-  function fillCard(card, file, data) {
+  // `fetchFormat(format)`: the blob of the file in that format, for the download buttons.
+  function fillCard(card, file, data, fetchFormat) {
     const node = card.node;
     const lines = data.pages.reduce((sum, page) => sum + page.lines.length, 0);
     const pages = data.pages.length;
+    const failedPages = data.pages.filter((page) => page.error);
     card.meta.textContent =
-      (pages > 1 ? pages + " pages · " : "") + lines + " lines · " + Math.round(data.timings_ms.total) + " ms";
-    const text = data.pages.map((page) => page.text.trim()).join("\n\n");
+      (pages > 1 ? pages + " pages · " : "") +
+      (failedPages.length ? failedPages.length + " could not be read · " : "") +
+      lines + " lines · " + Math.round(data.timings_ms.total) + " ms";
+    const pageErrors = node.querySelector(".page-errors");
+    pageErrors.replaceChildren(
+      ...failedPages.map((page) => {
+        const item = document.createElement("li");
+        item.textContent = "Page " + page.number + " could not be read: " + page.error.detail;
+        return item;
+      })
+    );
+    pageErrors.hidden = failedPages.length === 0;
+    const text = data.pages
+      .filter((page) => !page.error)
+      .map((page) => page.text.trim())
+      .join("\n\n");
     const textArea = node.querySelector(".text");
     textArea.value = text;
     const baseName = (file.name || "pasted").replace(/\.[^.]+$/, "");
@@ -265,15 +520,18 @@
     node.querySelectorAll(".download").forEach((button) =>
       button.addEventListener("click", async () => {
         const format = button.dataset.format;
+        button.disabled = true;
         try {
           const blob =
             format === "text"
               ? new Blob([textArea.value], { type: "text/plain" })
-              : await (await post(file, format)).blob();
+              : await fetchFormat(format);
           const extension = { text: ".txt", hocr: ".hocr.html", pdf: ".pdf" }[format];
           saveBlob(blob, baseName + extension);
         } catch (error) {
           say(messageOf(error), "error");
+        } finally {
+          button.disabled = false;
         }
       })
     );

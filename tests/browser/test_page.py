@@ -1,15 +1,19 @@
 """A person's flows on the upload page, in real headless Chromium against the real server."""
 
 import base64
+import json
 import re
 from io import BytesIO
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
+import requests
 from PIL import Image
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, Response, Route, expect
 
 from tests.conftest import TEST_TOKEN, LiveServer, text_image
+from tests.helpers.documents import dense_page, scanned_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -286,3 +290,310 @@ def test_auto_rotation_option(page: Page, live_server: LiveServer, tmp_path: Pat
     assert "auto_rotate=false" in sent.value.url
     expect(page.locator("#status")).to_have_text("Done.")
     assert "quick brown fox" not in page.locator(".result .text").input_value()
+
+
+# --- documents: PDFs and multi-page TIFFs go to /v1/jobs, with progress and a Cancel button.
+
+AUTH = {"Authorization": f"Bearer {TEST_TOKEN}"}
+JOB_TIMEOUT_MS = 120_000
+
+# Every text the status line shows, with the form's <progress> at that moment: a job's
+# progress can go by faster than a poll of the page would see it.
+RECORD_STATUS = """
+document.addEventListener("DOMContentLoaded", () => {
+  window.seenStatus = [];
+  const status = document.getElementById("status");
+  const progress = document.getElementById("progress");
+  new MutationObserver(() => window.seenStatus.push({
+    text: status.textContent, hidden: progress.hidden,
+    value: progress.hasAttribute("value") ? progress.value : null, max: progress.max,
+  })).observe(status, { childList: true, characterData: true, subtree: true });
+});
+"""
+
+
+def drop(page: Page, data: bytes, name: str) -> None:
+    """Drop a file on the drop zone, as a person dragging it from their desktop does."""
+    page.evaluate(
+        """([data, name]) => {
+            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name));  // no type: only its bytes tell
+            document.getElementById("drop-zone").dispatchEvent(
+                new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true })
+            );
+        }""",
+        [base64.b64encode(data).decode(), name],
+    )
+
+
+def job_submissions(page: Page) -> list[Response]:
+    """The answers to the page's POST /v1/jobs, as they come."""
+    answers: list[Response] = []
+    page.on(
+        "response",
+        lambda response: (
+            response.request.method == "POST"
+            and "/v1/jobs?" in response.url
+            and answers.append(response)
+        ),
+    )
+    return answers
+
+
+def job_status(server: LiveServer, answer: Response) -> dict:
+    location = answer.headers["location"]
+    response = requests.get(server.url + location, headers=AUTH, timeout=10)
+    assert response.status_code == 200, response.text
+    status: dict = response.json()
+    return status
+
+
+def test_a_dropped_pdf_is_read_as_a_job_with_its_progress(
+    page: Page, live_server: LiveServer
+) -> None:
+    document = scanned_pdf([dense_page(number, lines=6) for number in (1, 2, 3)])
+    page.add_init_script(RECORD_STATUS)
+    submissions = job_submissions(page)
+    ocr_requests: list[str] = []
+    page.on(
+        "request", lambda request: "/v1/ocr" in request.url and ocr_requests.append(request.url)
+    )
+    open_page(page, live_server)
+    drop(page, document, "three-pages")  # no .pdf: the page tells a PDF by its first bytes
+    expect(page.locator("#chosen li")).to_have_text(["three-pages"])
+    page.click("#submit")
+    text = page.locator(".result .text")
+    expect(text).to_have_value(
+        re.compile(r"Page 1 line 1[\s\S]*Page 2 line 1[\s\S]*Page 3 line 1"),
+        timeout=JOB_TIMEOUT_MS,
+    )
+    expect(page.locator("#status")).to_have_text("Done.")
+    expect(page.locator(".result .result-meta")).to_contain_text("3 pages")
+    seen = page.evaluate("window.seenStatus")
+    reading = [entry for entry in seen if entry["text"].startswith("Reading page")]
+    assert reading, f"no progress shown: {seen}"
+    assert reading[0]["text"].startswith("Reading page 1 of 3")
+    assert all(not entry["hidden"] and entry["max"] == 3 for entry in reading)
+    assert [entry["value"] for entry in reading] == sorted(entry["value"] for entry in reading)
+    assert ocr_requests == []
+    assert len(submissions) == 1
+    assert submissions[0].status == 202
+    # Once its text is on the page the service keeps nothing of it.
+    assert job_status(live_server, submissions[0])["status"] == "succeeded"
+    result = requests.get(
+        live_server.url + submissions[0].headers["location"] + "/result",
+        headers=AUTH, timeout=10,
+    )  # fmt: skip
+    assert result.status_code == 410
+
+
+def test_cancel_stops_the_job(page: Page, live_server: LiveServer, tmp_path: Path) -> None:
+    book = tmp_path / "book.pdf"
+    book.write_bytes(scanned_pdf([dense_page(number) for number in range(1, 9)]))
+    submissions = job_submissions(page)
+    open_page(page, live_server)
+    read(page, book)
+    expect(page.locator("#status")).to_contain_text("Reading page", timeout=30_000)
+    expect(page.locator("#status")).to_contain_text("of 8")
+    expect(page.locator(".result .result-progress")).to_be_visible()
+    cancel = page.get_by_role("button", name="Cancel reading book.pdf")
+    with page.expect_request(lambda request: request.method == "DELETE") as deletion:
+        cancel.click()
+    assert deletion.value.url == live_server.url + submissions[0].headers["location"]
+    expect(page.locator("#status")).to_have_text("Canceled.")
+    expect(page.locator(".result .result-meta")).to_have_text("Canceled.")
+    expect(cancel).to_be_hidden()
+    status = job_status(live_server, submissions[0])
+    assert status["status"] == "canceled"
+    assert status["pages_done"] < status["pages_total"]
+
+
+def test_a_failed_page_is_shown_with_its_error(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    # A page too large to render (200 x 200 inches) between two ordinary ones.
+    pages = [text_image(f"Readable page {number}") for number in (1, 3)]
+    pdf = pdfium.PdfDocument(scanned_pdf(pages, dpi=150))
+    pdf.new_page(14400, 14400, index=1)
+    document = tmp_path / "with-a-bad-page.pdf"
+    pdf.save(str(document))
+    open_page(page, live_server)
+    read(page, document)
+    errors = page.locator(".result .page-errors li")
+    expect(errors).to_have_count(1, timeout=JOB_TIMEOUT_MS)
+    expect(errors).to_contain_text(re.compile("^Page 2 could not be read: .*MAX_IMAGE_PIXELS"))
+    expect(page.locator(".result .result-meta")).to_contain_text("3 pages · 1 could not be read")
+    expect(page.locator(".result .text")).to_have_value(
+        re.compile("Readable page 1[\\s\\S]*Readable page 3")
+    )
+
+
+def test_a_failed_job_shows_its_error(page: Page, live_server: LiveServer, tmp_path: Path) -> None:
+    # The service's real failures (a document it cannot open) are tested with the service;
+    # here the page's handling of a failed job's status.
+    def failed(route: Route) -> None:
+        if route.request.method != "GET":
+            route.fallback()
+            return
+        job_id = route.request.url.rsplit("/", 1)[1]
+        body = {
+            "id": job_id, "status": "failed", "pages_total": 1, "pages_done": 0,
+            "pages_failed": 0, "error": {"detail": "The document could not be opened here."},
+            "links": {"self": f"/v1/jobs/{job_id}", "result": f"/v1/jobs/{job_id}/result"},
+        }  # fmt: skip
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/v1/jobs/*", failed)
+    document = tmp_path / "one-page.pdf"
+    document.write_bytes(scanned_pdf([text_image("One page")], dpi=150))
+    open_page(page, live_server)
+    read(page, document)
+    expect(page.locator("#status")).to_contain_text("The document could not be opened here.")
+    expect(page.locator("#status")).to_have_class(re.compile("error"))
+    expect(page.locator(".result .result-meta")).to_contain_text("could not be opened here")
+
+
+def test_a_documents_searchable_pdf_is_made_by_a_job(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    document = tmp_path / "two-pages.pdf"
+    document.write_bytes(scanned_pdf([text_image(f"Side {n} of two") for n in (1, 2)], dpi=150))
+    open_page(page, live_server)
+    read(page, document)
+    expect(page.locator(".result .text")).to_have_value(
+        re.compile("Side 1 of two[\\s\\S]*Side 2 of two"), timeout=JOB_TIMEOUT_MS
+    )
+    with (
+        page.expect_request(re.compile(r"/v1/jobs\?.*formats=pdf")),
+        page.expect_download(timeout=JOB_TIMEOUT_MS) as info,
+    ):
+        page.click('.result .download[data-format="pdf"]')
+    download = info.value
+    assert download.suggested_filename == "two-pages.pdf"
+    searchable = pdfium.PdfDocument(download.path())
+    assert len(searchable) == 2
+    assert "Side 2 of two" in searchable[1].get_textpage().get_text_range()
+
+
+def _tiff(*texts: str) -> bytes:
+    images = [Image.open(BytesIO(text_image(text))) for text in texts]
+    buffer = BytesIO()
+    images[0].save(buffer, format="TIFF", save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "endpoint"),
+    [
+        pytest.param("scan.tif", _tiff("First leaf", "Second leaf"), "/v1/jobs", id="tiff-pages"),
+        pytest.param("scan.tif", _tiff("First leaf"), "/v1/ocr", id="tiff-one-page"),
+        pytest.param("First leaf.pdf", text_image("First leaf"), "/v1/ocr", id="png-named-pdf"),
+    ],
+)
+def test_what_goes_as_a_job_is_told_by_the_files_bytes(
+    page: Page, live_server: LiveServer, tmp_path: Path, name: str, data: bytes, endpoint: str
+) -> None:
+    file = tmp_path / name
+    file.write_bytes(data)
+    open_page(page, live_server)
+    with page.expect_request(re.compile(r"/v1/(ocr|jobs)\?")) as sent:
+        read(page, file)
+    assert sent.value.method == "POST"
+    assert endpoint + "?" in sent.value.url
+    expect(page.locator(".result .text")).to_have_value(
+        re.compile("First leaf"), timeout=JOB_TIMEOUT_MS
+    )
+    expect(page.locator("#status")).to_have_text("Done.")
+
+
+# Every delay the page asks setTimeout for, kept; run 50 times faster so the test is quick.
+RECORD_DELAYS = """
+window.delays = [];
+const realSetTimeout = window.setTimeout;
+window.setTimeout = (callback, ms, ...rest) => {
+  window.delays.push(ms);
+  return realSetTimeout(callback, ms / 50, ...rest);
+};
+"""
+
+
+def job_body(job_id: str, status: str) -> str:
+    return json.dumps({
+        "id": job_id, "status": status, "pages_total": 1,
+        "pages_done": 1 if status == "succeeded" else 0, "pages_failed": 0, "error": None,
+        "links": {"self": f"/v1/jobs/{job_id}", "result": f"/v1/jobs/{job_id}/result"},
+    })  # fmt: skip
+
+
+def test_polling_follows_retry_after_within_bounds(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    # The page's pace alone, against a service played by the test: the submission's answer
+    # says 0 s, then the status 60 s, nothing, and 2 s; the page waits 0.5 s (the least),
+    # 5 s (the most), 1 s and 2 s.
+    answers: list[str | None] = ["60", None, "2"]
+
+    def submitted(route: Route) -> None:
+        route.fulfill(
+            status=202, content_type="application/json", body=job_body("j_paced", "queued"),
+            headers={"location": "/v1/jobs/j_paced", "retry-after": "0"},
+        )  # fmt: skip
+
+    def status(route: Route) -> None:
+        if route.request.method != "GET" or not answers:
+            route.fulfill(content_type="application/json", body=job_body("j_paced", "succeeded"))
+            return
+        retry_after = answers.pop(0)
+        headers = {"retry-after": retry_after} if retry_after is not None else {}
+        route.fulfill(
+            content_type="application/json", headers=headers, body=job_body("j_paced", "running")
+        )
+
+    result = {
+        "text": "Patience pays", "lang": "eng", "timings_ms": {"total": 1},
+        "pages": [{"number": 1, "width": 10, "height": 10, "text": "Patience pays",
+                   "lines": [], "error": None}],
+    }  # fmt: skip
+    page.route("**/v1/jobs?*", submitted)
+    page.route("**/v1/jobs/j_paced", status)
+    page.route(
+        "**/v1/jobs/j_paced/result?*",
+        lambda route: route.fulfill(content_type="application/json", body=json.dumps(result)),
+    )
+    page.add_init_script(RECORD_DELAYS)
+    document = tmp_path / "one-page.pdf"
+    document.write_bytes(scanned_pdf([text_image("Patience pays")], dpi=150))
+    open_page(page, live_server)
+    read(page, document)
+    expect(page.locator(".result .text")).to_have_value("Patience pays")
+    assert not answers
+    assert page.evaluate("window.delays") == [500, 5000, 1000, 2000]
+
+
+@pytest.mark.expected_console_errors("503")
+def test_a_busy_service_while_polling_is_asked_again(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    busy = [True]
+
+    def status(route: Route) -> None:
+        if route.request.method == "GET" and busy:
+            busy.clear()
+            route.fulfill(
+                status=503, headers={"retry-after": "1"}, content_type="application/json",
+                body='{"detail": "busy"}',
+            )  # fmt: skip
+            return
+        route.fallback()
+
+    page.route("**/v1/jobs/*", status)
+    document = tmp_path / "one-page.pdf"
+    document.write_bytes(scanned_pdf([text_image("Try again later")], dpi=150))
+    open_page(page, live_server)
+    read(page, document)
+    expect(page.locator(".result .text")).to_have_value(
+        re.compile("Try again later"), timeout=JOB_TIMEOUT_MS
+    )
+    assert not busy, "the status was never asked for"
+    expect(page.locator("#status")).to_have_text("Done.")
