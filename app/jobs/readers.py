@@ -152,6 +152,11 @@ class JobReaders:
                     self._stops.pop(key, None)
             elapsed = time.monotonic() - started
             self.mean_page_seconds = 0.8 * self.mean_page_seconds + 0.2 * elapsed
+            logger.info(
+                "job page %s",
+                outcome.state.value,
+                extra={"job": job.id, "page": claim.number, "seconds": round(elapsed, 3)},
+            )
         try:
             updated = self.store.finish_page(claim, outcome.state, outcome.error)
         except KeyError:  # deleted while it was read

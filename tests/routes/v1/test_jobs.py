@@ -298,3 +298,13 @@ def test_the_status_names_every_field_of_the_contract(client: TestClient) -> Non
         "started_at", "finished_at", "expires_at", "formats", "links",
     }  # fmt: skip
     assert json.loads(json.dumps(job))["created_at"].endswith("Z")
+
+
+def test_a_page_past_its_own_time_limit_fails_alone(tmp_path: Path) -> None:
+    with jobs_client(tmp_path, jobs_page_timeout_seconds=0.05) as client:
+        job = submit(client, scanned_pdf([dense_page(1)]))
+        done = finished(client, job["id"])
+        assert done["status"] == "succeeded"
+        assert done["pages_failed"] == 1
+        (page,) = client.get(f"/v1/jobs/{job['id']}/result", headers=AUTH).json()["pages"]
+        assert "JOBS_PAGE_TIMEOUT_SECONDS" in page["error"]["detail"]
