@@ -70,6 +70,7 @@ def test_hostile_files_get_clear_json_errors(
     assert response.json()["detail"]
 
 
+@pytest.mark.slow  # seconds of its own: out of the fast tier
 def test_tiff_with_thousands_of_pages(client: TestClient, auth_headers: dict) -> None:
     data = many_frames("TIFF", 3000)
     document = client.post("/v1/ocr", files={"file": ("a.tif", data)}, headers=auth_headers)

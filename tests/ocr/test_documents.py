@@ -837,6 +837,7 @@ def read_on_a_runner(job: Callable[[OcrRunner], T]) -> T:
     return asyncio.run(scenario())
 
 
+@pytest.mark.slow  # seconds of its own: out of the fast tier
 def test_an_idle_core_reads_the_next_pages(engine: OcrEngine) -> None:
     data = dense_pdf(4)
     alone = read_document(data, engine, PageOptions(), LIMITS)
@@ -852,6 +853,7 @@ def test_an_idle_core_reads_the_next_pages(engine: OcrEngine) -> None:
     assert threads.pages_on("ocr-spare") | threads.pages_on("ocr_") == {1, 2, 3, 4}
 
 
+@pytest.mark.slow  # seconds of its own: out of the fast tier
 def test_an_idle_core_renders_the_next_pages(engine: OcrEngine) -> None:
     data = dense_pdf(3)
     fmt = OUTPUT_FORMATS["hocr"]

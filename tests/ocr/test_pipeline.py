@@ -356,6 +356,7 @@ def test_faint_text_is_not_taken_for_a_blank_page(engine: OcrEngine, page: Image
     assert words_read(recognize_page(faint, engine, PageOptions()).text) > 0.9
 
 
+@pytest.mark.slow  # seconds of its own: out of the fast tier
 def test_a_page_longer_than_the_engine_reads_is_read_smaller(
     engine: OcrEngine, page: Image.Image
 ) -> None:
