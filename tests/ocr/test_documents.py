@@ -1010,3 +1010,31 @@ def test_a_gone_clients_pages_are_not_read_on_any_core(engine: OcrEngine) -> Non
     with ThreadPoolExecutor(1, thread_name_prefix="lent") as lent, pytest.raises(ClientGone):
         read_document(data, reader, options, LIMITS, None, lent.submit)
     assert len(asked) <= 2  # the page in hand on each of the two threads, no more
+
+
+def test_a_scanned_page_is_taken_from_its_image_not_rendered() -> None:
+    page = Image.new("L", (2480, 3508), 255)
+    page.paste(Image.open(BytesIO(text_image("Scanned at 300 dpi"))).convert("L"), (200, 300))
+    buffer = BytesIO()
+    page.save(buffer, format="PNG")
+    (source,) = load_pages(scanned_pdf([buffer.getvalue()], dpi=300), LIMITS, None)
+    assert source.steps == [f"pdf-image:{PDF_RENDER_DPI}dpi"]
+    assert source.image.size == (2480, 3508)
+    assert source.image.mode == "L"
+    # The scan's own pixels (as its JPEG holds them), not a resampled render of them.
+    difference = np.abs(np.asarray(source.image, dtype=int) - np.asarray(page, dtype=int))
+    assert difference.mean() < 1
+
+
+def test_pages_that_are_not_one_upright_full_page_scan_are_rendered() -> None:
+    image = text_image("Scanned at 150 dpi")
+    (low,) = load_pages(scanned_pdf([image], dpi=150), LIMITS, None)  # not 300 dpi: resampled
+    assert low.steps == [f"pdf-render:{PDF_RENDER_DPI}dpi"]
+    document = pdfium.PdfDocument(scanned_pdf([image], dpi=300))
+    document[0].set_rotation(90)
+    buffer = BytesIO()
+    document.save(buffer)
+    (turned,) = load_pages(buffer.getvalue(), LIMITS, None)
+    assert turned.steps == [f"pdf-render:{PDF_RENDER_DPI}dpi"]
+    (written,) = load_pages(pdf_with_text_layer(["Typed text"]), LIMITS, None)
+    assert written.steps == [f"pdf-render:{PDF_RENDER_DPI}dpi"]
