@@ -148,7 +148,7 @@ def main() -> int:
         f"document: {pages} pages, A4 at 300 dpi, {len(data) / 1e6:.1f} MB",
         f"engine ceiling: {ceiling_rate:.3f} pages/s on all cores; one page {page_ms:.0f} ms",
         f"job: {job_rate:.3f} pages/s ({total:.1f} s from submission to the last page)",
-        f"  ratio to the ceiling: {rate_ratio:.2f}x (target >= 0.9)  {verdict(rate_ratio >= 0.9)}",
+        f"  ratio to the ceiling: {rate_ratio:.3f}x (target >= 0.9)  {verdict(rate_ratio >= 0.9)}",
         f"first page done after {first_page:.2f} s = {first_ratio:.2f} page times "
         f"(target <= 2)  {verdict(first_ratio <= 2)}",
         f"interactive p50 at 1 client: idle {idle_p50:.0f} ms, during a job {busy_p50:.0f} ms "
