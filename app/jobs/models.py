@@ -5,6 +5,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from app.schemas import PreparationQuery, Switches
+
 
 class JobState(StrEnum):
     QUEUED = "queued"
@@ -36,7 +38,7 @@ class JobOptions:
     lang: str
     psm: int | None = None
     dpi: int | None = None
-    switches: dict[str, bool | None] = field(default_factory=dict)
+    switches: Switches = field(default_factory=lambda: PreparationQuery().switches())
     formats: tuple[str, ...] = ()  # renderer formats, in RENDERER_FORMATS order
 
     def to_json(self) -> str:
@@ -46,6 +48,7 @@ class JobOptions:
     def from_json(cls, text: str) -> "JobOptions":
         values: dict[str, Any] = json.loads(text)
         values["formats"] = tuple(values.get("formats", ()))
+        values["switches"] = PreparationQuery(**values["switches"]).switches()
         return cls(**values)
 
 

@@ -80,7 +80,7 @@ class PageReading:
             dpi=job.options.dpi,
             timeout_seconds=self.page_timeout_seconds,
             stop=stop,
-            **job.options.switches,  # type: ignore[arg-type]  # the switches PageOptions has
+            **job.options.switches,
         )
         path: Path = self.files.document_path(job.id)
         try:

@@ -222,7 +222,7 @@ class SqliteJobStore:
                     "SELECT p.job_id, p.number, p.attempts FROM pages p JOIN jobs j"
                     " ON j.id = p.job_id WHERE j.state IN (?, ?) AND (p.state = ?"
                     " OR (p.state = ? AND p.lease_until < ?))"
-                    " ORDER BY j.created_at, p.seq LIMIT 1",
+                    " ORDER BY j.created_at, j.rowid, p.seq LIMIT 1",
                     (*_UNFINISHED, PageState.QUEUED.value, PageState.RUNNING.value, now),
                 ).fetchone()
                 if row is None:

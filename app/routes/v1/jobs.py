@@ -17,7 +17,7 @@ from app.jobs.service import JobService, NewJob, new_job_id
 from app.ocr.documents import count_pages
 from app.ocr.formats import OUTPUT_FORMATS
 from app.routes.v1.options import ReadingOptionsDep
-from app.schemas import ErrorBody, JobStatusBody
+from app.schemas import ErrorBody, JobLinks, JobStatusBody
 from app.uploads import stream_upload
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -85,7 +85,7 @@ def status_body(request: Request, job: Job) -> JobStatusBody:
         finished_at=_time(job.finished_at),
         expires_at=_time(job.expires_at),
         formats=["json", "text", *job.options.formats],
-        links={"self": prefix, "result": f"{prefix}/result"},  # type: ignore[arg-type]
+        links=JobLinks.model_validate({"self": prefix, "result": f"{prefix}/result"}),
     )
 
 
@@ -177,7 +177,7 @@ async def submit_job(
         lang=reading.lang,
         psm=reading.psm,
         dpi=reading.dpi,
-        switches=cast(dict[str, bool | None], dict(reading.switches)),
+        switches=reading.switches,
         formats=renderer_formats,
     )
     new = NewJob(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.config import get_settings
@@ -287,7 +288,9 @@ def test_expired_results_are_gone_and_their_files_deleted(tmp_path: Path) -> Non
             lambda: client.get(f"/v1/jobs/{job['id']}/result", headers=AUTH).status_code == 410,
             10,
         )
-        client.app.state.jobs.sweep()  # type: ignore[attr-defined]
+        app = client.app
+        assert isinstance(app, FastAPI)
+        app.state.jobs.sweep()
         assert not folder.exists()
 
 

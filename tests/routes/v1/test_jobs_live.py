@@ -131,13 +131,11 @@ def test_a_500_mb_upload_keeps_the_workers_memory_flat(start_server, tmp_path: P
     write_padded_pdf(document, text_image("The big document"), size)
     idle = server.rss_mb()
     peak = [idle]
-    sending = threading.Event()
-    sending.set()
+    sent = threading.Event()
 
     def sample() -> None:
-        while sending.is_set():
+        while not sent.wait(0.05):  # a sample every 50 ms until the upload is answered
             peak[0] = max(peak[0], server.rss_mb())
-            time.sleep(0.05)
 
     sampler = threading.Thread(target=sample)
     sampler.start()
@@ -161,7 +159,7 @@ def test_a_500_mb_upload_keeps_the_workers_memory_flat(start_server, tmp_path: P
             timeout=300,
         )
     finally:
-        sending.clear()
+        sent.set()
         sampler.join()
     assert response.status_code == 202, response.text
     assert peak[0] - idle < 100, f"memory grew {peak[0] - idle:.0f} MB for a 500 MB upload"
