@@ -105,6 +105,27 @@ class ServiceBusy(_RetryLater):
     detail = "The OCR service is busy; retry after the time in the Retry-After header."
 
 
+class StorageUnavailable(_RetryLater):
+    """The object store that holds job files (STORAGE_URL) did not answer: nothing accepted
+    is lost, the request can be retried."""
+
+    status_code = 503
+    detail = (
+        "The job storage (STORAGE_URL) is unreachable just now; nothing already accepted is "
+        "lost. Retry after the time in the Retry-After header."
+    )
+
+
+class JobStoreUnavailable(_RetryLater):
+    """The job store or queue (JOBS_BROKER_URL) did not answer."""
+
+    status_code = 503
+    detail = (
+        "The job store (JOBS_BROKER_URL) is unreachable just now; nothing already accepted is "
+        "lost. Retry after the time in the Retry-After header."
+    )
+
+
 class DeadlineExceeded(_RetryLater):
     status_code = 504
     detail = (

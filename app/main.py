@@ -15,20 +15,14 @@ from app.auth import TokenGate
 from app.concurrency.cpus import usable_cpus
 from app.concurrency.runner import OcrRunner
 from app.concurrency.sizing import pool_size
-from app.config import Settings
 from app.deps import resolve_settings
 from app.errors import ConfigurationError, ServiceError, error_response
 from app.gateway import RootPath
-from app.jobs.files import LocalJobFiles
-from app.jobs.pages import PageReading
-from app.jobs.readers import JobReaders
-from app.jobs.service import JobService
-from app.jobs.store import SqliteJobStore
+from app.jobs.backend import start_jobs
 from app.logs import RequestContext, configure_logging
 from app.metrics import Metrics
 from app.middleware import BodySizeLimit
 from app.ocr.engines import create_engine
-from app.ocr.engines.protocol import OcrEngine
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
 from app.ratelimit import RateLimiter
 from app.routes import docs, echo, metrics, page, predict, v1
@@ -77,10 +71,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.rate_limiter = RateLimiter()
     app.state.metrics = Metrics()
     app.state.metrics.watch(runner, engine)
-    jobs, readers = start_jobs(settings, engine, job_threads)
-    app.state.jobs = jobs
-    app.state.job_readers = readers
-    app.state.page_reading = readers.reading
+    jobs = await asyncio.to_thread(start_jobs, settings, engine, job_threads)
+    app.state.jobs = jobs.service
+    app.state.page_reading = jobs.reading
     logger.info(
         "OCR engine %s %s ready: %d threads, queue %d, tessdata %s, larger models %s",
         engine.name,
@@ -93,42 +86,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        readers.shutdown()
-        jobs.shutdown()
+        await asyncio.to_thread(jobs.stop)
         runner.shutdown()
         engine.close()
-
-
-def start_jobs(
-    settings: Settings, engine: OcrEngine, threads: int
-) -> tuple[JobService, JobReaders]:
-    """The embedded jobs backend: records in SQLite and files in DATA_DIR, pages read by this
-    process's own job readers."""
-    store = SqliteJobStore(settings.data_dir / "jobs.sqlite3", settings.jobs_retention_seconds)
-    files = LocalJobFiles(settings.data_dir / "jobs")
-    secret = settings.callback_secret
-    service = JobService(
-        store,
-        files,
-        max_unfinished=settings.jobs_max_unfinished,
-        retention_seconds=settings.jobs_retention_seconds,
-        callback_secret=secret.get_secret_value() if secret else None,
-        callback_allow_private=settings.callback_allow_private,
-        callback_attempts=settings.callback_attempts,
-        reader_threads=threads,
-    )
-    reading = PageReading(
-        files,
-        engine,
-        max_pixels=settings.max_image_pixels,
-        max_pages=settings.jobs_max_pages,
-        page_timeout_seconds=settings.jobs_page_timeout_seconds,
-    )
-    readers = JobReaders(store, reading, threads=threads, on_job_finished=service.job_finished)
-    service.readers = readers
-    readers.start()
-    service.start()
-    return service, readers
 
 
 async def handle_service_error(request: Request, error: Exception) -> JSONResponse:

@@ -1,15 +1,11 @@
-"""Where a job's files live: its document and each page's results. The interface, and the
-embedded one in DATA_DIR.
+"""Where a job's files live: its document and each page's results.
 
-Every write goes to a temporary name first and is renamed into place, so a reader never sees
-half a file and a process killed mid-write leaves no result that looks finished.
+The embedded implementation is a folder per job in DATA_DIR (app/jobs/embedded/local_files.py);
+past one machine, an S3-compatible bucket (app/jobs/distributed/s3_files.py). Either way a
+file appears under its name only once it is complete, so a reader never sees half of one.
 """
 
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -17,60 +13,29 @@ DOCUMENT = "document"
 
 
 class JobFiles(Protocol):
-    def document_path(self, job_id: str) -> Path: ...
-    @contextmanager
-    def new_document(self, job_id: str) -> Iterator[BinaryIO]: ...
+    def document_path(self, job_id: str) -> Path:
+        """A local path of the job's document (fetched into a cache first if it is remote)."""
+        ...
+
+    def receive_path(self, job_id: str) -> Path:
+        """A new local file to stream the uploaded document into before it is stored."""
+        ...
+
+    def store_document(self, job_id: str, received: Path) -> None:
+        """Make the received file the job's document (moved, or uploaded and then cached)."""
+        ...
+
     def write(self, job_id: str, name: str, data: bytes) -> None: ...
     def read(self, job_id: str, name: str) -> bytes: ...
     def exists(self, job_id: str, name: str) -> bool: ...
-    @contextmanager
-    def new_result(self, job_id: str, name: str) -> Iterator[BinaryIO]: ...
-    def path(self, job_id: str, name: str) -> Path: ...
-    def delete(self, job_id: str) -> None: ...
-
-
-class LocalJobFiles:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-
-    def _folder(self, job_id: str) -> Path:
-        return self.root / job_id
-
-    def document_path(self, job_id: str) -> Path:
-        return self._folder(job_id) / DOCUMENT
+    def new_result(self, job_id: str, name: str) -> AbstractContextManager[BinaryIO]: ...
 
     def path(self, job_id: str, name: str) -> Path:
-        return self._folder(job_id) / name
+        """A local path of a stored file (fetched into a cache first if it is remote)."""
+        ...
 
-    @contextmanager
-    def new_document(self, job_id: str) -> Iterator[BinaryIO]:
-        with self.new_result(job_id, DOCUMENT) as out:
-            yield out
+    def forget_local(self, job_id: str) -> None:
+        """The job has ended here: local copies of remote files can go (no-op when local)."""
+        ...
 
-    @contextmanager
-    def new_result(self, job_id: str, name: str) -> Iterator[BinaryIO]:
-        """A file to write `name` into; it appears under its name only once complete."""
-        folder = self._folder(job_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".part-")
-        try:
-            with os.fdopen(descriptor, "wb") as out:
-                yield out
-            os.replace(temporary, folder / name)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-
-    def write(self, job_id: str, name: str, data: bytes) -> None:
-        with self.new_result(job_id, name) as out:
-            out.write(data)
-
-    def read(self, job_id: str, name: str) -> bytes:
-        return (self._folder(job_id) / name).read_bytes()
-
-    def exists(self, job_id: str, name: str) -> bool:
-        return (self._folder(job_id) / name).is_file()
-
-    def delete(self, job_id: str) -> None:
-        shutil.rmtree(self._folder(job_id), ignore_errors=True)
+    def delete(self, job_id: str) -> None: ...

@@ -1,7 +1,8 @@
 """The job logic, written once: submit, progress, assemble, cancel, expire and call back.
 
-Where records, queued pages and files live is the store's and the files' business (the
-embedded SQLite store and DATA_DIR by default); who reads the pages is the readers'.
+Where records and files live is the store's and the files' business (the embedded SQLite
+store and DATA_DIR by default, Redis and an S3-compatible bucket past one machine); who reads
+the pages is the queue's.
 """
 
 import json
@@ -24,7 +25,7 @@ from app.jobs import callbacks
 from app.jobs.files import JobFiles
 from app.jobs.models import Job, JobOptions, JobState, PageState
 from app.jobs.pages import page_file
-from app.jobs.readers import JobReaders
+from app.jobs.queue import PageQueue
 from app.jobs.store import DuplicateKey, JobStore, NewJob
 from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.merge import merge
@@ -51,7 +52,6 @@ class JobService:
         callback_secret: str | None,
         callback_allow_private: bool,
         callback_attempts: int,
-        reader_threads: int,
     ) -> None:
         self.store = store
         self.files = files
@@ -60,14 +60,15 @@ class JobService:
         self.callback_secret = callback_secret
         self.callback_allow_private = callback_allow_private
         self.callback_attempts = callback_attempts
-        self.reader_threads = max(1, reader_threads)
-        self.readers: JobReaders | None = None  # set once they exist: they call back here
+        self.queue: PageQueue | None = None  # set once it exists: its readers call back here
         self._stopping = threading.Event()
         self._housekeeper: threading.Thread | None = None
 
-    @property
-    def mean_page_seconds(self) -> float:
-        return self.readers.mean_page_seconds if self.readers is not None else 2.0
+    def _pages_seconds(self, pages: int) -> float:
+        """About how long `pages` more pages take."""
+        if self.queue is None:
+            return 2.0 * pages
+        return pages * self.queue.mean_page_seconds / self.queue.readers
 
     # Submission
 
@@ -75,7 +76,7 @@ class JobService:
         """TooManyJobs while `owner` has JOBS_MAX_UNFINISHED jobs queued or running: checked
         before the body is read."""
         if self.store.count_unfinished(owner) >= self.max_unfinished:
-            wait = self.store.pages_waiting() * self.mean_page_seconds / self.reader_threads
+            wait = self._pages_seconds(self.store.pages_waiting())
             raise TooManyJobs(
                 f"This token has {self.max_unfinished} unfinished jobs, the limit "
                 "(JOBS_MAX_UNFINISHED); retry after the time in the Retry-After header.",
@@ -105,7 +106,7 @@ class JobService:
     def create(self, new: NewJob) -> Job:
         """The new job, or the one a concurrent submission with the same key created."""
         try:
-            return self.store.create(new)
+            job = self.store.create(new)
         except DuplicateKey as duplicate:
             self.files.delete(new.id)
             if duplicate.existing.upload_digest != new.upload_digest:
@@ -113,6 +114,9 @@ class JobService:
                     "This Idempotency-Key was used for another document; use a new key."
                 ) from None
             return duplicate.existing
+        if self.queue is not None:
+            self.queue.submit(job)
+        return job
 
     # Reading the state
 
@@ -125,7 +129,7 @@ class JobService:
     def retry_after(self, job: Job) -> int:
         """When polling again is worth it: about when the next pages are done."""
         left = job.pages_total - job.pages_done
-        estimate = left * self.mean_page_seconds / self.reader_threads
+        estimate = self._pages_seconds(left)
         return min(5, max(1, math.ceil(estimate)))
 
     def finished_job(self, owner: str, job_id: str) -> Job:
@@ -200,8 +204,8 @@ class JobService:
             job = self.store.expire_now(job.id)
         else:
             job = self.store.cancel(job.id)
-            if self.readers is not None:
-                self.readers.stop(job.id)
+            if self.queue is not None:
+                self.queue.stop(job.id)
             self.job_finished(job.id)
         self.files.delete(job.id)
         self.store.mark_files_deleted(job.id)
@@ -265,6 +269,8 @@ class JobService:
             self.files.delete(job.id)
             self.store.mark_files_deleted(job.id)
         self.store.purge(now - self.retention_seconds)
+        if self.queue is not None:
+            self.queue.sweep()
         for job in self.store.undelivered_callbacks():
             if job.finished_at is not None and job.finished_at < now - CALLBACK_ORPHANED_SECONDS:
                 self.job_finished(job.id)

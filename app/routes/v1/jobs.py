@@ -1,6 +1,7 @@
 """/v1/jobs: documents of any size, read in the background, with progress."""
 
 import asyncio
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -159,19 +160,25 @@ async def submit_job(
     job_id = new_job_id()
     reading_limits = request.app.state.page_reading
     assert isinstance(reading_limits, PageReading)
+    received = await asyncio.to_thread(jobs.files.receive_path, job_id)
     try:
-        with jobs.files.new_document(job_id) as out:
+        out = await asyncio.to_thread(received.open, "wb")
+        try:
             upload = await stream_upload(
                 request, out, max_bytes=settings.jobs_max_bytes, setting="JOBS_MAX_BYTES"
             )
+        finally:
+            await asyncio.to_thread(out.close)
         existing = await asyncio.to_thread(jobs.existing, owner, idempotency_key, upload.sha256)
         if existing is not None:
-            jobs.files.delete(job_id)
+            await asyncio.to_thread(jobs.files.delete, job_id)
             return _status_response(request, jobs, existing, 202)
-        path = jobs.files.document_path(job_id)
-        numbers = await asyncio.to_thread(count_pages, path, reading_limits.limits, reading.pages)
+        numbers = await asyncio.to_thread(
+            count_pages, received, reading_limits.limits, reading.pages
+        )
+        await asyncio.to_thread(jobs.files.store_document, job_id, received)
     except BaseException:
-        jobs.files.delete(job_id)
+        await asyncio.to_thread(jobs.files.delete, job_id)
         raise
     options = JobOptions(
         lang=reading.lang,
@@ -191,7 +198,6 @@ async def submit_job(
         upload_digest=upload.sha256,
     )
     job = await asyncio.to_thread(jobs.create, new)
-    request.app.state.job_readers.wake()
     return _status_response(request, jobs, job, 202)
 
 
@@ -227,11 +233,9 @@ async def job_result(
     finished, 410 once it has expired."""
     job = await asyncio.to_thread(jobs.finished_job, owner, job_id)
     if output == "json":
-        return StreamingResponse(_json_result(jobs, job, engine), media_type="application/json")
+        return await _streamed(_json_result(jobs, job, engine), "application/json")
     if output == "text":
-        return StreamingResponse(
-            _text_result(jobs, job), media_type=OUTPUT_FORMATS["text"].media_type
-        )
+        return await _streamed(_text_result(jobs, job), OUTPUT_FORMATS["text"].media_type)
     path = await asyncio.to_thread(jobs.rendered, job, output)
     return FileResponse(path, media_type=OUTPUT_FORMATS[output].media_type)
 
@@ -243,6 +247,14 @@ async def cancel_job(request: Request, job_id: str, jobs: JobsDep, owner: OwnerD
     return _status_response(request, jobs, job)
 
 
+async def _streamed(chunks: Iterator[bytes], media_type: str) -> StreamingResponse:
+    """A streamed result whose first chunk (the first page read from storage) is taken
+    before the response starts: storage that cannot be read then gets its JSON error, not a
+    response cut off after its status line."""
+    first = await asyncio.to_thread(next, chunks, b"")
+    return StreamingResponse(itertools.chain((first,), chunks), media_type=media_type)
+
+
 def _text_result(jobs: JobService, job: Job) -> Iterator[bytes]:
     """Page texts with form feeds between them, as /v1/ocr's text: one page in memory."""
     for index, text in enumerate(jobs.page_texts(job)):
@@ -251,11 +263,13 @@ def _text_result(jobs: JobService, job: Job) -> Iterator[bytes]:
 
 def _json_result(jobs: JobService, job: Job, engine: EngineDep) -> Iterator[bytes]:
     """/v1/ocr's JSON, written a page at a time (a 2000-page job is never held whole)."""
-    texts = jobs.page_texts(job)
-    yield b'{"text":"'
-    for index, text in enumerate(texts):
-        yield json.dumps(("\f" if index else "") + text, ensure_ascii=False)[1:-1].encode()
-    yield b'","pages":['
+    opening = b'{"text":"'  # sent with the first page's text: one chunk that reads storage
+    for index, text in enumerate(jobs.page_texts(job)):
+        yield (
+            opening + json.dumps(("\f" if index else "") + text, ensure_ascii=False)[1:-1].encode()
+        )
+        opening = b""
+    yield opening + b'","pages":['
     for index, page in enumerate(jobs.page_results(job)):
         yield (b"," if index else b"") + json.dumps(page, ensure_ascii=False).encode()
     assert job.started_at is not None
