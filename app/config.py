@@ -120,6 +120,51 @@ class Settings(BaseSettings):
         "answered 2xx.",
     )
 
+    jobs_broker_url: str | None = Field(
+        default=None,
+        description="Redis (or Valkey) URL, redis://... or rediss://...: job records and the "
+        "queue of their pages live there and worker processes anywhere read them (needs "
+        "STORAGE_URL); unset, jobs stay embedded in DATA_DIR.",
+    )
+    jobs_redelivery_seconds: Annotated[float, Field(gt=0)] = Field(
+        default=60.0,
+        description="With JOBS_BROKER_URL: a worker silent this long is taken for dead and "
+        "its pages go to another worker.",
+    )
+    storage_url: str | None = Field(
+        default=None,
+        description="S3-compatible storage for job documents and results, s3://bucket/prefix "
+        "(DigitalOcean Spaces, AWS S3, MinIO...); unset, they stay in DATA_DIR.",
+    )
+    storage_endpoint_url: str | None = Field(
+        default=None,
+        description="The storage's endpoint, e.g. https://fra1.digitaloceanspaces.com; AWS's "
+        "when unset.",
+    )
+    storage_region: str = Field(default="us-east-1", description="The storage's region.")
+    storage_access_key_id: SecretStr | None = Field(
+        default=None,
+        description="Storage key id; the standard AWS variables and files are used when unset.",
+    )
+    storage_secret_access_key: SecretStr | None = Field(
+        default=None, description="Storage secret key, with STORAGE_ACCESS_KEY_ID."
+    )
+    storage_timeout_seconds: Annotated[float, Field(gt=0)] = Field(
+        default=5.0,
+        description="Longest wait for the storage to connect or answer; a request is tried "
+        "twice before it gets a 503.",
+    )
+    worker_max_memory_mb: Annotated[int, Field(ge=0)] = Field(
+        default=1536,
+        description="`make worker`: a worker process using more memory than this is replaced "
+        "after the page in hand; 0 never.",
+    )
+    worker_max_pages: Annotated[int, Field(ge=0)] = Field(
+        default=2000,
+        description="`make worker`: a worker process is replaced after reading this many "
+        "pages; 0 never.",
+    )
+
     @property
     def cors_origins(self) -> tuple[str, ...]:
         return tuple(
@@ -131,6 +176,18 @@ class Settings(BaseSettings):
     def _normalise_root_path(cls, value: str) -> str:
         value = value.strip().strip("/")
         return f"/{value}" if value else ""
+
+    @model_validator(mode="after")
+    def _distributed_needs_shared_storage(self) -> "Settings":
+        if self.jobs_broker_url and not self.storage_url:
+            raise ValueError(
+                "JOBS_BROKER_URL is set but STORAGE_URL is not: workers on other machines read "
+                "job documents from shared storage. Set STORAGE_URL=s3://bucket/prefix (and "
+                "STORAGE_ENDPOINT_URL for Spaces or another S3-compatible store)."
+            )
+        if self.storage_url and not self.storage_url.startswith("s3://"):
+            raise ValueError("STORAGE_URL must look like s3://bucket or s3://bucket/prefix.")
+        return self
 
     @model_validator(mode="after")
     def _require_token(self) -> "Settings":
