@@ -12,16 +12,19 @@ TESSERACT_LANGS ?= eng osd deu fra spa ita por nld
 SUDO := $(shell if [ "$$(id -u)" = 0 ]; then echo; elif sudo -n true 2>/dev/null; then echo sudo -n; else echo none; fi)
 TESSDATA_FILES := $(foreach lang,$(TESSERACT_LANGS),/usr/share/tesseract-ocr/5/tessdata/$(lang).traineddata)
 APT_OCR := tesseract-ocr $(foreach lang,$(TESSERACT_LANGS),tesseract-ocr-$(lang))
-APT_TEST := chromium fonts-dejavu-core
+APT_TEST := chromium fonts-dejavu-core redis-server
 
-.PHONY: help run test test-fast typecheck lint lock bench bench-jobs bench-accuracy soak smoke system-deps system-deps-test venv clean _apt-venv
+.PHONY: help run worker run-cluster test test-fast typecheck lint lock bench bench-jobs bench-cluster bench-accuracy soak smoke system-deps system-deps-test system-deps-cluster venv clean _apt-venv
 
 help:
 	@echo "make run    serve the app on http://127.0.0.1:$(PORT) (installs what is missing)"
 	@echo "make test   install what is missing, then the type checker and the whole test suite"
 	@echo "make test-fast  the unit tier (no server, browser, eval set or larger model): under a minute"
 	@echo "make lint   ruff and the other pre-commit hooks"
-	@echo "make bench  throughput benchmark; make bench-jobs  jobs benchmark; make bench-accuracy  accuracy benchmark"
+	@echo "make worker  a job worker of the distributed layout (needs JOBS_BROKER_URL, STORAGE_URL)"
+	@echo "make run-cluster  the distributed layout on loopback: Redis, S3, 2 web instances, WORKERS=2 workers"
+	@echo "make bench  throughput benchmark; make bench-jobs  jobs benchmark; make bench-cluster  workers benchmark"
+	@echo "make bench-accuracy  accuracy benchmark"
 
 define apt_install
 	@missing=""; for pkg in $(1); do dpkg -s "$$pkg" >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
@@ -39,6 +42,10 @@ system-deps:
 
 system-deps-test: system-deps
 	$(call apt_install,$(APT_TEST))
+
+# Redis from Debian for the distributed layout on one machine (production uses a managed one).
+system-deps-cluster: system-deps
+	$(call apt_install,redis-server)
 
 $(BIN)/activate:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -80,6 +87,17 @@ run: system-deps venv .dev-token .dev-callback-secret
 	  CALLBACK_ALLOW_PRIVATE="$${CALLBACK_ALLOW_PRIVATE:-1}" \
 	  $(BIN)/gunicorn app.main:app --bind 127.0.0.1:$(PORT)
 
+# A worker of the distributed layout: the same image and settings as the web instances, with
+# JOBS_BROKER_URL and STORAGE_URL set (README, "Past one machine").
+worker: system-deps venv
+	$(BIN)/python -m app.worker
+
+WORKERS ?= 2
+# Redis, moto's S3 server, web instances on PORT and PORT+1, and WORKERS workers, on loopback.
+run-cluster: system-deps-cluster venv .dev-token
+	APP_AUTH_TOKEN="$${APP_AUTH_TOKEN:-$$(cat .dev-token)}" \
+	  $(BIN)/python -m bench.cluster --workers $(WORKERS) --port $(PORT)
+
 test: system-deps-test venv typecheck
 	$(BIN)/pytest
 
@@ -114,6 +132,10 @@ soak: system-deps venv
 # One long document through /v1/jobs against the engine on all cores: make bench-jobs [QUICK=1].
 bench-jobs: system-deps venv
 	$(BIN)/python -m bench.jobs $(if $(QUICK),--quick)
+
+# One long job on the distributed backend with 1, 2 and 4 workers: make bench-cluster [QUICK=1].
+bench-cluster: system-deps-cluster venv
+	$(BIN)/python -m bench.cluster_bench $(if $(QUICK),--quick)
 
 # Accuracy on ../shared/eval against plain Tesseract: make bench-accuracy [QUICK=1].
 bench-accuracy: system-deps venv

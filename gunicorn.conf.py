@@ -1,8 +1,8 @@
 """gunicorn settings for `gunicorn app.main:app`, the one command every environment runs."""
 
-import ctypes
-import ctypes.util
 import os
+
+from app.concurrency.malloc import bound_malloc_arenas
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
@@ -20,17 +20,6 @@ accesslog = "-" if os.environ.get("ACCESS_LOG", "0") == "1" else None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 
-# glibc gives each thread that allocates at once a malloc arena of its own (up to 8 per core)
-# and each keeps what Tesseract freed in it: two arenas bound the worker's memory under a
-# flood of hesitant pages at the same pages per second (docs/performance.md).
-MALLOC_ARENAS = int(os.environ.get("MALLOC_ARENA_MAX", "2"))
-M_ARENA_MAX = -8  # mallopt's parameter number in glibc's malloc.h
-
-
 def post_fork(server: object, worker: object) -> None:
-    """Bound the worker's malloc arenas before its OCR threads start (glibc only)."""
-    try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c")).mallopt
-    except (OSError, AttributeError):  # another C library: nothing to bound
-        return
-    mallopt(M_ARENA_MAX, MALLOC_ARENAS)
+    """Bound the worker's malloc arenas before its OCR threads start."""
+    bound_malloc_arenas()

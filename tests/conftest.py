@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -20,6 +21,9 @@ from app.ocr.engines import create_engine
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
 from app.ocr.engines.tesserocr_engine import TesserocrEngine
+from bench.cluster import Cluster
+from bench.redis_server import RedisServer
+from bench.s3_server import S3Server
 from bench.server import GunicornServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +55,9 @@ TIER_BY_FIXTURE = {
     "engine_with_larger_models": "slow",
     "live_server": "e2e",
     "start_server": "e2e",
+    "redis_server": "e2e",
+    "start_cluster": "e2e",
+    "s3_server": "e2e",
 }
 
 
@@ -253,6 +260,38 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server without persistence, shared by the tests of a run."""
+    server = RedisServer().start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3-compatible server (moto's server mode), shared by the tests of a run."""
+    server = S3Server().start(log_dir=tmp_path_factory.mktemp("s3-server"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_cluster(tmp_path: Path) -> Iterator[Callable[..., Cluster]]:
+    """The distributed layout's shared parts of the test's own (a real redis-server and S3
+    server), started; the test starts web instances and workers on it; all stopped after."""
+    started: list[Cluster] = []
+
+    def start(**options: Any) -> Cluster:
+        cluster = Cluster(TEST_TOKEN, root=tmp_path / f"cluster-{len(started)}", **options)
+        started.append(cluster)
+        return cluster.start_stores()
+
+    yield start
+    for cluster in started:
+        cluster.stop()
 
 
 class CrashingHandle:
