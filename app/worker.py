@@ -115,8 +115,10 @@ def _wait(backend: JobsBackend, settings: Settings, stopping: threading.Event) -
         pages = backend.processor.pages_read
         if settings.worker_max_pages and pages >= settings.worker_max_pages:
             return f"{pages} pages read (WORKER_MAX_PAGES)"
+        # Only once it has read a page: a bound below a fresh process's own size would
+        # otherwise replace it forever without a page read.
         memory = rss_mb()
-        if settings.worker_max_memory_mb and memory > settings.worker_max_memory_mb:
+        if pages and settings.worker_max_memory_mb and memory > settings.worker_max_memory_mb:
             return f"{memory:.0f} MB in use (WORKER_MAX_MEMORY_MB)"
         page_read.wait(CHECK_SECONDS)
         page_read.clear()

@@ -194,3 +194,45 @@ def test_the_image_is_built_from_the_app_alone() -> None:
     for needed in ("app/", "gunicorn.conf.py", "Makefile", "requirements.txt"):
         assert f"!{needed}" in ignored
         assert needed.rstrip("/") in DOCKERFILE.read_text()
+
+
+EMBEDDED = REPO_ROOT / ".do" / "embedded.template.yaml"
+DISTRIBUTED_SETTINGS = {"JOBS_BROKER_URL", "STORAGE_URL", "STORAGE_ENDPOINT_URL"}
+
+
+def _envs(component: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {env["key"]: env for env in component.get("envs", [])}
+
+
+def test_workers_run_the_worker_command_of_the_same_image(spec: dict[str, Any]) -> None:
+    (worker,) = spec["workers"]
+    assert NAME.match(worker["name"])
+    assert worker["dockerfile_path"] == "Dockerfile"
+    assert worker["run_command"] == "python -m app.worker"
+    assert worker["github"] == spec["services"][0]["github"]
+    assert "http_port" not in worker and "routes" not in worker  # workers take no traffic
+
+
+def test_web_and_workers_share_the_queue_and_the_bucket(spec: dict[str, Any]) -> None:
+    (database,) = spec["databases"]
+    assert database["engine"] in {"REDIS", "VALKEY"}
+    assert database["production"] is True  # App Platform's dev databases are PostgreSQL only
+    components = [spec["services"][0], spec["workers"][0]]
+    for component in components:
+        envs = _envs(component)
+        assert DISTRIBUTED_SETTINGS <= set(envs)
+        assert envs["JOBS_BROKER_URL"]["value"] == f"${{{database['name']}.DATABASE_URL}}"
+        assert envs["STORAGE_URL"]["value"].startswith("s3://")
+        for secret in ("APP_AUTH_TOKEN", "STORAGE_ACCESS_KEY_ID", "STORAGE_SECRET_ACCESS_KEY"):
+            assert envs[secret]["type"] == "SECRET", secret
+    first, second = (_envs(component) for component in components)
+    for key in DISTRIBUTED_SETTINGS | {"STORAGE_REGION"}:
+        assert first[key]["value"] == second[key]["value"], key
+
+
+def test_the_single_service_layout_needs_nothing_else() -> None:
+    spec = yaml.safe_load(EMBEDDED.read_text())["spec"]
+    assert set(spec) == {"name", "services"}
+    (service,) = spec["services"]
+    assert not DISTRIBUTED_SETTINGS & set(_envs(service))
+    assert _envs(service)["APP_AUTH_TOKEN"]["type"] == "SECRET"

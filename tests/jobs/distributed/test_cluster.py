@@ -226,6 +226,22 @@ def test_a_worker_is_replaced_after_its_page_limit_without_losing_a_page(
     assert set(attempts(cluster, job_id).values()) == {1}
 
 
+def test_a_worker_past_its_memory_bound_is_replaced_after_each_page(
+    start_cluster: StartCluster,
+) -> None:
+    cluster = start_cluster(redelivery_seconds=600)
+    web = cluster.start_web(**ACCEPT_ONLY)
+    # Any reading process is larger than 1 MB: each is replaced after its first page.
+    worker = cluster.start_worker(threads=1, WORKER_MAX_MEMORY_MB="1")
+    job_id = submit(web.url, small_pages(3))
+
+    done = finished(web.url, job_id, 180)
+    assert (done["status"], done["pages_done"], done["pages_failed"]) == ("succeeded", 3, 0)
+    assert_every_page_once(result_pages(web.url, job_id), 3, "Page {} of the shared job")
+    assert worker.log().count("MB in use (WORKER_MAX_MEMORY_MB)") >= 2
+    assert set(attempts(cluster, job_id).values()) == {1}
+
+
 def test_sigterm_finishes_the_page_in_hand_and_hands_the_rest_back(
     start_cluster: StartCluster,
 ) -> None:
