@@ -94,7 +94,8 @@ def test_make_run_cluster_serves_one_job_across_two_instances() -> None:
             assert line or process.poll() is None, f"make run-cluster exited early:\n{printed}"
             printed += line
         first, second = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}"
-        assert first in printed and second in printed
+        assert first in printed
+        assert second in printed
         document = scanned_pdf([text_image(f"Cluster page {n}") for n in (1, 2)])
         response = requests.post(
             f"{first}/v1/jobs", files={"file": ("a.pdf", document)}, headers=auth, timeout=60
@@ -110,7 +111,8 @@ def test_make_run_cluster_serves_one_job_across_two_instances() -> None:
         text = requests.get(
             f"{second}/v1/jobs/{job_id}/result?format=text", headers=auth, timeout=30
         ).text
-        assert "Cluster page 1" in text and "Cluster page 2" in text
+        assert "Cluster page 1" in text
+        assert "Cluster page 2" in text
     finally:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=90)
