@@ -20,6 +20,7 @@ accesslog = "-" if os.environ.get("ACCESS_LOG", "0") == "1" else None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 
+
 def post_fork(server: object, worker: object) -> None:
     """Bound the worker's malloc arenas before its OCR threads start."""
     bound_malloc_arenas()
