@@ -9,8 +9,8 @@ run:
   count the workers share cores and the ratio falls by design);
 - the queue's and storage's cost per page with one worker: its wall time per page less the
   time its engine spent reading, against that reading time (target <= 5 %);
-- what one page costs the shared parts: Redis commands and bytes moved to and from the
-  object store per page, from which docs/performance.md predicts 10 and 100 workers.
+- what one page costs the shared parts: Redis commands and CPU, and bytes moved to and from
+  the object store per page, from which it predicts 10 and 100 workers.
 
 Not a test: `make bench-cluster` (`QUICK=1` for a shorter document). Figures go to
 docs/performance.md.
@@ -78,12 +78,17 @@ def _redis_work(client: redis.Redis) -> tuple[int, float]:
     )
 
 
-def bucket_bytes(cluster: Cluster) -> int:
+def bucket_bytes(cluster: Cluster) -> tuple[int, int]:
+    """(bytes of the pages' source files, bytes of their results) in the bucket."""
     client = cluster.s3.client()
-    total = 0
+    sources = results = 0
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=cluster.s3.bucket):
-        total += sum(item["Size"] for item in page.get("Contents", []))
-    return total
+        for item in page.get("Contents", []):
+            if item["Key"].rsplit("/", 1)[-1].startswith("source-"):
+                sources += item["Size"]
+            else:
+                results += item["Size"]
+    return sources, results
 
 
 def main() -> int:
@@ -97,7 +102,7 @@ def main() -> int:
     rates: dict[int, float] = {}
     overhead: list[float] = []
     engine_times: list[float] = []
-    commands_per_page = redis_cpu_per_page = result_bytes_per_page = 0.0
+    commands_per_page = redis_cpu_per_page = source_per_page = result_per_page = 0.0
     for workers in (1, 2, 4):
         root = Path(tempfile.mkdtemp(prefix=f"ocr-bench-cluster-{workers}-"))
         cluster = Cluster(TOKEN, root=root, extra_env={"JOBS_THREADS": "0"})
@@ -120,8 +125,8 @@ def main() -> int:
                 overhead.append((per_page - mean_read) / mean_read)
                 commands_per_page = (commands_after - commands_before) / pages
                 redis_cpu_per_page = (cpu_after - cpu_before) / pages
-                # What the bucket holds beyond the document: the pages' results.
-                result_bytes_per_page = (bucket_bytes(cluster) - len(data)) / pages
+                sources, results = bucket_bytes(cluster)
+                source_per_page, result_per_page = sources / pages, results / pages
         finally:
             cluster.stop()
     one = rates[1]
@@ -136,6 +141,7 @@ def main() -> int:
             f"{workers:7d}  {rate:7.3f}  {rate / one:12.2f}  {rate / (workers * one):16.2f}"
         )
     ratio_two = rates[2] / (2 * one)
+    moved = 2 * (source_per_page + result_per_page)
     lines += [
         "",
         f"N=2 against 2 x one worker: {ratio_two:.2f} (target >= 0.9): "
@@ -145,21 +151,20 @@ def main() -> int:
         + ("PASS" if overhead[0] <= 0.05 else "NOT MET"),
         f"Redis per page (one worker, its idle polling included): {commands_per_page:.1f} "
         f"commands, {redis_cpu_per_page * 1000:.2f} ms of Redis CPU",
-        f"object store per page: {result_bytes_per_page / 1024:.0f} KiB of results written, "
-        f"and each worker fetches the whole document once per job "
-        f"({len(data) / pages / 1024:.0f} KiB per page of it)",
+        f"object store per page: its source {source_per_page / 1024:.0f} KiB (uploaded once, "
+        f"fetched once by the worker that reads it) and {result_per_page / 1024:.0f} KiB of "
+        f"results (written once, read once to assemble): {moved / 1024:.0f} KiB moved, "
+        "whatever the number of workers",
         "",
         "predicted for this job's pages (engine time per page as above):",
     ]
     page_seconds = statistics.mean(engine_times)
     for workers in (10, 100):
         rate = workers / page_seconds
-        fetched = len(data) * min(workers, pages) / pages
         lines.append(
             f"  {workers:3d} workers: {rate:6.1f} pages/s if nothing shared saturates; Redis busy "
-            f"{rate * redis_cpu_per_page * 100:.1f} % of one core; object store traffic "
-            f"{(fetched + result_bytes_per_page) / 2**20:.1f} MiB per page, "
-            f"{rate * (fetched + result_bytes_per_page) / 2**20:.0f} MiB/s"
+            f"{rate * redis_cpu_per_page * 100:.1f} % of one core; object store "
+            f"{rate * moved / 2**20:.0f} MiB/s"
         )
     redis_ceiling = 1 / redis_cpu_per_page if redis_cpu_per_page else float("inf")
     lines.append(

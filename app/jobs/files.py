@@ -5,6 +5,7 @@ past one machine, an S3-compatible bucket (app/jobs/distributed/s3_files.py). Ei
 file appears under its name only once it is complete, so a reader never sees half of one.
 """
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -21,8 +22,14 @@ class JobFiles(Protocol):
         """A new local file to stream the uploaded document into before it is stored."""
         ...
 
-    def store_document(self, job_id: str, received: Path) -> None:
-        """Make the received file the job's document (moved, or uploaded and then cached)."""
+    def store_document(self, job_id: str, received: Path, pages: Sequence[int] = ()) -> None:
+        """Make the received file the job's document: moved into place, or, in remote
+        storage, uploaded as one file per page of `pages` (the whole file without them)."""
+        ...
+
+    def page_source(self, job_id: str, number: int) -> tuple[Path, int]:
+        """A local file holding page `number` of the job's document, and the page's number
+        inside that file (fetched into a cache first if it is remote)."""
         ...
 
     def write(self, job_id: str, name: str, data: bytes) -> None: ...

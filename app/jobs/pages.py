@@ -7,10 +7,15 @@ but before counting it) is counted without being read twice.
 
 import json
 import logging
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
-from app.errors import ClientGone, ProcessingTimeout, ServiceError
+from app.errors import (
+    ClientGone,
+    JobStoreUnavailable,
+    ProcessingTimeout,
+    ServiceError,
+    StorageUnavailable,
+)
 from app.jobs.files import JobFiles
 from app.jobs.models import Job, PageState
 from app.ocr.documents import count_pages, load_pages, read_page, render_page
@@ -58,12 +63,16 @@ class PageReading:
         self.page_timeout_seconds = page_timeout_seconds
 
     def check_document(self, job: Job) -> None:
-        """DocumentUnreadable when the job's document cannot be opened at all."""
-        path = self.files.document_path(job.id)
+        """DocumentUnreadable when the job's document (its first page's file, when stored a
+        file per page) cannot be opened at all."""
+        try:
+            path, inside = self.files.page_source(job.id, job.pages[0])
+        except FileNotFoundError:
+            raise DocumentUnreadable("The job's document is missing from storage.") from None
         if not path.is_file():
             raise DocumentUnreadable("The job's document is missing from storage.")
         try:
-            count_pages(path, self.limits, set(job.pages))
+            count_pages(path, self.limits, {inside})
         except ServiceError as error:
             raise DocumentUnreadable(error.detail) from None
 
@@ -82,16 +91,18 @@ class PageReading:
             stop=stop,
             **job.options.switches,
         )
-        path: Path = self.files.document_path(job.id)
         try:
-            source = next(iter(load_pages(path, self.limits, {number})))
+            path, inside = self.files.page_source(job.id, number)
+            source = replace(next(iter(load_pages(path, self.limits, {inside}))), number=number)
             page = read_page(source, self.engine, options, None)
             rendered = {
                 name: render_page(source, self.engine, options, OUTPUT_FORMATS[name])
                 for name in job.options.formats
             }
-        except ClientGone:
-            raise
+        except (ClientGone, StorageUnavailable, JobStoreUnavailable):
+            raise  # not the page's fault: no longer wanted, or to be tried again later
+        except FileNotFoundError:
+            return PageRead(PageState.FAILED, "The page's file is missing from storage.")
         except ProcessingTimeout:
             return PageRead(
                 PageState.FAILED,

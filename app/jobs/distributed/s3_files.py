@@ -15,7 +15,9 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -36,6 +38,7 @@ from botocore.exceptions import (
 from app.config import Settings
 from app.errors import StorageUnavailable
 from app.jobs.files import DOCUMENT
+from app.ocr.split import page_files
 
 # boto3 ships no type information: its client is dynamic, built from the service's JSON model.
 S3Client = Any
@@ -46,6 +49,11 @@ MIB = 1024 * 1024
 # Each request is already retried by the client; the transfer's own download attempts (5 by
 # default, each with all of the client's) would multiply the wait on a store that hangs, so
 # it tries again once only, for a connection cut in the middle of a part.
+# Cached files of a job untouched this long are dropped (checked once a minute at most).
+CACHE_SECONDS = 3600.0
+EVICT_EVERY_SECONDS = 60.0
+# A document's pages go up side by side: each is small, so the round trips are the cost.
+UPLOAD_THREADS = 8
 TRANSFER = TransferConfig(
     multipart_threshold=8 * MIB, multipart_chunksize=8 * MIB, num_download_attempts=2
 )
@@ -149,6 +157,10 @@ def s3_client(settings: Settings, *, retries: int = 1) -> S3Client:
     return client
 
 
+def _source_name(number: int) -> str:
+    return f"source-{number:06d}"
+
+
 class S3JobFiles:
     def __init__(self, client: S3Client, bucket: str, prefix: str, cache_dir: Path) -> None:
         self.client = client
@@ -157,6 +169,7 @@ class S3JobFiles:
         self.cache_dir = cache_dir
         cache_dir.mkdir(parents=True, exist_ok=True)
         self._bucket_seen = False
+        self._evicted_at = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "S3JobFiles":
@@ -173,9 +186,25 @@ class S3JobFiles:
         return self._job_prefix(job_id) + name
 
     def _folder(self, job_id: str) -> Path:
+        self._evict_stale()
         folder = self.cache_dir / job_id
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+    def _evict_stale(self) -> None:
+        """Drop the cached files of jobs untouched for CACHE_SECONDS: a job's last page may
+        end in another process, which is the only one that forgets it at once."""
+        now = time.monotonic()
+        if now - self._evicted_at < EVICT_EVERY_SECONDS:
+            return
+        self._evicted_at = now
+        cutoff = time.time() - CACHE_SECONDS
+        for folder in self.cache_dir.iterdir():
+            try:
+                if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                    shutil.rmtree(folder, ignore_errors=True)
+            except OSError:  # removed by another process meanwhile
+                continue
 
     def _check_bucket_once(self) -> None:
         """A 404 to HEAD (and so to a download) does not say whether the object or the whole
@@ -197,13 +226,40 @@ class S3JobFiles:
     def receive_path(self, job_id: str) -> Path:
         return self._folder(job_id) / f".received-{DOCUMENT}"
 
-    def store_document(self, job_id: str, received: Path) -> None:
+    def store_document(self, job_id: str, received: Path, pages: Sequence[int] = ()) -> None:
+        """With `pages`, one object per page (a worker then fetches only the page it reads,
+        however many workers share the job); without, the whole document."""
+        if not pages:
+            with _storage_errors():
+                self.client.upload_file(
+                    str(received), self.bucket, self._key(job_id, DOCUMENT), Config=TRANSFER
+                )
+            # Kept as the cached document: this process may read its pages next.
+            os.replace(received, self._folder(job_id) / DOCUMENT)
+            return
+        folder = Path(tempfile.mkdtemp(dir=self._folder(job_id), prefix=".pages-"))
+        try:
+            with ThreadPoolExecutor(UPLOAD_THREADS) as uploads:
+                sent = [
+                    uploads.submit(self._upload, path, self._key(job_id, _source_name(number)))
+                    for number, path in page_files(received, list(pages), folder)
+                ]
+                for each in sent:
+                    each.result()
+        finally:
+            # The readers fetch their pages from the bucket: nothing of it stays here.
+            shutil.rmtree(folder, ignore_errors=True)
+            received.unlink(missing_ok=True)
+
+    def _upload(self, path: Path, key: str) -> None:
         with _storage_errors():
-            self.client.upload_file(
-                str(received), self.bucket, self._key(job_id, DOCUMENT), Config=TRANSFER
-            )
-        # Kept as the cached document: the process that received it reads its pages next.
-        os.replace(received, self._folder(job_id) / DOCUMENT)
+            self.client.upload_file(str(path), self.bucket, key, Config=TRANSFER)
+
+    def page_source(self, job_id: str, number: int) -> tuple[Path, int]:
+        try:
+            return self.path(job_id, _source_name(number)), 1
+        except FileNotFoundError:  # stored whole
+            return self.document_path(job_id), number
 
     def document_path(self, job_id: str) -> Path:
         return self.path(job_id, DOCUMENT)
@@ -252,8 +308,10 @@ class S3JobFiles:
             raise
 
     def write(self, job_id: str, name: str, data: bytes) -> None:
-        with self.new_result(job_id, name) as out:
-            out.write(data)
+        # A page's results are read back by the web instance that assembles the job, rarely
+        # by this process: sent, not cached.
+        with _storage_errors():
+            self.client.put_object(Bucket=self.bucket, Key=self._key(job_id, name), Body=data)
 
     def read(self, job_id: str, name: str) -> bytes:
         with _storage_errors():

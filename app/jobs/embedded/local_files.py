@@ -7,7 +7,7 @@ half a file and a process killed mid-write leaves no result that looks finished.
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -34,8 +34,12 @@ class LocalJobFiles:
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f".received-{DOCUMENT}"
 
-    def store_document(self, job_id: str, received: Path) -> None:
+    def store_document(self, job_id: str, received: Path, pages: Sequence[int] = ()) -> None:
+        # Every reader of this folder is on this machine: the whole file serves each page.
         os.replace(received, self.document_path(job_id))
+
+    def page_source(self, job_id: str, number: int) -> tuple[Path, int]:
+        return self.document_path(job_id), number
 
     @contextmanager
     def new_result(self, job_id: str, name: str) -> Iterator[BinaryIO]:

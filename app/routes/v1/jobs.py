@@ -176,7 +176,7 @@ async def submit_job(
         numbers = await asyncio.to_thread(
             count_pages, received, reading_limits.limits, reading.pages
         )
-        await asyncio.to_thread(jobs.files.store_document, job_id, received)
+        await asyncio.to_thread(jobs.files.store_document, job_id, received, numbers)
     except BaseException:
         await asyncio.to_thread(jobs.files.delete, job_id)
         raise

@@ -14,14 +14,18 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
+from PIL import ImageChops
 
 from app.config import Settings
 from app.errors import StorageUnavailable
 from app.jobs.distributed.s3_files import S3JobFiles, s3_client
 from app.jobs.files import DOCUMENT
+from app.ocr.documents import load_pages
+from app.ocr.pipeline import Limits
 from bench.s3_server import S3Server
 from bench.server import free_port
-from tests.conftest import make_settings
+from tests.conftest import make_settings, text_image
+from tests.helpers.documents import scanned_pdf
 
 MIB = 1024 * 1024
 # The tests' timeout is 1 s. Without retries a request costs at most two (an upload waits
@@ -31,6 +35,7 @@ NO_RETRY_BOUND_SECONDS = 4
 OUTAGE_BOUND_SECONDS = 15
 
 FilesFactory = Callable[..., S3JobFiles]
+LIMITS = Limits(max_pixels=40_000_000, max_pages=50)
 
 
 def storage_settings(server: S3Server, data_dir: Path, **changes: Any) -> Settings:
@@ -103,6 +108,40 @@ def test_a_stored_document_is_read_by_another_machine_with_an_empty_cache(
     assert worker_calls.count("GetObject") == 1
     assert worker.document_path(job_id) == path
     assert worker_calls.count("GetObject") == 1, "the cached document was fetched again"
+
+
+def test_a_document_stored_a_page_at_a_time_is_fetched_a_page_at_a_time(
+    make_files: FilesFactory, s3_server: S3Server, job_id: str
+) -> None:
+    web, worker = make_files("web"), make_files("worker")
+    document = scanned_pdf([text_image(f"Page {n} of three", size=60) for n in (1, 2, 3)])
+    received = web.receive_path(job_id)
+    received.write_bytes(document)
+
+    web.store_document(job_id, received, [1, 2, 3])
+
+    stored = sorted(keys(s3_server, f"jobs/{job_id}/"))
+    assert stored == [f"jobs/{job_id}/source-{n:06d}" for n in (1, 2, 3)]
+    assert not received.exists()
+    assert not [p for p in (web.cache_dir / job_id).rglob("*") if p.is_file()]
+    calls = operations(worker)
+    path, inside = worker.page_source(job_id, 2)
+    assert inside == 1
+    assert calls.count("GetObject") == 1, "a worker fetches its page, not the document"
+    assert path.stat().st_size < len(document) / 2
+    (alone,) = load_pages(path, LIMITS, {1})
+    original = received.with_name("original.pdf")
+    original.write_bytes(document)
+    (page_two,) = load_pages(original, LIMITS, {2})
+    assert ImageChops.difference(alone.image, page_two.image).getbbox() is None
+
+
+def test_a_document_stored_whole_serves_each_page_from_itself(
+    make_files: FilesFactory, job_id: str
+) -> None:
+    files = make_files()
+    store(files, job_id, b"%PDF- whole")
+    assert files.page_source(job_id, 2) == (files.document_path(job_id), 2)
 
 
 def test_threads_fetching_one_document_at_once_each_get_it_whole(
