@@ -3,6 +3,7 @@ instances and `python -m app.worker` processes on loopback (bench/cluster.py).""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -155,6 +156,19 @@ def test_a_worker_killed_in_the_middle_of_a_page_leaves_every_page_exactly_once(
     tries = attempts(cluster, job_id)
     assert max(tries.values()) == 2, f"no page of the killed worker was redelivered: {tries}"
     assert len(pages_read(doomed)) + len(pages_read(survivor)) >= 8
+
+
+def test_a_reading_process_that_dies_is_started_again(start_cluster: StartCluster) -> None:
+    cluster = start_cluster()
+    web = cluster.start_web(**ACCEPT_ONLY)
+    worker = cluster.start_worker(threads=1)
+    (reader,) = worker.reader_pids()
+    os.kill(reader, signal.SIGKILL)  # an out-of-memory kill, say: the supervisor is left
+
+    worker.wait_for_line("reading job pages", timeout=60, count=2)
+    assert "exited with -9" in worker.log()
+    job_id = submit(web.url, small_pages(2))
+    assert finished(web.url, job_id)["status"] == "succeeded"
 
 
 def test_redis_restarted_mid_job_loses_no_accepted_job(start_cluster: StartCluster) -> None:
