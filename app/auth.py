@@ -3,7 +3,9 @@
 FastAPI reads and parses a multipart body before it runs a route's dependencies, so a token
 checked there would let anyone make the service read a whole upload before its 401. The gate
 runs on the request's headers alone: a refused request costs its headers, and the
-connection is closed instead of reading a body nobody will use.
+connection is closed instead of reading a body nobody will use. A small body (a typical
+upload with a wrong token) is read and dropped first, within a second or two: a socket closed
+on unread bytes is reset, and a client still sending would lose the answer.
 
 Which routes it guards is read from the routes themselves: those that declare the
 `require_token` dependency (app.deps), which documents the header in OpenAPI and refuses any
@@ -15,6 +17,7 @@ import hmac
 import re
 from dataclasses import dataclass
 
+import anyio
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -26,6 +29,10 @@ from app.config import Settings
 from app.deps import PASSED_GATE, rate_limited, require_token, started_settings
 from app.errors import ServiceError, Unauthorized, error_response
 from app.ratelimit import RateLimiter
+
+# A refused request's body up to this size is read and dropped, for this long at most.
+LINGER_BYTES = 1024 * 1024
+LINGER_SECONDS = 2.0
 
 
 def token_matches(candidate: str, tokens: tuple[str, ...]) -> bool:
@@ -89,9 +96,10 @@ class TokenGate:
             if digest:
                 limiter.check(f"token:{digest}", settings.rate_limit_per_token)
         except ServiceError as error:
-            # The body is never read: a kept-alive connection would then hold its bytes.
             scope["route"] = route  # what metrics and the access log label the request with
-            response = error_response(error, close=_has_body(headers))
+            drained = await _drop_small_body(headers, receive)
+            # An unread body would be the next request on a kept-alive connection: closed.
+            response = error_response(error, close=not drained)
             await response(scope, receive, send)
             return
         scope.setdefault("state", {})[PASSED_GATE] = digest
@@ -128,5 +136,27 @@ def _text(value: bytes | None) -> str | None:
     return value.decode("latin-1") if value is not None else None
 
 
-def _has_body(headers: dict[bytes, bytes]) -> bool:
-    return headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
+async def _drop_small_body(headers: dict[bytes, bytes], receive: Receive) -> bool:
+    """Read and drop a body of up to LINGER_BYTES; True once none is left unread."""
+    if b"transfer-encoding" in headers:
+        return False
+    try:
+        length = int(headers.get(b"content-length", b"0"))
+    except ValueError:
+        return False
+    if length == 0:
+        return True
+    if length > LINGER_BYTES:
+        return False
+    read = 0
+    with anyio.move_on_after(LINGER_SECONDS):
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return False
+            read += len(message.get("body", b""))
+            if read > length:
+                return False
+            if not message.get("more_body", False):
+                return read == length
+    return False

@@ -173,6 +173,22 @@ def test_401_before_a_byte_of_the_body(
     assert sent < 1024
 
 
+def test_a_small_refused_upload_is_read_before_its_401_and_the_connection_kept(
+    default_server: LiveServer,
+) -> None:
+    # A client that sends its whole upload with a wrong token must get its 401: a socket
+    # closed on unread bytes is reset, and the reset can beat the answer to the client.
+    body = b"x" * (256 * 1024)
+    with socket.create_connection(("127.0.0.1", default_server.port), timeout=10) as sock:
+        sock.sendall(upload_head("/v1/ocr", len(body), "Bearer wrong-token").encode() + body)
+        response = read_http_response(sock)
+        head = response.split(b"\r\n\r\n", 1)[0].lower()
+        assert response.startswith(b"HTTP/1.1 401"), response[:200]
+        assert b"connection: close" not in head
+        sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert read_http_response(sock).startswith(b"HTTP/1.1 200")
+
+
 def test_413_before_a_byte_of_the_body(default_server: LiveServer) -> None:
     head = upload_head("/", 50 * 1024 * 1024, AUTH["Authorization"])
     response, sent = raw_request(default_server, head)
