@@ -187,7 +187,7 @@ def main() -> int:
         print(f"token: {args.token}   Ctrl-C stops everything")
         signal.signal(signal.SIGTERM, _interrupt)
         while True:
-            time.sleep(3600)
+            signal.pause()  # until Ctrl-C (KeyboardInterrupt) or SIGTERM (made one)
     except KeyboardInterrupt:
         pass
     finally:
