@@ -99,10 +99,15 @@ def _distributed(
         time_limit_seconds=2 * settings.jobs_page_timeout_seconds + 60,
     )
     queue = DramatiqPageQueue(
-        broker, store, page_timeout_seconds=settings.jobs_page_timeout_seconds
+        broker,
+        store,
+        page_timeout_seconds=settings.jobs_page_timeout_seconds,
+        callback_attempts=settings.callback_attempts,
     )
     service = _service(settings, store, files)
     service.queue = queue
+    service.send_callback = queue.send_callback
+    queue.service = service
     processor = PageProcessor(store, reading, on_job_finished=service.job_finished)
     queue.start_reading(processor, threads)
     if housekeeping:

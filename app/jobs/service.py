@@ -11,7 +11,7 @@ import math
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from app.errors import (
@@ -61,6 +61,8 @@ class JobService:
         self.callback_allow_private = callback_allow_private
         self.callback_attempts = callback_attempts
         self.queue: PageQueue | None = None  # set once it exists: its readers call back here
+        # A queue that delivers callbacks as messages of its own sets this (job id -> sent).
+        self.send_callback: Callable[[str], None] | None = None
         self._stopping = threading.Event()
         self._housekeeper: threading.Thread | None = None
 
@@ -214,32 +216,46 @@ class JobService:
         return updated
 
     def job_finished(self, job_id: str) -> None:
-        """Called once a job ended: its callback is sent (on a thread of its own: delivery
-        retries take minutes)."""
+        """Called once a job ended: its callback is sent, by the queue's own retried message
+        where it has one (`send_callback`), else on a thread of its own (delivery retries
+        take minutes)."""
         job = self.store.get(job_id)
         if job is None or job.callback_url is None:
             return
+        if self.send_callback is not None:
+            self.send_callback(job.id)
+            return
         threading.Thread(
-            target=self._call_back, args=(job,), name="job-callback", daemon=True
+            target=self.deliver_callback,
+            args=(job.id,),
+            kwargs={"attempts": self.callback_attempts},
+            name="job-callback",
+            daemon=True,
         ).start()
 
-    def _call_back(self, job: Job) -> None:
-        assert job.callback_url is not None
-        assert self.callback_secret is not None
+    def deliver_callback(self, job_id: str, *, attempts: int, last: bool = True) -> bool:
+        """POST the job's callback, tried `attempts` times; True once delivered. It is
+        settled (no longer pending) when delivered or after the `last` round of tries."""
+        job = self.store.get(job_id)
+        if job is None or job.callback_url is None or self.callback_secret is None:
+            return True
         links = job_links(job)
         body = callbacks.finished_payload(job.id, job.state.value, links, int(time.time()))
+        delivered = False
         try:
-            callbacks.deliver(
+            delivered = callbacks.deliver(
                 job.callback_url,
                 body,
                 secret=self.callback_secret,
                 message_id=f"msg_{job.id}_{job.state.value}",
                 allow_private=self.callback_allow_private,
-                attempts=self.callback_attempts,
+                attempts=attempts,
             )
         except Exception:
             logger.exception("The callback of job %s failed", job.id)
-        self.store.callback_settled(job.id)
+        if delivered or last:
+            self.store.callback_settled(job.id)
+        return delivered
 
     # Housekeeping
 

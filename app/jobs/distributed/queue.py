@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any
 
-from dramatiq import Actor, Worker
+from dramatiq import Actor, Retry, Worker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AgeLimit, CurrentMessage, Retries, TimeLimit
 
@@ -22,6 +22,7 @@ from app.jobs.distributed.redis_store import RedisJobStore
 from app.jobs.models import Claim, Job, PageState
 from app.jobs.priority import lower_priority
 from app.jobs.processing import PageProcessor
+from app.jobs.service import JobService
 
 logger = logging.getLogger("app.jobs")
 
@@ -68,10 +69,17 @@ def make_broker(url: str, *, redelivery_seconds: float, time_limit_seconds: floa
 
 class DramatiqPageQueue:
     def __init__(
-        self, broker: RedisBroker, store: RedisJobStore, *, page_timeout_seconds: float
+        self,
+        broker: RedisBroker,
+        store: RedisJobStore,
+        *,
+        page_timeout_seconds: float,
+        callback_attempts: int,
     ) -> None:
         self.broker = broker
         self.store = store
+        self.callback_attempts = callback_attempts
+        self.service: JobService | None = None  # set once it exists: callbacks are its
         self.processor: PageProcessor | None = None
         self.threads = 0
         self._worker: Worker | None = None
@@ -92,6 +100,23 @@ class DramatiqPageQueue:
                 "time_limit": int((2 * page_timeout_seconds + 60) * 1000),
                 "throws": (PageMessageInvalid,),
                 "on_retry_exhausted": "job_page_exhausted",
+            },
+        )
+        # One delivery attempt per message, dramatiq's retries doubling the delay between
+        # them: a receiver that is down holds no OCR thread, and a worker replaced or killed
+        # in between leaves the next attempt to whichever process takes the message.
+        self.call_back: Actor[[str], None] = Actor(
+            self._call_back,
+            broker=broker,
+            actor_name="deliver_job_callback",
+            queue_name=QUEUE_NAME,
+            priority=10,  # after pages waiting: a page is worth more than a callback's seconds
+            options={
+                "max_retries": callback_attempts - 1,
+                "min_backoff": MIN_BACKOFF_MS,
+                "max_backoff": MAX_BACKOFF_MS,
+                "time_limit": 60_000,
+                "throws": (PageMessageInvalid,),
             },
         )
         self.page_exhausted: Actor[[dict[str, Any], dict[str, Any]], None] = Actor(
@@ -164,6 +189,20 @@ class DramatiqPageQueue:
         if claim is None:  # finished already, or its job has ended
             return
         self.processor.process(claim)
+
+    def send_callback(self, job_id: str) -> None:
+        self.call_back.send(job_id)
+
+    def _call_back(self, job_id: str) -> None:
+        if not isinstance(job_id, str):
+            raise PageMessageInvalid(repr(job_id))
+        if self.service is None:
+            raise RuntimeError("This process delivers no callbacks.")
+        message = CurrentMessage.get_current_message()
+        tried = int(message.options.get("retries", 0)) if message is not None else 0
+        last = tried + 1 >= self.callback_attempts
+        if not self.service.deliver_callback(job_id, attempts=1, last=last) and not last:
+            raise Retry()  # dramatiq sends it again after a doubling delay
 
     def _page_exhausted(self, message: dict[str, Any], info: dict[str, Any]) -> None:
         args = message.get("args") or []

@@ -1,6 +1,7 @@
 """The distributed backend end to end, all real: redis-server, moto's S3 server, gunicorn web
 instances and `python -m app.worker` processes on loopback (bench/cluster.py)."""
 
+import base64
 import json
 import os
 import signal
@@ -17,7 +18,8 @@ import requests
 from bench.cluster import Cluster, WorkerProcess
 from tests.conftest import REPO_ROOT, TEST_TOKEN, text_image
 from tests.helpers.documents import dense_page, scanned_pdf
-from tests.helpers.waiting import poll_for
+from tests.helpers.receiver import Receiver
+from tests.helpers.waiting import poll, poll_for
 
 AUTH = {"Authorization": f"Bearer {TEST_TOKEN}"}
 # Web instances that only accept, report and assemble: the workers read the pages.
@@ -136,6 +138,42 @@ def test_three_workers_share_a_thirty_page_job_and_read_each_page_once(
     counts = Counter(number for numbers in read for number in numbers)
     assert sorted(counts) == list(range(1, 31))
     assert set(counts.values()) == {1}, "a page was read twice"
+
+
+def test_a_callback_outlives_the_worker_that_first_tried_it(start_cluster: StartCluster) -> None:
+    receiver = Receiver([500])  # the first attempt fails
+    secret = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
+    try:
+        cluster = start_cluster(
+            redelivery_seconds=3,
+            extra_env={"CALLBACK_SECRET": secret, "CALLBACK_ALLOW_PRIVATE": "1"},
+        )
+        web = cluster.start_web(**ACCEPT_ONLY)
+        first = cluster.start_worker(threads=1)
+        response = requests.post(
+            f"{web.url}/v1/jobs",
+            params={"callback_url": receiver.url},
+            files={"file": ("book.pdf", small_pages(2))},
+            headers=AUTH,
+            timeout=60,
+        )
+        assert response.status_code == 202, response.text
+        job_id = response.json()["id"]
+        assert poll(lambda: receiver.requests, 60)
+
+        # The worker that tried dies: the next attempt is a queued message, not its thread's
+        # (a thread's retries would die with it, left to housekeeping minutes later).
+        first.kill()
+        cluster.start_worker(threads=1)
+        assert poll(lambda: len(receiver.requests) >= 2, 60)
+        ids = {headers["webhook-id"] for headers, _ in receiver.requests}
+        assert ids == {f"msg_{job_id}_succeeded"}  # one message, tried again
+        payload = json.loads(receiver.requests[-1][1])
+        assert payload["data"]["links"]["result"] == f"{web.url}/v1/jobs/{job_id}/result"
+        client = redis.Redis.from_url(cluster.redis.url)
+        assert poll(lambda: client.zscore("ocr:callbacks", job_id) is None, 10), "not settled"
+    finally:
+        receiver.close()
 
 
 def test_a_worker_killed_in_the_middle_of_a_page_leaves_every_page_exactly_once(
