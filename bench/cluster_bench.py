@@ -21,6 +21,7 @@ import json
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,10 @@ import redis
 import requests
 
 from app.concurrency.cpus import usable_cpus
-from bench.cluster import Cluster
+from bench.cluster import Cluster, WorkerProcess
 from bench.jobs import document
 from bench.report import update
+from bench.rss import rss_mb
 
 TOKEN = "bench-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -78,6 +80,28 @@ def _redis_work(client: redis.Redis) -> tuple[int, float]:
     )
 
 
+class MemorySamples:
+    """The reading process's resident memory every few seconds while a job runs: whether it
+    stays flat over hundreds of pages."""
+
+    def __init__(self, worker: WorkerProcess, every: float = 5.0) -> None:
+        self.worker = worker
+        self.samples: list[float] = []
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _sample(self, every: float) -> None:
+        while not self._done.wait(every):
+            readers = self.worker.reader_pids()
+            if readers:
+                self.samples.append(rss_mb(readers[0]))
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def bucket_bytes(cluster: Cluster) -> tuple[int, int]:
     """(bytes of the pages' source files, bytes of their results) in the bucket."""
     client = cluster.s3.client()
@@ -89,6 +113,17 @@ def bucket_bytes(cluster: Cluster) -> tuple[int, int]:
             else:
                 results += item["Size"]
     return sources, results
+
+
+def _memory_line(samples: list[float]) -> str:
+    if len(samples) < 4:
+        return "worker memory: too few samples"
+    tenth = max(1, len(samples) // 10)
+    early, late = statistics.mean(samples[:tenth]), statistics.mean(samples[-tenth:])
+    return (
+        f"one worker's reading process over the job: {early:.0f} MB in its first tenth, "
+        f"{late:.0f} MB in its last, peak {max(samples):.0f} MB ({len(samples)} samples)"
+    )
 
 
 def main() -> int:
@@ -103,6 +138,7 @@ def main() -> int:
     overhead: list[float] = []
     engine_times: list[float] = []
     commands_per_page = redis_cpu_per_page = source_per_page = result_per_page = 0.0
+    memory_samples: list[float] = []
     for workers in (1, 2, 4):
         root = Path(tempfile.mkdtemp(prefix=f"ocr-bench-cluster-{workers}-"))
         cluster = Cluster(TOKEN, root=root, extra_env={"JOBS_THREADS": "0"})
@@ -113,13 +149,17 @@ def main() -> int:
                 cluster.start_worker(threads=1, cpus=str(index % cores))
             stats = redis.Redis.from_url(cluster.redis.url)
             commands_before, cpu_before = _redis_work(stats)
+            memory = MemorySamples(cluster.workers[0]) if workers == 1 else None
             seconds = run_job(web.url, data)
+            if memory is not None:
+                memory.stop()
             commands_after, cpu_after = _redis_work(stats)
             rates[workers] = pages / seconds
             print(f"{workers} worker(s): {pages} pages in {seconds:.1f} s, "
                   f"{rates[workers]:.3f} pages/s", flush=True)  # fmt: skip
             if workers == 1:
                 engine_times = read_seconds(cluster.workers[0].log())
+                memory_samples = memory.samples if memory is not None else []
                 per_page = seconds / pages
                 mean_read = statistics.mean(engine_times)
                 overhead.append((per_page - mean_read) / mean_read)
@@ -155,6 +195,7 @@ def main() -> int:
         f"fetched once by the worker that reads it) and {result_per_page / 1024:.0f} KiB of "
         f"results (written once, read once to assemble): {moved / 1024:.0f} KiB moved, "
         "whatever the number of workers",
+        _memory_line(memory_samples),
         "",
         "predicted for this job's pages (engine time per page as above):",
     ]
