@@ -141,9 +141,9 @@ def test_three_workers_share_a_thirty_page_job_and_read_each_page_once(
 
 
 def test_a_callback_outlives_the_worker_that_first_tried_it(start_cluster: StartCluster) -> None:
-    receiver = Receiver([500])  # the first attempt fails
     secret = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
-    try:
+    with Receiver() as receiver:
+        receiver.statuses = [500]  # the first attempt fails
         cluster = start_cluster(
             redelivery_seconds=3,
             extra_env={"CALLBACK_SECRET": secret, "CALLBACK_ALLOW_PRIVATE": "1"},
@@ -166,14 +166,12 @@ def test_a_callback_outlives_the_worker_that_first_tried_it(start_cluster: Start
         first.kill()
         cluster.start_worker(threads=1)
         assert poll(lambda: len(receiver.requests) >= 2, 60)
-        ids = {headers["webhook-id"] for headers, _ in receiver.requests}
+        ids = {request.headers["webhook-id"] for request in receiver.requests}
         assert ids == {f"msg_{job_id}_succeeded"}  # one message, tried again
-        payload = json.loads(receiver.requests[-1][1])
+        payload = json.loads(receiver.requests[-1].body)
         assert payload["data"]["links"]["result"] == f"{web.url}/v1/jobs/{job_id}/result"
         client = redis.Redis.from_url(cluster.redis.url)
         assert poll(lambda: client.zscore("ocr:callbacks", job_id) is None, 10), "not settled"
-    finally:
-        receiver.close()
 
 
 def test_a_worker_killed_in_the_middle_of_a_page_leaves_every_page_exactly_once(

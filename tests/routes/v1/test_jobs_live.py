@@ -24,9 +24,9 @@ SECRET = "whsec_" + base64.b64encode(SECRET_KEY).decode()
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    made = Receiver([500])  # the first delivery fails: the service must retry
-    yield made
-    made.close()
+    with Receiver() as made:
+        made.statuses = [500]  # the first delivery fails: the service must retry
+        yield made
 
 
 def _status_if(url: str, job_id: str, *statuses: str) -> dict | None:
@@ -56,7 +56,8 @@ def test_a_finished_job_calls_back_signed_and_retried(start_server, receiver: Re
     assert response.status_code == 202, response.text
     job_id = response.json()["id"]
     assert poll(lambda: len(receiver.requests) >= 2, 60)
-    (first_headers, _first_body), (headers, body) = receiver.requests[:2]
+    first, second = receiver.requests[:2]
+    first_headers, headers, body = first.headers, second.headers, second.body
     assert first_headers["webhook-id"] == headers["webhook-id"]  # one message, delivered twice
     _verify(headers, body)
     payload = json.loads(body)
