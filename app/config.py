@@ -4,8 +4,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.errors import ConfigurationError
 
 
 class Settings(BaseSettings):
@@ -209,6 +211,12 @@ class Settings(BaseSettings):
             return ()
         raw = self.app_auth_token.get_secret_value()
         return tuple(token.strip() for token in raw.split(",") if token.strip())
+
+
+def refusal(error: ValidationError) -> ConfigurationError:
+    """Settings that do not validate, as the one-line reason a process refuses to start."""
+    messages = "; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())
+    return ConfigurationError(f"Refusing to start: {messages}")
 
 
 @lru_cache

@@ -15,8 +15,9 @@ from app.auth import TokenGate
 from app.concurrency.cpus import usable_cpus
 from app.concurrency.runner import OcrRunner
 from app.concurrency.sizing import pool_size
+from app.config import refusal
 from app.deps import resolve_settings
-from app.errors import ConfigurationError, ServiceError, error_response
+from app.errors import ServiceError, error_response
 from app.gateway import RootPath
 from app.jobs.backend import start_jobs
 from app.logs import RequestContext, configure_logging
@@ -39,8 +40,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings = resolve_settings(app)
     except ValidationError as error:
         configure_logging("INFO")
-        messages = "; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())
-        raise ConfigurationError(f"Refusing to start: {messages}") from None
+        raise refusal(error) from None
     configure_logging("DEBUG" if settings.debug else "INFO")
     app.state.settings = settings
     size = pool_size(usable_cpus(), settings.ocr_threads, settings.ocr_max_queue)

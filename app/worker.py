@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from app.concurrency.cpus import usable_cpus
 from app.concurrency.malloc import bound_malloc_arenas
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, refusal
 from app.errors import ConfigurationError
 from app.jobs.backend import JobsBackend, start_jobs
 from app.logs import configure_logging
@@ -51,8 +51,7 @@ def load_settings() -> Settings:
     try:
         settings = get_settings()
     except ValidationError as error:
-        messages = "; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())
-        raise ConfigurationError(f"Refusing to start: {messages}") from None
+        raise refusal(error) from None
     if not settings.jobs_broker_url:
         raise ConfigurationError(
             "Refusing to start: a worker reads pages from the distributed queue, and "

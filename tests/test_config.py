@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from app.config import Settings, get_settings
-from app.main import ConfigurationError, create_app
+from app.errors import ConfigurationError
+from app.main import create_app
 from tests.conftest import make_settings
 
 
