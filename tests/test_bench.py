@@ -31,3 +31,23 @@ def test_pages_after_the_window_are_not_counted() -> None:
 
 def test_too_few_pages_give_no_rate() -> None:
     assert steady_rate([1.0, 1.1], stop_at=5.0, parallel=2) == (0, 0.0)
+
+
+def test_the_jobs_ceiling_reads_the_scan_the_document_stores() -> None:
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image
+
+    from app.ocr.documents import load_pages
+    from app.ocr.pipeline import Limits
+    from bench.jobs import document, stored_scan
+
+    data = document(2)
+    scan = Image.open(BytesIO(stored_scan(data)))
+    assert scan.format == "JPEG"
+    served = next(iter(load_pages(data, Limits(max_pixels=10**9, max_pages=2), {1}))).image
+    assert scan.size == served.size
+    # The same compressed pixels (decoders may round an IDCT differently).
+    difference = np.abs(np.asarray(scan, dtype=np.int16) - np.asarray(served, dtype=np.int16))
+    assert difference.mean() < 1
