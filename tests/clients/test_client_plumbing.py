@@ -647,3 +647,27 @@ def test_cli_jobs_status_and_cancel(
     assert json.loads(capsys.readouterr().out)["pages_done"] == 1
     assert cli.main(["jobs", "cancel", "j_1", "--url", "http://ocr.test"]) == 0
     assert service.routes() == ["GET /v1/jobs/j_1", "DELETE /v1/jobs/j_1"]
+
+
+def test_the_clients_switches_are_the_services() -> None:
+    from typing import get_args
+
+    from ocr_client import Switch
+
+    from app.schemas import PreparationQuery
+
+    assert set(get_args(Switch)) == set(PreparationQuery.model_fields)
+
+
+def test_switches_are_sent_as_query_parameters_of_ocr_and_submit() -> None:
+    transport, seen = scripted(
+        httpx.Response(200, text="text"),
+        httpx.Response(202, json={"id": "j_1", "status": "queued", "pages_total": 1}),
+    )
+    with mock(transport) as ocr:
+        ocr.ocr(b"image", format="text", switches={"deskew": False, "smooth": True})
+        ocr.submit(b"%PDF-", switches={"preprocess": False})
+    assert seen[0].url.params["deskew"] == "false"
+    assert seen[0].url.params["smooth"] == "true"
+    assert "auto_rotate" not in seen[0].url.params  # left out: the service decides
+    assert seen[1].url.params["preprocess"] == "false"

@@ -137,3 +137,17 @@ def test_cli_jobs_status_of_an_unknown_job_is_404(live_server: LiveServer) -> No
     assert result.returncode == 1
     assert "404" in result.stderr
     assert result.stdout == ""
+
+
+def test_a_jobs_switches_reach_its_pages(live_server: LiveServer, tmp_path: Path) -> None:
+    from tests.clients.test_python_client import sideways_page
+
+    path = tmp_path / "sideways.pdf"
+    path.write_bytes(scanned_pdf([sideways_page()]))
+    with OCRClient(live_server.url, TEST_TOKEN) as ocr:
+        decided = ocr.submit(path)
+        kept_sideways = ocr.submit(path, switches={"auto_rotate": False})
+        results = [job.result() for job in (decided, kept_sideways) if job.wait(timeout=120)]
+    steps = [result.pages[0].steps for result in results]
+    assert any(step.startswith("rotate:") for step in steps[0]), steps
+    assert not any(step.startswith("rotate:") for step in steps[1]), steps

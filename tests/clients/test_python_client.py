@@ -189,3 +189,29 @@ def test_health_and_ready(live_server: LiveServer) -> None:
     with OCRClient(live_server.url) as ocr:
         assert ocr.health()["status"] == "ok"
         assert ocr.ready() is True
+
+
+SIDEWAYS_TEXT = "The quick brown fox jumps\nover the lazy dog again\nand reads every line twice"
+
+
+def sideways_page() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    from tests.conftest import text_image
+
+    image = Image.open(BytesIO(text_image(SIDEWAYS_TEXT))).rotate(90, expand=True)
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_switches_turn_a_preparation_step_off(live_server: LiveServer) -> None:
+    page = sideways_page()
+    with OCRClient(live_server.url, TEST_TOKEN) as ocr:
+        decided = ocr.ocr(page)
+        kept_sideways = ocr.ocr(page, switches={"auto_rotate": False})
+    assert any(step.startswith("rotate:") for step in decided.pages[0].steps)
+    assert "quick brown fox" in decided.text
+    assert not any(step.startswith("rotate:") for step in kept_sideways.pages[0].steps)

@@ -3,7 +3,7 @@ for documents of any size) and the `ocr` command."""
 
 __version__ = "1.0.0"
 
-from ocr_client.client import AsyncJob, AsyncOCRClient, Job, OCRClient
+from ocr_client.client import AsyncJob, AsyncOCRClient, Job, OCRClient, Switch
 from ocr_client.errors import (
     APIError,
     AuthenticationError,
@@ -52,6 +52,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "ServiceUnavailableError",
+    "Switch",
     "TimeLimitError",
     "UnprocessableError",
     "UnsupportedMediaTypeError",

@@ -34,6 +34,22 @@ FileInput = str | os.PathLike[str] | bytes | IO[bytes]
 TextFormat = Literal["text", "hocr", "alto", "tsv"]
 Format = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
 Expect = Literal["json", "text", "bytes", "response"]
+Switch = Literal[
+    "preprocess",
+    "auto_rotate",
+    "deskew",
+    "rescale",
+    "denoise",
+    "invert",
+    "binarize",
+    "remove_lines",
+    "remove_border",
+    "smooth",
+    "drop_noise",
+    "second_opinion",
+]
+"""The preparation switches of /v1/ocr and /v1/jobs: True forces a step, False turns it off,
+left out the service decides from the page."""
 ProgressCallback = Callable[[JobStatus], None]
 
 DEFAULT_TIMEOUT = 120.0
@@ -88,19 +104,19 @@ def stream_file(file: FileInput, filename: str | None = None) -> Upload:
 
 
 def _options(
-    lang: str | None, psm: int | None, dpi: int | None, pages: str | None
+    lang: str | None,
+    psm: int | None,
+    dpi: int | None,
+    pages: str | None,
+    switches: Mapping[Switch, bool] | None,
 ) -> dict[str, str]:
     params: dict[str, str] = {}
     for key, value in (("lang", lang), ("psm", psm), ("dpi", dpi), ("pages", pages)):
         if value is not None:
             params[key] = str(value)
+    for name, on in (switches or {}).items():
+        params[name] = "true" if on else "false"
     return params
-
-
-def _ocr_params(
-    lang: str | None, psm: int | None, dpi: int | None, pages: str | None, format: str
-) -> dict[str, str]:
-    return {"format": format, **_options(lang, psm, dpi, pages)}
 
 
 class _Base:
@@ -207,6 +223,7 @@ class OCRClient(_Base):
         psm: int | None = ...,
         dpi: int | None = ...,
         pages: str | None = ...,
+        switches: Mapping[Switch, bool] | None = ...,
         format: Literal["json"] = ...,
         filename: str | None = ...,
     ) -> OCRResult: ...
@@ -219,6 +236,7 @@ class OCRClient(_Base):
         psm: int | None = ...,
         dpi: int | None = ...,
         pages: str | None = ...,
+        switches: Mapping[Switch, bool] | None = ...,
         format: TextFormat,
         filename: str | None = ...,
     ) -> str: ...
@@ -231,6 +249,7 @@ class OCRClient(_Base):
         psm: int | None = ...,
         dpi: int | None = ...,
         pages: str | None = ...,
+        switches: Mapping[Switch, bool] | None = ...,
         format: Literal["pdf"],
         filename: str | None = ...,
     ) -> bytes: ...
@@ -242,12 +261,14 @@ class OCRClient(_Base):
         psm: int | None = None,
         dpi: int | None = None,
         pages: str | None = None,
+        switches: Mapping[Switch, bool] | None = None,
         format: Format = "json",
         filename: str | None = None,
     ) -> OCRResult | str | bytes:
         """`POST /v1/ocr`: an image or document. JSON gives an `OCRResult`; text, hOCR, ALTO
-        and TSV give a `str`; PDF gives the searchable PDF's bytes."""
-        call = _v1_call(read_file(file, filename), lang, psm, dpi, pages, format)
+        and TSV give a `str`; PDF gives the searchable PDF's bytes. `switches` turns the
+        preparation steps on or off (`{"deskew": False}`, `{"preprocess": False}`)."""
+        call = _v1_call(read_file(file, filename), lang, psm, dpi, pages, switches, format)
         data = self._send(call)
         return OCRResult.from_json(data) if format == "json" else data
 
@@ -259,6 +280,7 @@ class OCRClient(_Base):
         psm: int | None = None,
         dpi: int | None = None,
         pages: str | None = None,
+        switches: Mapping[Switch, bool] | None = None,
         formats: Iterable[Format] | None = None,
         callback_url: str | None = None,
         idempotency_key: str | None = None,
@@ -273,7 +295,7 @@ class OCRClient(_Base):
         yours with the same key, return the same job instead of a second one."""
         call = _submit_call(
             stream_file(file, filename),
-            _job_params(lang, psm, dpi, pages, formats, callback_url),
+            _job_params(lang, psm, dpi, pages, switches, formats, callback_url),
             idempotency_key,
         )
         status, _ = _status_of(self._send(call))
@@ -369,6 +391,7 @@ class AsyncOCRClient(_Base):
         psm: int | None = ...,
         dpi: int | None = ...,
         pages: str | None = ...,
+        switches: Mapping[Switch, bool] | None = ...,
         format: Literal["json"] = ...,
         filename: str | None = ...,
     ) -> OCRResult: ...
@@ -381,6 +404,7 @@ class AsyncOCRClient(_Base):
         psm: int | None = ...,
         dpi: int | None = ...,
         pages: str | None = ...,
+        switches: Mapping[Switch, bool] | None = ...,
         format: TextFormat,
         filename: str | None = ...,
     ) -> str: ...
@@ -393,6 +417,7 @@ class AsyncOCRClient(_Base):
         psm: int | None = ...,
         dpi: int | None = ...,
         pages: str | None = ...,
+        switches: Mapping[Switch, bool] | None = ...,
         format: Literal["pdf"],
         filename: str | None = ...,
     ) -> bytes: ...
@@ -404,10 +429,11 @@ class AsyncOCRClient(_Base):
         psm: int | None = None,
         dpi: int | None = None,
         pages: str | None = None,
+        switches: Mapping[Switch, bool] | None = None,
         format: Format = "json",
         filename: str | None = None,
     ) -> OCRResult | str | bytes:
-        call = _v1_call(read_file(file, filename), lang, psm, dpi, pages, format)
+        call = _v1_call(read_file(file, filename), lang, psm, dpi, pages, switches, format)
         data = await self._send(call)
         return OCRResult.from_json(data) if format == "json" else data
 
@@ -419,6 +445,7 @@ class AsyncOCRClient(_Base):
         psm: int | None = None,
         dpi: int | None = None,
         pages: str | None = None,
+        switches: Mapping[Switch, bool] | None = None,
         formats: Iterable[Format] | None = None,
         callback_url: str | None = None,
         idempotency_key: str | None = None,
@@ -426,7 +453,7 @@ class AsyncOCRClient(_Base):
     ) -> AsyncJob:
         call = _submit_call(
             stream_file(file, filename),
-            _job_params(lang, psm, dpi, pages, formats, callback_url),
+            _job_params(lang, psm, dpi, pages, switches, formats, callback_url),
             idempotency_key,
         )
         status, _ = _status_of(await self._send(call))
@@ -483,9 +510,10 @@ def _v1_call(
     psm: int | None,
     dpi: int | None,
     pages: str | None,
+    switches: Mapping[Switch, bool] | None,
     format: Format,
 ) -> _Call:
-    params = _ocr_params(lang, psm, dpi, pages, format)
+    params = {"format": format, **_options(lang, psm, dpi, pages, switches)}
     return _Call("POST", "/v1/ocr", params=params, upload=upload, expect=_expect(format))
 
 
@@ -494,10 +522,11 @@ def _job_params(
     psm: int | None,
     dpi: int | None,
     pages: str | None,
+    switches: Mapping[Switch, bool] | None,
     formats: Iterable[str] | None,
     callback_url: str | None,
 ) -> dict[str, str]:
-    params = _options(lang, psm, dpi, pages)
+    params = _options(lang, psm, dpi, pages, switches)
     if formats is not None:
         names = formats.split(",") if isinstance(formats, str) else formats
         # json and text come with every job: the service is asked only for the others.

@@ -60,6 +60,10 @@ class Page:
     lines: list[Line] = field(default_factory=list)
     error: str | None = None
     """Why this page could not be read (a job's result only; such a page has no lines)."""
+    steps: list[str] = field(default_factory=list)
+    """What was done to the page before it was read (`rotate:90`, `deskew:1.5`, ...)."""
+    source: str = "ocr"
+    """`ocr`, or `text-layer` for a PDF page whose own text was taken."""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -72,6 +76,8 @@ class Page:
             rotation=int(data.get("rotation", 0)),
             lines=[Line.from_json(line) for line in data.get("lines", [])],
             error=_error_detail(data.get("error")),
+            steps=[str(step) for step in data.get("steps", [])],
+            source=str(data.get("source", "ocr")),
             raw=data,
         )
 
