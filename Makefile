@@ -11,7 +11,8 @@ TESSERACT_LANGS ?= eng osd deu fra spa ita por nld
 # apt only when we are root or have password-less sudo; otherwise say what is missing.
 SUDO := $(shell if [ "$$(id -u)" = 0 ]; then echo; elif sudo -n true 2>/dev/null; then echo sudo -n; else echo none; fi)
 TESSDATA_FILES := $(foreach lang,$(TESSERACT_LANGS),/usr/share/tesseract-ocr/5/tessdata/$(lang).traineddata)
-APT_OCR := tesseract-ocr $(foreach lang,$(TESSERACT_LANGS),tesseract-ocr-$(lang))
+# qpdf merges the pages of a searchable PDF with flat memory (app/ocr/merge.py).
+APT_OCR := tesseract-ocr $(foreach lang,$(TESSERACT_LANGS),tesseract-ocr-$(lang)) qpdf
 APT_TEST := chromium fonts-dejavu-core redis-server
 
 .PHONY: help run worker run-cluster test test-fast typecheck lint lock bench bench-jobs bench-cluster bench-accuracy soak smoke system-deps system-deps-test system-deps-cluster venv clean _apt-venv

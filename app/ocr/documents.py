@@ -42,7 +42,8 @@ from app.ocr.images import (
     to_engine_mode,
     upright,
 )
-from app.ocr.merge import PDFIUM, merge, number_page
+from app.ocr.merge import merge, number_page
+from app.ocr.pdfium_lock import PDFIUM
 from app.ocr.pdftext import text_layer
 from app.ocr.pipeline import (
     Limits,

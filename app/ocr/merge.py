@@ -6,25 +6,28 @@ days apart) merge into exactly what Tesseract's renderer writes for many pages a
 header once, every page's body in page order, the footer once; form feeds between text
 pages; a PDF's pages imported into one PDF.
 
-hOCR, ALTO, TSV and text are written as they come, so a merge holds one page at a time; a
-PDF's pages are held until it is saved.
+hOCR, ALTO, TSV and text are written as they come, so a merge holds one page at a time. A PDF
+is merged by qpdf from the pages spooled to files: qpdf copies each page's streams from its
+file while it writes the document, so merging two thousand pages of page images takes a few
+megabytes, where PDFium (or pikepdf, whose copies load the streams) holds every page's image
+until the document is saved.
 """
 
 import re
-import threading
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Callable, Iterable
 from io import BytesIO
+from pathlib import Path
 from typing import BinaryIO
-
-import pypdfium2 as pdfium
 
 from app.ocr.formats import OutputFormat
 
 TEXT_PAGE_SEPARATOR = b"\f"  # Tesseract's page_separator
-
-# PDFium may be used by one thread at a time in the whole process, even on two documents
-# (pypdfium2's own advice): every use of it in the service holds this lock.
-PDFIUM = threading.RLock()
+QPDF = "qpdf"
+QPDF_WARNINGS = 3  # qpdf's exit status when it wrote the file but warned
+QPDF_TIMEOUT_SECONDS = 600  # far more than thousands of pages take: only a hung qpdf meets it
 
 # A page's ids carry its 1-based number: page_3, block_3_1, ..., and timestep3_1_2.
 _HOCR_ID = re.compile(rb"\bid='([A-Za-z_]*?)\d+((?:_\d+)*)'")
@@ -109,28 +112,35 @@ def merge_bytes(fmt: OutputFormat, pages: Iterable[bytes]) -> bytes:
 
 
 def _merge_pdf(pages: Iterable[bytes], out: BinaryIO) -> None:
-    merged: pdfium.PdfDocument | None = None
-    try:
-        # PDFIUM is held for each call only: the pages may come from threads that need it.
+    with tempfile.TemporaryDirectory(prefix="ocr-merge-") as folder:
+        paths: list[Path] = []
         for body in pages:
-            with PDFIUM:
-                if merged is None:
-                    # The first page's PDF is the document: it keeps Tesseract's metadata.
-                    merged = pdfium.PdfDocument(body)
-                    continue
-                page = pdfium.PdfDocument(body)
-                try:
-                    merged.import_pages(page)  # a copy: the page's PDF may go at once
-                finally:
-                    page.close()
-        if merged is None:
+            path = Path(folder) / f"page-{len(paths) + 1:06d}.pdf"
+            path.write_bytes(body)
+            paths.append(path)
+        if not paths:
             raise ValueError("No page to merge into a pdf document.")
-        with PDFIUM:
-            merged.save(out)
-    finally:
-        if merged is not None:
-            with PDFIUM:
-                merged.close()
+        merged = Path(folder) / "merged.pdf"
+        # The first page's PDF is the document (it keeps Tesseract's metadata), its pages
+        # the pages of every file in order. The arguments go in a file: thousands of paths
+        # would pass the command line's limit.
+        arguments = Path(folder) / "arguments"
+        arguments.write_text("\n".join([str(paths[0]), "--pages", ".", *map(str, paths[1:]),
+                                         "--", str(merged)]))  # fmt: skip
+        try:
+            done = subprocess.run(
+                [QPDF, f"@{arguments}"],
+                capture_output=True,
+                timeout=QPDF_TIMEOUT_SECONDS,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise RuntimeError(f"{QPDF} is not installed (make system-deps).") from None
+        if done.returncode not in (0, QPDF_WARNINGS):
+            message = done.stderr.decode(errors="replace").strip()
+            raise RuntimeError(f"{QPDF} could not merge the pages: {message}")
+        with merged.open("rb") as document:
+            shutil.copyfileobj(document, out)
 
 
 def _image_name(number: int) -> bytes:

@@ -15,7 +15,7 @@ from PIL import Image
 from app.errors import InvalidImage
 from app.ocr.documents import is_pdf
 from app.ocr.images import DECODE_ERRORS
-from app.ocr.merge import PDFIUM
+from app.ocr.pdfium_lock import PDFIUM
 
 
 def page_files(document: Path, numbers: list[int], folder: Path) -> Iterator[tuple[int, Path]]:

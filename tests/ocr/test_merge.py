@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from io import BytesIO
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -17,7 +18,7 @@ from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.merge import merge, merge_bytes, number_page
 from app.ocr.pipeline import Limits, PageOptions
 from app.ocr.preparation.layout import render_psm
-from tests.conftest import text_image
+from tests.conftest import REPO_ROOT, text_image
 
 LIMITS = Limits(max_pixels=40_000_000, max_pages=50)
 TEXTS = ["Alpha page one", "Bravo page two", "Charlie page three"]
@@ -207,3 +208,48 @@ def test_a_merged_pdf_keeps_each_pages_size(engine: OcrEngine) -> None:
         assert len(set(sizes)) > 1  # the pages differ: each keeps its own
     finally:
         merged.close()
+
+
+# The peak from VmHWM, which is the new program's own: ru_maxrss would count the test
+# process's memory at the fork.
+MERGE_IN_A_PROCESS = """
+import re, sys
+from app.ocr.formats import OUTPUT_FORMATS
+from app.ocr.merge import merge
+body, pages = open(sys.argv[1], "rb").read(), int(sys.argv[2])
+with open(sys.argv[3], "wb") as out:
+    merge(OUTPUT_FORMATS["pdf"], (body for _ in range(pages)), out)
+status = open("/proc/self/status").read()
+print(int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) // 1024)
+"""
+
+
+@pytest.mark.slow
+def test_merging_a_long_pdf_keeps_memory_flat(tmp_path: Path) -> None:
+    """A job's searchable PDF of two thousand pages must not hold every page image at once:
+    the peak memory of a process merging 150 one-megabyte pages is that of merging one."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    noise = np.random.default_rng(7).integers(0, 256, (1300, 1300), dtype=np.uint8)
+    page = tmp_path / "page.pdf"
+    Image.fromarray(noise).save(page, format="PDF", resolution=150)
+    assert page.stat().st_size > 800_000
+
+    def peak_mb(pages: int) -> int:
+        out = tmp_path / "out.pdf"
+        command = [sys.executable, "-c", MERGE_IN_A_PROCESS, str(page), str(pages), str(out)]
+        done = subprocess.run(
+            command, cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=120
+        )
+        return int(done.stdout.split()[-1])
+
+    one, many = peak_mb(1), peak_mb(150)
+    merged = pdfium.PdfDocument(tmp_path / "out.pdf")
+    try:
+        assert len(merged) == 150
+    finally:
+        merged.close()
+    assert many - one < 40, (one, many)
