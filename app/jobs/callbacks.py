@@ -48,6 +48,13 @@ def check_callback_url(url: str, *, allow_private: bool) -> str:
     """`url` when it is an absolute http(s) URL without credentials whose host resolves, and
     only to global addresses unless `allow_private`; else raises CallbackRefused. Resolves
     the host (blocking: DNS)."""
+    resolve_callback_url(url, allow_private=allow_private)
+    return url
+
+
+def resolve_callback_url(url: str, *, allow_private: bool) -> list[str]:
+    """The addresses `url`'s host resolves to, checked as check_callback_url checks them: an
+    attempt connects to these, never to what a second lookup might answer."""
     parts = _split(url)
     host = parts.hostname or ""
     port = _port(parts)
@@ -57,17 +64,18 @@ def check_callback_url(url: str, *, allow_private: bool) -> str:
         raise CallbackRefused(f"callback_url's host {host} does not resolve.") from None
     if not infos:
         raise CallbackRefused(f"callback_url's host {host} does not resolve.")
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if allow_private:
-        return url
-    for info in infos:
-        address = str(info[4][0]).split("%", 1)[0]  # an IPv6 scope (fe80::1%eth0) aside
-        kind = _non_global_kind(ipaddress.ip_address(address))
+        return addresses
+    for address in addresses:
+        plain = address.split("%", 1)[0]  # an IPv6 scope (fe80::1%eth0) aside
+        kind = _non_global_kind(ipaddress.ip_address(plain))
         if kind is not None:
             raise CallbackRefused(
-                f"callback_url's host {host} resolves to {address}, a {kind} address; "
+                f"callback_url's host {host} resolves to {plain}, a {kind} address; "
                 "callbacks to such addresses are refused unless CALLBACK_ALLOW_PRIVATE is set."
             )
-    return url
+    return addresses
 
 
 def _split(url: str) -> SplitResult:
@@ -179,13 +187,12 @@ def deliver(
     delay = first_delay
     for attempt in range(1, attempts + 1):
         try:
-            # Checked again each time since DNS may have changed. The connection resolves the
-            # host once more, so a name that changes between the two could still reach a
-            # private address; pinning the checked address would need a custom transport
-            # (connect to the IP, yet send Host and verify TLS for the name), not done here.
-            check_callback_url(url, allow_private=allow_private)
+            # Resolved and checked again each time since DNS may have changed, and the
+            # connection goes to the addresses checked: a name answering a private address
+            # on a second lookup (DNS rebinding) never gets one.
+            addresses = resolve_callback_url(url, allow_private=allow_private)
             headers = signed_headers(secret, message_id, int(time.time()), body)
-            status = _post(url, body, headers, timeout)
+            status = _post(url, body, headers, timeout, addresses)
         except CallbackRefused as error:
             failure = error.detail
         except (OSError, http.client.HTTPException) as error:  # timeouts are OSErrors
@@ -224,9 +231,11 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{host}{port}"
 
 
-def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    """One POST: the status of the answer. Redirects are not followed (http.client never
-    does), so a 3xx is just a status that is not 2xx."""
+def _post(
+    url: str, body: bytes, headers: dict[str, str], timeout: float, addresses: list[str]
+) -> int:
+    """One POST to one of `addresses`: the status of the answer. Redirects are not followed
+    (http.client never does), so a 3xx is just a status that is not 2xx."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     target = parts.path or "/"
@@ -235,9 +244,9 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int
     connection: http.client.HTTPConnection
     if parts.scheme.lower() == "https":
         context = ssl.create_default_context()
-        connection = http.client.HTTPSConnection(host, parts.port, timeout=timeout, context=context)
+        connection = _PinnedHTTPSConnection(host, parts.port, addresses, timeout, context)
     else:
-        connection = http.client.HTTPConnection(host, parts.port, timeout=timeout)
+        connection = _PinnedHTTPConnection(host, parts.port, addresses, timeout)
     # `timeout` bounds each socket operation; the timer bounds the attempt as a whole, as a
     # receiver sending its answer a byte at a time would otherwise hold this thread for long.
     expired = threading.Event()
@@ -260,6 +269,53 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int
     finally:
         timer.cancel()
         connection.close()
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to the host's name (its Host header) on one of the addresses checked for it."""
+
+    def __init__(self, host: str, port: int | None, addresses: list[str], timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self.addresses = addresses
+
+    def connect(self) -> None:
+        self.sock = _connect(self.addresses, self.port, self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to one of the addresses checked, its certificate verified for the host's name
+    (and the name sent as SNI and Host)."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int | None,
+        addresses: list[str],
+        timeout: float,
+        context: ssl.SSLContext,
+    ):
+        super().__init__(host, port, timeout=timeout, context=context)
+        self.addresses = addresses
+        self.tls = context
+
+    def connect(self) -> None:
+        plain = _connect(self.addresses, self.port, self.timeout)
+        try:
+            self.sock = self.tls.wrap_socket(plain, server_hostname=self.host)
+        except BaseException:
+            plain.close()
+            raise
+
+
+def _connect(addresses: list[str], port: int, timeout: float | None) -> socket.socket:
+    """A connection to the first of `addresses` that takes one."""
+    error: OSError = OSError("callback_url's host has no address to connect to")
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout=timeout)
+        except OSError as failed:
+            error = failed
+    raise error
 
 
 def _abort(connection: http.client.HTTPConnection, expired: threading.Event) -> None:

@@ -1,5 +1,6 @@
 """A real HTTP server on loopback that takes job callbacks, for every test of callbacks."""
 
+import ssl
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,9 +17,10 @@ class Received:
 
 class Receiver:
     """A real HTTP server on a free loopback port that records what it is sent and answers
-    `statuses` in turn (then 204), or redirects, hangs or drips its answer."""
+    `statuses` in turn (then 204), or redirects, hangs or drips its answer; over HTTPS with
+    the server context `tls`."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[Received] = []
         self.statuses: list[int] = []
         self.mode = "answer"  # or "redirect", "hang", "drip"
@@ -26,13 +28,17 @@ class Receiver:
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = False  # server_close joins the handlers' threads
+        self.scheme = "http"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self

@@ -5,12 +5,14 @@ address check of callback URLs."""
 import json
 import logging
 import socket
+import ssl
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import trustme
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from app.errors import ServiceError
@@ -304,13 +306,13 @@ def test_the_address_is_checked_before_every_attempt(
     receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     checked: list[str] = []
-    real_check = callbacks.check_callback_url
+    real_check = callbacks.resolve_callback_url
 
-    def recording_check(url: str, *, allow_private: bool) -> str:
+    def recording_check(url: str, *, allow_private: bool) -> list[str]:
         checked.append(url)
         return real_check(url, allow_private=allow_private)
 
-    monkeypatch.setattr(callbacks, "check_callback_url", recording_check)
+    monkeypatch.setattr(callbacks, "resolve_callback_url", recording_check)
     receiver.statuses = [500, 500, 500]
 
     deliver(
@@ -325,6 +327,112 @@ def test_the_address_is_checked_before_every_attempt(
 
     assert checked == [receiver.base] * 3
     assert len(receiver.requests) == 3
+
+
+def rebinding_name(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
+    """DNS rebinding: `name` answers loopback when first looked up and nothing at all after;
+    the list of its lookups."""
+    real_getaddrinfo = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == name:
+            lookups.append(host)
+            if len(lookups) > 1:
+                raise socket.gaierror(socket.EAI_NONAME, "the name changed")
+            return real_getaddrinfo("127.0.0.1", *args, **kwargs)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    return lookups
+
+
+def test_the_connection_goes_to_the_address_checked_not_a_second_lookups(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attempt connects to the address checked, and still names the host in its Host
+    header."""
+    port = receiver.server.server_address[1]
+    lookups = rebinding_name(monkeypatch, "callback.example")
+
+    delivered = deliver(
+        f"http://callback.example:{port}/hook",
+        BODY,
+        secret=WHSEC,
+        message_id="j_1",
+        allow_private=True,
+        attempts=1,
+        sleep=Sleeps(),
+    )
+
+    assert delivered
+    assert lookups == ["callback.example"]  # looked up once: when checked
+    (request,) = receiver.requests
+    assert request.headers["host"] == f"callback.example:{port}"
+    assert request.path == "/hook"
+
+
+@pytest.fixture
+def authority(monkeypatch: pytest.MonkeyPatch) -> trustme.CA:
+    """A test certificate authority the callbacks' TLS trusts (instead of the system's)."""
+    ca = trustme.CA()
+    real_context = ssl.create_default_context
+
+    def trusting_ca(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        context = real_context(*args, **kwargs)
+        ca.configure_trust(context)
+        return context
+
+    monkeypatch.setattr(callbacks.ssl, "create_default_context", trusting_ca)
+    return ca
+
+
+def tls_receiver(ca: trustme.CA, name: str) -> Receiver:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(name).configure_cert(context)
+    return Receiver(tls=context)
+
+
+def test_https_goes_to_the_address_checked_verified_for_the_hosts_name(
+    authority: trustme.CA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with tls_receiver(authority, "callback.example") as receiver:
+        port = receiver.server.server_address[1]
+        lookups = rebinding_name(monkeypatch, "callback.example")
+        delivered = deliver(
+            f"https://callback.example:{port}/hook",
+            BODY,
+            secret=WHSEC,
+            message_id="j_1",
+            allow_private=True,
+            attempts=1,
+            sleep=Sleeps(),
+        )
+        assert delivered
+        assert lookups == ["callback.example"]
+        (request,) = receiver.requests
+        assert request.headers["host"] == f"callback.example:{port}"
+        verify(request)
+
+
+def test_https_refuses_a_certificate_for_another_name(
+    authority: trustme.CA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The address is pinned, the name is still what the certificate must prove.
+    with tls_receiver(authority, "someone-else.example") as receiver:
+        port = receiver.server.server_address[1]
+        rebinding_name(monkeypatch, "callback.example")
+        delivered = deliver(
+            f"https://callback.example:{port}/hook",
+            BODY,
+            secret=WHSEC,
+            message_id="j_1",
+            allow_private=True,
+            attempts=1,
+            sleep=Sleeps(),
+        )
+        assert not delivered
+        assert receiver.requests == []
 
 
 def test_a_loopback_receiver_is_never_called_without_allow_private(
