@@ -157,3 +157,25 @@ def test_languages_lists_installed_data(live_server: LiveServer) -> None:
     result = run_ocr("languages", url=live_server.url)
     assert result.returncode == 0, result.stderr
     assert {"eng", "fra", "deu"} <= set(result.stdout.split())
+
+
+def test_switches_reach_the_service_and_bad_ones_are_usage_errors(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    from tests.clients.test_python_client import sideways_page
+
+    page = tmp_path / "sideways.png"
+    page.write_bytes(sideways_page())
+
+    def steps(*switches: str) -> list[str]:
+        result = run_ocr("read", str(page), "--format", "json", *switches, url=live_server.url)
+        assert result.returncode == 0, result.stderr
+        found: list[str] = json.loads(result.stdout)["pages"][0]["steps"]
+        return found
+
+    assert any(step.startswith("rotate:") for step in steps())
+    assert not any(step.startswith("rotate:") for step in steps("--switch", "auto_rotate=off"))
+    assert steps("--no-preprocess") == []
+    wrong = run_ocr("read", str(page), "--switch", "tilt=off", url=live_server.url)
+    assert wrong.returncode == 2
+    assert "STEP=on|off" in wrong.stderr

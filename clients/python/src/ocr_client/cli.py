@@ -23,12 +23,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, get_args
 
 from tqdm import tqdm
 
 from ocr_client import __version__
-from ocr_client.client import AsyncJob, AsyncOCRClient
+from ocr_client.client import AsyncJob, AsyncOCRClient, Switch
 from ocr_client.errors import (
     APIError,
     AuthenticationError,
@@ -97,6 +97,24 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--psm", type=int, help="Tesseract page segmentation mode")
     read.add_argument("--dpi", type=int, help="resolution hint for images without one")
     read.add_argument("--pages", help="pages of a document to read, e.g. 1-3,7")
+    read.add_argument(
+        "--switch",
+        dest="switches",
+        type=_switch,
+        action="append",
+        default=[],
+        metavar="STEP=on|off",
+        help="force a preparation step on or off, e.g. deskew=off (repeatable; steps: "
+        + ", ".join(get_args(Switch))
+        + ")",
+    )
+    read.add_argument(
+        "--no-preprocess",
+        action="append_const",
+        dest="switches",
+        const=("preprocess", False),
+        help="read the pages as sent, without any preparation",
+    )
     read.add_argument("--format", choices=FORMATS, default="text", help="default: text")
     read.add_argument("--out", type=Path, metavar="DIR", help="write one file per input here")
     read.add_argument("--jobs", "-j", type=int, default=4, help="requests at once (default 4)")
@@ -191,6 +209,17 @@ def reads_as_job(path: Path) -> bool:
         return False  # the request reports it
 
 
+def _switch(text: str) -> tuple[Switch, bool]:
+    """`deskew=off` -> ("deskew", False), for --switch."""
+    name, _, value = text.partition("=")
+    states = {"on": True, "true": True, "off": False, "false": False}
+    if name not in get_args(Switch) or value.lower() not in states:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not STEP=on|off with STEP one of {', '.join(get_args(Switch))}"
+        )
+    return cast(Switch, name), states[value.lower()]
+
+
 async def read_as_job(
     client: AsyncOCRClient, job: Job, args: argparse.Namespace, show: bool
 ) -> Any:
@@ -202,6 +231,7 @@ async def read_as_job(
         psm=args.psm,
         dpi=args.dpi,
         pages=args.pages,
+        switches=dict(args.switches),
         formats=[args.format],
     )
     with tqdm(
@@ -253,6 +283,7 @@ async def read_all(args: argparse.Namespace, jobs: list[Job]) -> list[Outcome]:
                             psm=args.psm,
                             dpi=args.dpi,
                             pages=args.pages,
+                            switches=dict(args.switches),
                             format=args.format,
                         )
                 except OCRError as error:
