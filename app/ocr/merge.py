@@ -120,6 +120,10 @@ def _merge_pdf(pages: Iterable[bytes], out: BinaryIO) -> None:
             paths.append(path)
         if not paths:
             raise ValueError("No page to merge into a pdf document.")
+        if len(paths) == 1:  # the page's PDF is the document (most requests: one image)
+            with paths[0].open("rb") as document:
+                shutil.copyfileobj(document, out)
+            return
         merged = Path(folder) / "merged.pdf"
         # The first page's PDF is the document (it keeps Tesseract's metadata), its pages
         # the pages of every file in order. The arguments go in a file: thousands of paths

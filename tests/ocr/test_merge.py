@@ -253,3 +253,8 @@ def test_merging_a_long_pdf_keeps_memory_flat(tmp_path: Path) -> None:
     finally:
         merged.close()
     assert many - one < 40, (one, many)
+
+
+def test_a_one_page_pdf_is_its_pages_own(engine: OcrEngine) -> None:
+    (page,) = rendered_pages(engine, "pdf", {1})
+    assert merge_bytes(OUTPUT_FORMATS["pdf"], [page]) == page
