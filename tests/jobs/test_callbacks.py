@@ -347,29 +347,10 @@ def rebinding_name(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
     return lookups
 
 
-def test_the_connection_goes_to_the_address_checked_not_a_second_lookups(
-    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The attempt connects to the address checked, and still names the host in its Host
-    header."""
-    port = receiver.server.server_address[1]
-    lookups = rebinding_name(monkeypatch, "callback.example")
-
-    delivered = deliver(
-        f"http://callback.example:{port}/hook",
-        BODY,
-        secret=WHSEC,
-        message_id="j_1",
-        allow_private=True,
-        attempts=1,
-        sleep=Sleeps(),
+def deliver_once(url: str) -> bool:
+    return deliver(
+        url, BODY, secret=WHSEC, message_id="j_1", allow_private=True, attempts=1, sleep=Sleeps()
     )
-
-    assert delivered
-    assert lookups == ["callback.example"]  # looked up once: when checked
-    (request,) = receiver.requests
-    assert request.headers["host"] == f"callback.example:{port}"
-    assert request.path == "/hook"
 
 
 @pytest.fixture
@@ -393,25 +374,21 @@ def tls_receiver(ca: trustme.CA, name: str) -> Receiver:
     return Receiver(tls=context)
 
 
-def test_https_goes_to_the_address_checked_verified_for_the_hosts_name(
-    authority: trustme.CA, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_the_connection_goes_to_the_address_checked_not_a_second_lookups(
+    scheme: str, authority: trustme.CA, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with tls_receiver(authority, "callback.example") as receiver:
+    """The attempt connects to the address checked, and still names the host: in its Host
+    header, and over HTTPS as the name its certificate is verified for."""
+    server = tls_receiver(authority, "callback.example") if scheme == "https" else Receiver()
+    with server as receiver:
         port = receiver.server.server_address[1]
         lookups = rebinding_name(monkeypatch, "callback.example")
-        delivered = deliver(
-            f"https://callback.example:{port}/hook",
-            BODY,
-            secret=WHSEC,
-            message_id="j_1",
-            allow_private=True,
-            attempts=1,
-            sleep=Sleeps(),
-        )
-        assert delivered
-        assert lookups == ["callback.example"]
+        assert deliver_once(f"{scheme}://callback.example:{port}/hook")
+        assert lookups == ["callback.example"]  # looked up once: when checked
         (request,) = receiver.requests
         assert request.headers["host"] == f"callback.example:{port}"
+        assert request.path == "/hook"
         verify(request)
 
 
@@ -422,16 +399,7 @@ def test_https_refuses_a_certificate_for_another_name(
     with tls_receiver(authority, "someone-else.example") as receiver:
         port = receiver.server.server_address[1]
         rebinding_name(monkeypatch, "callback.example")
-        delivered = deliver(
-            f"https://callback.example:{port}/hook",
-            BODY,
-            secret=WHSEC,
-            message_id="j_1",
-            allow_private=True,
-            attempts=1,
-            sleep=Sleeps(),
-        )
-        assert not delivered
+        assert not deliver_once(f"https://callback.example:{port}/hook")
         assert receiver.requests == []
 
 
