@@ -22,7 +22,7 @@ SHORT_CONFIDENCE = 40.0
 
 
 def is_noise(word: Word) -> bool:
-    if not any(character.isalnum() for character in word.text):
+    if not _has_text(word):
         return word.confidence < SYMBOLS_CONFIDENCE
     return len(word.text) <= SHORT_LENGTH and word.confidence < SHORT_CONFIDENCE
 
