@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
@@ -110,31 +111,18 @@ def photo(
     shade: float = 0.62,
     fill: float = 0.87,
     exposure: float = 1.0,
+    angle: float | None = None,
 ) -> tuple[Image.Image, str]:
     """A printed page on a darker surface, shot by a phone held a little askew; the pixels
     as the camera stored them (turned by `orientation`'s inverse) and the page's truth.
     `shade` is the light on the far side against the near one (1: even light), `fill` the
     share of the frame's height the sheet takes, `exposure` how bright the shot came out (a
-    dim room: the white paper reads as mid grey)."""
-    font = _font("DejaVuSerif.ttf", 44)
-    words = PROSE.split()
-    start = rng.randint(0, 20)
-    page = Image.new("L", (1700, 2200), 250)
-    draw = ImageDraw.Draw(page)
-    lines: list[str] = []
-    line: list[str] = []
-    for word in words[start:] + words[:start]:
-        if font.getlength(" ".join([*line, word])) > 1400:
-            lines.append(" ".join(line))
-            line = []
-        line.append(word)
-    lines.append(" ".join(line))
-    lines = lines[:22]
-    for index, text in enumerate(lines):
-        draw.text((150, 180 + index * 80), text, fill=25, font=font)
+    dim room: the white paper reads as mid grey), `angle` the sheet's tilt in degrees
+    (random, within 4, when None)."""
+    page, lines = _prose_page(rng)
     # The sheet on a table: darker, textured surface, the sheet a little turned.
     surface = Image.effect_noise((4000, 3000), 18).point(lambda v: 70 + v // 4)
-    angle = rng.uniform(-4, 4)
+    angle = rng.uniform(-4, 4) if angle is None else angle
     sheet = page.rotate(angle, expand=True, fillcolor=0, resample=Image.Resampling.BICUBIC)
     sheet_mask = Image.new("L", page.size, 255).rotate(angle, expand=True, fillcolor=0)
     scale = 3000 * fill / sheet.height
@@ -156,6 +144,55 @@ def photo(
     lit = lit.point(lambda v: int(v * exposure))
     colour = Image.merge(
         "RGB", (lit, lit.point(lambda v: int(v * 0.97)), lit.point(lambda v: int(v * 0.9)))
+    )
+    stored = colour.transpose(_STORED[orientation]) if orientation in _STORED else colour
+    return stored, "\n".join(lines)
+
+
+def _prose_page(rng: random.Random, line_count: int = 22) -> tuple[Image.Image, list[str]]:
+    """A printed page of prose (1700x2200, white paper), its first `line_count` lines filled."""
+    font = _font("DejaVuSerif.ttf", 44)
+    words = PROSE.split()
+    start = rng.randint(0, 20)
+    page = Image.new("L", (1700, 2200), 250)
+    draw = ImageDraw.Draw(page)
+    lines: list[str] = []
+    line: list[str] = []
+    for word in words[start:] + words[:start]:
+        if font.getlength(" ".join([*line, word])) > 1400:
+            lines.append(" ".join(line))
+            line = []
+        line.append(word)
+    lines.append(" ".join(line))
+    lines = lines[:line_count]
+    for index, text in enumerate(lines):
+        draw.text((150, 180 + index * 80), text, fill=25, font=font)
+    return page, lines
+
+
+def close_photo(
+    rng: random.Random, orientation: int, angle: float, exposure: float = 0.65
+) -> tuple[Image.Image, str]:
+    """A page holding a few lines of print, shot close up in dim light as phones take them:
+    the sheet fills an upright 3000x4000 frame but for a strip of the darker desk along two
+    edges, its paper mid grey and a little darker away from the lamp, the print soft, the
+    sheet turned by `angle` degrees. Mostly paper and little ink: a page that Tesseract
+    thresholds globally, so whatever a preparation paints beside the paper weighs on it."""
+    page, lines = _prose_page(rng, line_count=7)
+    desk = 60
+    sheet = page.rotate(angle, expand=True, fillcolor=desk, resample=Image.Resampling.BICUBIC)
+    sheet = sheet.resize((2950, round(2950 * sheet.height / sheet.width)), Image.Resampling.BICUBIC)
+    frame = Image.new("L", (3000, 4000), desk)
+    frame.paste(sheet, (rng.randint(40, 120), rng.randint(30, 90)))
+    frame = frame.filter(ImageFilter.GaussianBlur(2.5))
+    light = Image.linear_gradient("L").resize(frame.size).point(lambda v: 255 - v // 6)
+    frame = Image.fromarray(
+        (np.asarray(frame, dtype=np.float32) * (np.asarray(light) / 255.0) * exposure).astype(
+            np.uint8
+        )
+    )
+    colour = Image.merge(
+        "RGB", (frame, frame.point(lambda v: int(v * 0.97)), frame.point(lambda v: int(v * 0.9)))
     )
     stored = colour.transpose(_STORED[orientation]) if orientation in _STORED else colour
     return stored, "\n".join(lines)

@@ -30,7 +30,14 @@ from app.ocr.preparation.analysis import (
 from app.ocr.preparation.geometry import Affine, rotation_map, scale_map
 from app.ocr.preparation.layout import PSM_AUTO, PSM_SINGLE_BLOCK, choose_psm
 from app.ocr.preparation.rules import RuleSize
-from app.ocr.preparation.transforms import denoise, invert, remove_dark_border, remove_rules, smooth
+from app.ocr.preparation.transforms import (
+    denoise,
+    invert,
+    remove_dark_border,
+    remove_rules,
+    rotate,
+    smooth,
+)
 from app.ocr.reading.consensus import merge
 from app.ocr.reading.noise import drop_noise
 from app.ocr.reading.rows import keep_rows_whole, rows_apart
@@ -103,6 +110,7 @@ class Prepared:
     transform: Affine = field(default_factory=Affine.identity)
     variables: tuple[tuple[str, str], ...] = ()
     psm: int = PSM_AUTO
+    lines_seen: int = 0  # text lines the analysis sees on the image: what a reading should find
 
     def turn(self, degrees: float, step: str) -> None:
         """Turn the image counter-clockwise by `degrees` (as Pillow does), growing the canvas."""
@@ -112,9 +120,7 @@ class Prepared:
                           270: Image.Transpose.ROTATE_270}  # fmt: skip
             self.image = self.image.transpose(transposes[int(degrees) % 360])
         else:
-            self.image = self.image.rotate(
-                degrees, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC
-            )
+            self.image = rotate(self.image, degrees)
         self.transform = self.transform.then(rotation_map(degrees, before, self.image.size))
         self.steps.append(step)
 
@@ -223,6 +229,7 @@ def improve(prepared: Prepared, options: PageOptions, engine: OcrEngine) -> Prep
     if prepared.variables:
         prepared.steps.append("binarize:sauvola")
     prepared.psm = options.psm if options.psm is not None else choose_psm(look, source_size)
+    prepared.lines_seen = look.line_count
     return prepared
 
 
@@ -280,6 +287,12 @@ def recognize_page(
         page = early.result()
     else:
         page = _recognize(prepared, engine, options)
+    floor = _Floor(as_sent, as_sent_steps, early, checkable=not unprepared)
+    if _lost_text(page, prepared.lines_seen):
+        # Never worse than the page as sent, whatever the load or the timing: a preparation
+        # that lost the text (a photo's surround taken for the page, a wrong turn) is caught
+        # here, before any optional reading spends the page's time.
+        prepared, page = floor.check(prepared, page, engine, options, started)
     if (
         options.auto_rotate is not False
         and prepared.rotation == 0
@@ -302,18 +315,10 @@ def recognize_page(
         second = _second_reading(smoothed, engine, options, started)
         if second and second.confidence > page.confidence:
             prepared, page = smoothed, second
-    readable_as_sent = max(as_sent.size) <= MAX_SIDE
-    if not unprepared and readable_as_sent and (early is not None or _suspect(page)):
-        # Never worse than the page as sent: a preparation that lost the text (a photo's
-        # surround taken for the page, a wrong turn) is caught by reading the page as sent,
-        # already done on an idle core, else only for a page read with hardly any confidence.
-        plain_page = Prepared(image=as_sent, steps=list(as_sent_steps), psm=options.psm or PSM_AUTO)
-        sent = early.result() if early is not None else None
-        if sent is None:
-            sent = _second_reading(plain_page, engine, options, started)
-        if sent is not None and _better(sent, page):
-            plain_page.steps.append("kept-as-sent")
-            prepared, page = plain_page, sent
+    if early is not None or _suspect(page):
+        # The page as sent, already read on an idle core, may still be the better reading;
+        # without one, it is read now only for a page read with hardly any confidence.
+        prepared, page = floor.check(prepared, page, engine, options, started)
     if options.psm is None and prepared.psm == PSM_AUTO and rows_apart(page):
         # Figures read as a column apart from their row's text: a receipt, an invoice, a
         # price list. Read as one block, Tesseract keeps each row whole and reads the
@@ -327,6 +332,46 @@ def recognize_page(
     return _finished(prepared, page, image, options)
 
 
+@dataclass(slots=True)
+class _Floor:
+    """The page as sent (after EXIF), against which a prepared reading is checked once."""
+
+    image: Image.Image
+    steps: list[str]
+    early: Future[Page] | None
+    checkable: bool  # False when the prepared image is the page as sent
+
+    def check(
+        self, prepared: Prepared, page: Page, engine: OcrEngine, options: PageOptions,
+        started: float,
+    ) -> tuple[Prepared, Page]:  # fmt: skip
+        """The better of `page` and the page as sent read as it is; the page as sent is
+        read (or its early reading taken) at most once."""
+        if not self.checkable or max(self.image.size) > MAX_SIDE:
+            return prepared, page
+        self.checkable = False
+        as_sent = Prepared(image=self.image, steps=list(self.steps), psm=options.psm or PSM_AUTO)
+        sent = self.early.result() if self.early is not None else None
+        if sent is None:
+            sent = _second_reading(as_sent, engine, options, started)
+        if sent is not None and _better(sent, page):
+            as_sent.steps.append("kept-as-sent")
+            return as_sent, sent
+        return prepared, page
+
+
+LOST_TEXT_SHARE = 0.5  # a reading with fewer lines than this share of those seen lost text
+MIN_LINES_TO_COUNT = 3  # below this, the analysis's count of lines is too rough to go by
+
+
+def _lost_text(page: Page, lines_seen: int) -> bool:
+    """A reading that found much less text than the page holds: no line at all on a page
+    with ink, or far fewer lines than the analysis sees on it."""
+    if not page.lines:
+        return True
+    return lines_seen >= MIN_LINES_TO_COUNT and len(page.lines) < LOST_TEXT_SHARE * lines_seen
+
+
 def _suspect(page: Page) -> bool:
     """A reading worth checking against the page as sent: nothing found (the page has ink),
     or found with hardly any confidence."""
@@ -337,6 +382,8 @@ def _better(candidate: Page, reading: Page) -> bool:
     """Whether `candidate` is much the better reading: much more text at about the same
     confidence, or much more confidence for about as much text."""
     found, has = len(candidate.text.strip()), len(reading.text.strip())
+    if not has:
+        return found > 0  # any text is better than none, however sure the empty reading
     as_sure = candidate.confidence >= reading.confidence - 10
     more_text = found > 1.5 * has + MUCH_MORE_TEXT and as_sure
     surer = candidate.confidence > reading.confidence + 10 and found >= 0.8 * has

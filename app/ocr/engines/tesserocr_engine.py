@@ -70,7 +70,8 @@ class TesserocrEngine:
                 raise ProcessingTimeout()
             # The text is laid out from the lines: GetUTF8Text would walk the page again.
             lines = _lines(api)
-            confidence = float(api.MeanTextConf())
+            # Tesseract's mean of no words at all can be high: an empty reading is not sure.
+            confidence = float(api.MeanTextConf()) if lines else 0.0
         return Page(
             text=layout_text(lines),
             width=image.width,

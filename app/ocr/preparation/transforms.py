@@ -52,6 +52,20 @@ def remove_dark_border(page: Image.Image) -> Image.Image:
     return Image.fromarray(cleaned)
 
 
+def rotate(page: Image.Image, degrees: float) -> Image.Image:
+    """The page turned counter-clockwise by `degrees` (as Pillow does) on a canvas grown to
+    hold it. The corners it uncovers are painted the paper's own brightness: white wedges
+    beside mid-grey paper move Tesseract's global threshold above the paper, and the whole
+    page then reads as ink, with no text line found."""
+    if page.mode == "L":
+        shrink = max(1, round(page.width / BORDER_ANALYSIS_WIDTH))
+        small = np.asarray(page.reduce(shrink) if shrink > 1 else page, dtype=np.uint8)
+        paper: int | tuple[int, ...] = round(paper_brightness(small))
+    else:
+        paper = 255 if page.mode == "1" else (255,) * len(page.getbands())
+    return page.rotate(degrees, expand=True, fillcolor=paper, resample=Image.Resampling.BICUBIC)
+
+
 def denoise(page: Image.Image) -> Image.Image:
     return page.filter(ImageFilter.MedianFilter(3))
 
