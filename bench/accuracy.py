@@ -1,5 +1,6 @@
-"""Accuracy benchmark: the service's own pipeline against plain Tesseract, on ../shared/eval
-and on the sets bench/generated.py makes (receipts with row truth, phone photos).
+"""Accuracy benchmark: the service's own pipeline against plain Tesseract, on real phone photos
+(bench/real), on ../shared/eval and on the sets bench/generated.py makes (receipts with row
+truth, phone photos), each reported apart.
 
     make bench-accuracy            # every page of both
     make bench-accuracy QUICK=1    # every fourth page of each set
@@ -83,20 +84,27 @@ def rows_whole(truth: str, text: str, *, fold_case: bool) -> tuple[int, int]:
 _handles = threading.local()
 
 
-def plain_tesseract(image: Image.Image, psm: int) -> str:
-    """Tesseract's own text for the page, as `tesseract IMG OUT --psm N` writes it: the
-    baseline must not get the service's own post-processing of the words."""
-    api = getattr(_handles, "api", None)
+def plain_tesseract(image: Image.Image, psm: int, lang: str = "eng") -> str:
+    """Tesseract's own text for the page, as `tesseract IMG OUT -l LANG --psm N` writes it:
+    the baseline must not get the service's own post-processing of the words."""
+    apis: dict[str, PyTessBaseAPI] = _handles.__dict__.setdefault("apis", {})
+    api = apis.get(lang)
     if api is None:
-        api = _handles.api = PyTessBaseAPI(
-            path=find_tessdata() + "/", lang="eng", oem=OEM.LSTM_ONLY
-        )
+        api = apis[lang] = PyTessBaseAPI(path=find_tessdata() + "/", lang=lang, oem=OEM.LSTM_ONLY)
     api.SetPageSegMode(psm)
     set_image(api, image, None)  # the file's pixels, as the command reads them
     return str(api.GetUTF8Text())
 
 
 GENERATED = REPO / "bench" / "results" / "generated"
+REAL = REPO / "bench" / "real"
+# Where a set comes from, in the order the report shows them: real pages first.
+ORIGINS = ("real", "eval", "generated")
+
+
+def page_lang(tags: list[str]) -> str:
+    """The page's language, from its `lang:xxx` tag; English without one."""
+    return next((tag.removeprefix("lang:") for tag in tags if tag.startswith("lang:")), "eng")
 
 
 def read_manifest(eval_dir: Path, quick: bool) -> list[dict[str, str]]:
@@ -120,10 +128,11 @@ def main() -> int:
     parser.add_argument("--show", action="store_true", help="print each page's scores")
     parser.add_argument("--no-generated", action="store_true", help="only the public eval")
     args = parser.parse_args()
-    rows = read_manifest(args.eval_dir, args.quick)
+    rows = [{**row, "origin": "real"} for row in read_manifest(REAL, quick=False)]
+    rows += [{**row, "origin": "eval"} for row in read_manifest(args.eval_dir, args.quick)]
     if not args.no_generated:
         write_generated(GENERATED)  # deterministic: the same pages on every run
-        rows += read_manifest(GENERATED, args.quick)
+        rows += [{**row, "origin": "generated"} for row in read_manifest(GENERATED, args.quick)]
     if args.set:
         rows = [row for row in rows if row["set"] in args.set]
     engine = TesserocrEngine(
@@ -140,15 +149,17 @@ def main() -> int:
         image.load()
         fold = row["set"] in CASE_INSENSITIVE_SETS
         line_psm = 7 if row["set"] == "uw3-lines-calamari" else 3
+        tags = [tag for tag in row["tags"].split(";") if tag]
+        lang = page_lang(tags)
         started = time.thread_time()
-        plain = plain_tesseract(to_engine_mode(image), line_psm)
+        plain = plain_tesseract(to_engine_mode(image), line_psm, lang)
         plain_seconds = time.thread_time() - started
         started = time.thread_time()
-        page = recognize_page(image, engine, PageOptions())
+        page = recognize_page(image, engine, PageOptions(lang=lang))
         ours_seconds = time.thread_time() - started
         results = {"defaults": (plain, plain_seconds), "pipeline": (page.text, ours_seconds)}
-        tags = [tag for tag in row["tags"].split(";") if tag]
-        keys = [("set", row["set"]), *[("tag", tag) for tag in tags]]
+        origin = row["origin"]
+        keys = [(origin, row["set"]), *[(f"{origin} tag", tag) for tag in tags]]
         for mode, (text, seconds) in results.items():
             other = results["pipeline" if mode == "defaults" else "defaults"][0]
             distance, length = edits(truth, text, fold_case=fold)
@@ -172,9 +183,9 @@ def main() -> int:
     report = []
     print(f"\n{len(rows)} pages in {time.monotonic() - started:.0f} s\n")
     columns = ("CER", "page CER", "BoW", "rows whole", "empty", "s/page")
-    header = f"{'':<6} {'name':<24} " + " ".join(f"{c + ' plain/ours':>21}" for c in columns)
+    header = f"{'':<13} {'name':<24} " + " ".join(f"{c + ' plain/ours':>21}" for c in columns)
     table = [header]
-    for kind in ("set", "tag"):
+    for kind in (kind for origin in ORIGINS for kind in (origin, f"{origin} tag")):
         names = sorted({name for k, name, _ in scores if k == kind})
         for name in names:
             default = scores[(kind, name, "defaults")].row()
@@ -184,8 +195,9 @@ def main() -> int:
                 _pair(default[key], ours[key])
                 for key in ("cer", "page_cer", "bow", "rows_whole", "empty", "s_per_page")
             ]
-            table.append(f"{kind:<6} {name:<24} " + " ".join(f"{cell:>21}" for cell in cells))
-        table.append("")
+            table.append(f"{kind:<13} {name:<24} " + " ".join(f"{cell:>21}" for cell in cells))
+        if names:
+            table.append("")
     print("\n".join(table))
     out = REPO / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
