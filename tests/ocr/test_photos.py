@@ -125,9 +125,14 @@ def test_an_empty_reading_claims_no_confidence(engine: OcrEngine) -> None:
     assert page.confidence == 0.0
 
 
+@pytest.mark.parametrize(
+    "engine_name",
+    ["engine", pytest.param("subprocess_engine", marks=pytest.mark.slow)],  # a process a reading
+)
 def test_the_floor_holds_with_no_idle_core_for_the_early_reading(
-    either_engine: OcrEngine, monkeypatch: pytest.MonkeyPatch
+    engine_name: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    either_engine: OcrEngine = request.getfixturevalue(engine_name)
     # The preparation loses every line again (corners painted white), and no core is free
     # to read the page as sent while it is prepared: it is read afterwards, and kept.
     monkeypatch.setattr(pipeline, "rotate", white_wedged)
