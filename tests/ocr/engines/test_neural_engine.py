@@ -1,0 +1,152 @@
+"""The neural reader (RapidOCR on ONNX Runtime): models from the wheel, one thread a reading,
+stopped at its timeout, our page tree with word boxes."""
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.errors import ConfigurationError, ProcessingTimeout
+from app.ocr.engines import neural_engine
+from app.ocr.engines.neural_engine import MODEL_FILES, NeuralEngine, model_folder
+from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
+from tests.conftest import SAMPLES_DIR, text_image
+
+LINES = ["Neural reading of a page", "with three lines of text", "Total 1471.60 EUR"]
+
+
+@pytest.fixture(scope="module")
+def neural() -> Iterator[NeuralEngine]:
+    engine = NeuralEngine(max_readers=2)
+    engine.warm_up()
+    yield engine
+    engine.close()
+
+
+def test_reads_a_page_into_lines_and_words_with_boxes(
+    neural: NeuralEngine, engine: OcrEngine
+) -> None:
+    image = Image.open(BytesIO(text_image("\n".join(LINES))))
+    page = neural.recognize(image, RecognizeOptions())
+    tesseract_lines = engine.recognize(image, RecognizeOptions()).lines
+    assert page.text_lines == LINES
+    assert [line.text for line in page.lines] == LINES
+    assert page.confidence > 80
+    for line, tesseract_line in zip(page.lines, tesseract_lines, strict=True):
+        assert [word.text for word in line.words] == line.text.split()
+        tesseract_boxes = {word.text: word.bbox for word in tesseract_line.words}
+        lefts = [word.bbox[0] for word in line.words]
+        assert lefts == sorted(lefts)
+        for word in line.words:
+            left, top, right, bottom = word.bbox
+            assert 0 <= left < right <= image.width
+            assert 0 <= top < bottom <= image.height
+            # Where Tesseract reads the same word, it puts it in the same place: the same
+            # left and right edges within a few pixels, around the same glyphs (the neural
+            # box spans its line's height, Tesseract's the glyphs').
+            if word.text in tesseract_boxes:
+                other = tesseract_boxes[word.text]
+                assert abs(left - other[0]) <= 12
+                assert abs(right - other[2]) <= 12
+                assert top <= (other[1] + other[3]) / 2 <= bottom
+    tops = [line.bbox[1] for line in page.lines]
+    assert tops == sorted(tops)
+
+
+def test_reads_the_sample_label(neural: NeuralEngine) -> None:
+    page = neural.recognize(Image.open(SAMPLES_DIR / "ingredients-1.png"), RecognizeOptions())
+    assert "1 Tablespoon chili powder" in page.text
+    assert "1/4 teaspoon ground black pepper" in page.text
+
+
+def test_a_blank_page_reads_as_nothing_with_no_confidence(neural: NeuralEngine) -> None:
+    page = neural.recognize(Image.new("L", (400, 300), 255), RecognizeOptions())
+    assert page.lines == []
+    assert page.text == ""
+    assert page.confidence == 0.0
+
+
+def test_no_model_is_downloaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every way out is shut: RapidOCR's downloader and any network connection.
+    from rapidocr.utils.download_file import DownloadFile
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a download was attempted")
+
+    monkeypatch.setattr(DownloadFile, "run", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    engine = NeuralEngine(max_readers=1)
+    engine.warm_up()
+    page = engine.recognize(Image.open(BytesIO(text_image(LINES[0]))), RecognizeOptions())
+    assert page.text_lines == LINES[:1]
+    engine.close()
+
+
+def test_a_missing_model_file_fails_at_start_with_its_name(tmp_path: Path) -> None:
+    for stage, name in MODEL_FILES.items():
+        if stage != "Rec":  # the recogniser's file is missing
+            (tmp_path / name).symlink_to(model_folder() / name)
+    with pytest.raises(ConfigurationError, match=MODEL_FILES["Rec"]):
+        NeuralEngine(max_readers=1, models=tmp_path)
+
+
+def _threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def test_a_reader_runs_on_the_thread_that_reads() -> None:
+    # ONNX Runtime's default is a pool of threads per session, one per core: a reading
+    # would then use every core, whatever the runner admitted.
+    before = _threads()
+    engine = NeuralEngine(max_readers=1)
+    engine.warm_up()
+    assert _threads() == before
+    engine.close()
+
+
+def test_a_reading_past_its_timeout_is_stopped_and_the_reader_serves_on(
+    neural: NeuralEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    finished: list[str] = []
+    run = neural_engine._Stoppable.run
+
+    def counted(self: neural_engine._Stoppable, *args: object) -> object:
+        result = run(self, *args)  # type: ignore[arg-type]
+        finished.append("run")
+        return result
+
+    monkeypatch.setattr(neural_engine._Stoppable, "run", counted)
+    photo = Image.open(SAMPLES_DIR / "photo-fr-exif6.jpg")
+    photo.load()
+    with pytest.raises(ProcessingTimeout):
+        neural.recognize(photo, RecognizeOptions(timeout_seconds=0.05))
+    # Stopped inside the detector's run: no model ran to its end, the recogniser not at all.
+    assert finished == []
+    page = neural.recognize(Image.open(BytesIO(text_image(LINES[1]))), RecognizeOptions())
+    assert page.text_lines == LINES[1:2]
+    assert finished
+
+
+def test_concurrent_readings_share_at_most_max_readers() -> None:
+    engine = NeuralEngine(max_readers=2)
+    image = Image.open(BytesIO(text_image("\n".join(LINES))))
+    image.load()  # decoded once: the threads share it
+    texts: list[str] = []
+
+    def read() -> None:
+        texts.append(engine.recognize(image, RecognizeOptions()).text)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert engine.reader_count <= 2
+    assert len(texts) == 4
+    assert all(text.splitlines()[:3] == LINES for text in texts)
+    engine.close()
