@@ -12,7 +12,7 @@ TESSERACT_LANGS ?= eng osd deu fra spa ita por nld
 SUDO := $(shell if [ "$$(id -u)" = 0 ]; then echo; elif sudo -n true 2>/dev/null; then echo sudo -n; else echo none; fi)
 TESSDATA_FILES := $(foreach lang,$(TESSERACT_LANGS),/usr/share/tesseract-ocr/5/tessdata/$(lang).traineddata)
 # qpdf merges the pages of a searchable PDF with flat memory (app/ocr/merge.py).
-APT_OCR := tesseract-ocr $(foreach lang,$(TESSERACT_LANGS),tesseract-ocr-$(lang)) qpdf
+APT_OCR := tesseract-ocr $(foreach lang,$(TESSERACT_LANGS),tesseract-ocr-$(lang)) qpdf fonts-dejavu-core
 APT_TEST := chromium fonts-dejavu-core redis-server
 
 .PHONY: help run worker run-cluster test test-fast typecheck lint lock bench bench-jobs bench-cluster bench-accuracy soak smoke system-deps system-deps-test system-deps-cluster venv clean _apt-venv

@@ -18,7 +18,7 @@ from app.errors import (
 )
 from app.jobs.files import JobFiles
 from app.jobs.models import Job, PageState
-from app.ocr.documents import count_pages, load_pages, read_page, render_page
+from app.ocr.documents import count_pages, load_pages, read_page, render_read_page
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.pipeline import Limits, PageOptions
@@ -95,8 +95,9 @@ class PageReading:
             path, inside = self.files.page_source(job.id, number)
             source = replace(next(iter(load_pages(path, self.limits, {inside}))), number=number)
             page = read_page(source, self.engine, options, None)
+            # Every format from the one reading: the page is not read again for each.
             rendered = {
-                name: render_page(source, self.engine, options, OUTPUT_FORMATS[name])
+                name: render_read_page(source, page, OUTPUT_FORMATS[name], options)
                 for name in job.options.formats
             }
         except (ClientGone, StorageUnavailable, JobStoreUnavailable):

@@ -32,30 +32,25 @@ from app.errors import (
     ProcessingTimeout,
     UnprocessableOption,
 )
-from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
+from app.ocr.engines.protocol import OcrEngine
 from app.ocr.formats import OutputFormat
 from app.ocr.images import (
     DECODE_ERRORS,
     IMAGE_SIGNATURES,
     load_frame,
     open_image,
-    to_engine_mode,
     upright,
 )
-from app.ocr.merge import merge, number_page
+from app.ocr.merge import merge
 from app.ocr.pdfium_lock import PDFIUM
 from app.ocr.pdftext import text_layer
 from app.ocr.pipeline import (
     Limits,
     PageOptions,
     Spare,
-    page_thresholding,
-    prepare,
     recognize_page,
 )
-from app.ocr.preparation.geometry import Affine
-from app.ocr.preparation.layout import render_psm
-from app.ocr.relocate import PageFrame, relocate
+from app.ocr.rendering import render_tree
 from app.ocr.results import Line, Page
 from app.ocr.stop import Stop
 
@@ -404,34 +399,23 @@ def read_page(
 
 
 def render_page(
-    source: SourcePage, engine: OcrEngine, options: PageOptions, fmt: OutputFormat
+    source: SourcePage,
+    engine: OcrEngine,
+    options: PageOptions,
+    fmt: OutputFormat,
+    spare: Spare | None = None,
 ) -> bytes:
-    """One page through Tesseract's own renderer for `fmt` (hOCR, ALTO, TSV, text, PDF), read
-    with its own preparation and variables (_for_renderer), its boxes in the page as sent: a
-    one-page document numbered as page `source.number` of its document, which
-    merge.merge joins with the others' into the document Tesseract writes for them all."""
-    if options.stop is not None:
-        options.stop.check()
-    prepared = _for_renderer(source.image, options, engine, fmt)
-    psm = (
-        options.psm
-        if options.psm is not None
-        else render_psm(options.preprocess, options.auto_rotate)
-    )
-    with _time_limit(_limit(options)):
-        engine_options = RecognizeOptions(
-            lang=options.lang,
-            psm=psm,
-            timeout_seconds=(
-                options.stop.bound(options.timeout_seconds)
-                if options.stop
-                else options.timeout_seconds
-            ),
-            variables=prepared.variables,
-        )
-        dpi = page_dpi(source, options.dpi)
-        body = engine.render([prepared.image], [dpi], engine_options, fmt)
-    return number_page(fmt, relocate(body, fmt.name, [prepared.frame]), source.number)
+    """One page read (read_page) and written as a one-page document of `fmt`, numbered as
+    page `source.number` of its document, which merge.merge joins with the others'."""
+    return render_read_page(source, read_page(source, engine, options, spare), fmt, options)
+
+
+def render_read_page(
+    source: SourcePage, page: Page, fmt: OutputFormat, options: PageOptions
+) -> bytes:
+    """`page`, read from `source`, as a one-page document of `fmt`: every format from the
+    page tree, whichever engine read it; the PDF shows the page as sent."""
+    return render_tree(fmt, page, source.image, page_dpi(source, options.dpi))
 
 
 def read_document(
@@ -462,12 +446,12 @@ def render_document(
     pages: set[int] | None = None,
     spare: AnySpare | None = None,
 ) -> bytes:
-    """All selected pages through one of Tesseract's own renderers (hOCR, ALTO, PDF, ...): each
-    page rendered apart (render_page), with `spare` later pages on idle cores meanwhile, and
+    """All selected pages in one of the written formats (hOCR, ALTO, PDF, ...): each page read
+    and rendered apart (render_page), with `spare` later pages on idle cores meanwhile, and
     merged in page order, as the jobs assemble theirs."""
 
-    def render(source: SourcePage, page_options: PageOptions, _: Spare | None) -> bytes:
-        return render_page(source, engine, page_options, fmt)
+    def render(source: SourcePage, page_options: PageOptions, page_spare: Spare | None) -> bytes:
+        return render_page(source, engine, page_options, fmt, page_spare)
 
     out = BytesIO()
     with _opened(data, limits) as document:
@@ -638,36 +622,6 @@ class _PageStop(Stop):
     def cancelled(self) -> bool:
         gone = self._request is not None and self._request.cancelled
         return gone or super().cancelled or self._pages.failed_before(self._index)
-
-
-STEPS_PAINTING_NOTHING = {"grayscale", "binarize:sauvola"}
-
-
-@dataclass(frozen=True, slots=True)
-class _RendererPage:
-    image: Image.Image
-    variables: tuple[tuple[str, str], ...]
-    frame: PageFrame
-
-
-def _for_renderer(
-    image: Image.Image, options: PageOptions, engine: OcrEngine, fmt: OutputFormat
-) -> _RendererPage:
-    """The page a renderer reads, the variables to read it with, and how its pixels map back
-    to the page as sent (the boxes of hOCR, ALTO and TSV are moved back through it). A PDF
-    shows the image it was given, so its pages are not prepared, only thresholded."""
-    as_sent = PageFrame(Affine.identity(), image.width, image.height)
-    if not options.preprocess:
-        return _RendererPage(to_engine_mode(image), (), as_sent)
-    if fmt.name == "pdf":
-        return _RendererPage(to_engine_mode(image), page_thresholding(image, options), as_sent)
-    prepared = prepare(image, options, engine)
-    if set(prepared.steps) <= STEPS_PAINTING_NOTHING:
-        # Nothing painted or moved: the page as sent, whose colours Tesseract's own
-        # thresholding weighs channel by channel (better than our grey on tinted photos).
-        return _RendererPage(to_engine_mode(image), prepared.variables, as_sent)
-    frame = PageFrame(prepared.transform, image.width, image.height)
-    return _RendererPage(prepared.image, prepared.variables, frame)
 
 
 def _limit(options: PageOptions) -> float | None:

@@ -1,4 +1,5 @@
-"""Tesseract's own output renderers: which config variable makes each, and its media type."""
+"""The output formats: their media types and extensions, and for the subprocess engine, which
+of Tesseract's renderers writes each (its own TSV is how that engine reads a page)."""
 
 import tempfile
 from collections.abc import Callable, Iterable, Iterator

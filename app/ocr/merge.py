@@ -1,10 +1,9 @@
-"""One document of Tesseract's output from pages rendered one at a time.
+"""One document from pages rendered one at a time.
 
-A page renders (documents.render_page) as a whole one-page document, numbered as the page of
-its document it is (`number_page`), so that pages read apart (on other cores, or by the jobs
-days apart) merge into exactly what Tesseract's renderer writes for many pages at once: the
-header once, every page's body in page order, the footer once; form feeds between text
-pages; a PDF's pages imported into one PDF.
+A page renders (documents.render_page, rendering/) as a whole one-page document, numbered as
+the page of its document it is, so that pages read apart (on other cores, or by the jobs days
+apart) merge into one document: the header once, every page's body in page order, the footer
+once; form feeds between text pages; a PDF's pages imported into one PDF.
 
 hOCR, ALTO, TSV and text are written as they come, so a merge holds one page at a time. A PDF
 is merged by qpdf from the pages spooled to files: qpdf copies each page's streams from its
@@ -13,7 +12,6 @@ megabytes, where PDFium (or pikepdf, whose copies load the streams) holds every 
 until the document is saved.
 """
 
-import re
 import shutil
 import subprocess
 import tempfile
@@ -29,59 +27,10 @@ QPDF = "qpdf"
 QPDF_WARNINGS = 3  # qpdf's exit status when it wrote the file but warned
 QPDF_TIMEOUT_SECONDS = 600  # far more than thousands of pages take: only a hung qpdf meets it
 
-# A page's ids carry its 1-based number: page_3, block_3_1, ..., and timestep3_1_2.
-_HOCR_ID = re.compile(rb"\bid='([A-Za-z_]*?)\d+((?:_\d+)*)'")
-_HOCR_PAGE_NUMBER = re.compile(rb"\bppageno \d+")
-_HOCR_IMAGE = re.compile(rb"(\bimage \")page-\d+(\.png\")")
-# ALTO numbers pages from 0, and the elements of page 0 with their count alone (cblock_4);
-# those of a later page with its number as well (cblock_2_4).
-_ALTO_PAGE = re.compile(rb"<Page [^>]*>")
-_ALTO_IMAGE_NUMBER = re.compile(rb'\bPHYSICAL_IMG_NR="\d+"')
-_ALTO_PAGE_ID = re.compile(rb'\bID="page_\d+"')
-_ALTO_ID = re.compile(rb'\bID="(?!page_)([A-Za-z]+)(?:_\d+)?_(\d+)"')
-_ALTO_FILE = re.compile(rb"(<fileName>)page-\d+(\.png</fileName>)")
-
-
-def number_page(fmt: OutputFormat, body: bytes, number: int) -> bytes:
-    """`body`, a one-page document of `fmt`, as page `number` (1-based) of a longer one: its
-    ids, page number and image name are those the renderer gives that page of a document."""
-    if fmt.name == "hocr":
-        head, page, tail = _hocr_parts(body)
-        page = _HOCR_ID.sub(lambda found: b"id='%s%d%s'" % (found[1], number, found[2]), page)
-        page = _HOCR_PAGE_NUMBER.sub(b"ppageno %d" % (number - 1), page)
-        page = _HOCR_IMAGE.sub(lambda found: found[1] + _image_name(number) + found[2], page)
-        return head + page + tail
-    if fmt.name == "alto":
-        head, page, tail = _alto_parts(body)
-        index = number - 1
-        head = _ALTO_FILE.sub(lambda found: found[1] + _image_name(number) + found[2], head)
-
-        def number_element(found: re.Match[bytes]) -> bytes:
-            element = _ALTO_IMAGE_NUMBER.sub(b'PHYSICAL_IMG_NR="%d"' % index, found[0])
-            return _ALTO_PAGE_ID.sub(b'ID="page_%d"' % index, element)
-
-        def number_id(found: re.Match[bytes]) -> bytes:
-            if index == 0:
-                return b'ID="%s_%s"' % (found[1], found[2])
-            return b'ID="%s_%d_%s"' % (found[1], index, found[2])
-
-        page = _ALTO_ID.sub(number_id, _ALTO_PAGE.sub(number_element, page))
-        return head + page + tail
-    if fmt.name == "tsv":
-        head, page, tail = _tsv_parts(body)
-        rows = page.split(b"\n")
-        for row_index, row in enumerate(rows):
-            fields = row.split(b"\t")
-            if len(fields) >= 12 and fields[1].isdigit():
-                fields[1] = b"%d" % number
-                rows[row_index] = b"\t".join(fields)
-        return head + b"\n".join(rows) + tail
-    return body  # text and PDF pages name no number
-
 
 def merge(fmt: OutputFormat, pages: Iterable[bytes], out: BinaryIO) -> None:
     """Write to `out` the document of `pages` (one-page documents of `fmt`, each numbered as
-    its page: number_page), in the order given. ValueError when there is none: a document
+    its page), in the order given. ValueError when there is none: a document
     needs one page for its header."""
     if fmt.name == "pdf":
         _merge_pdf(pages, out)
@@ -125,7 +74,7 @@ def _merge_pdf(pages: Iterable[bytes], out: BinaryIO) -> None:
                 shutil.copyfileobj(document, out)
             return
         merged = Path(folder) / "merged.pdf"
-        # The first page's PDF is the document (it keeps Tesseract's metadata), its pages
+        # The first page's PDF is the document (it keeps its metadata), its pages
         # the pages of every file in order. The arguments go in a file: thousands of paths
         # would pass the command line's limit.
         arguments = Path(folder) / "arguments"
@@ -145,11 +94,6 @@ def _merge_pdf(pages: Iterable[bytes], out: BinaryIO) -> None:
             raise RuntimeError(f"{QPDF} could not merge the pages: {message}")
         with merged.open("rb") as document:
             shutil.copyfileobj(document, out)
-
-
-def _image_name(number: int) -> bytes:
-    """The name formats.page_files gives the image of a document's page `number`."""
-    return b"page-%04d" % number
 
 
 def _hocr_parts(body: bytes) -> tuple[bytes, bytes, bytes]:

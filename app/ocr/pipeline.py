@@ -240,11 +240,6 @@ def thresholding(look: PageLook, options: PageOptions) -> tuple[tuple[str, str],
     return SAUVOLA if decide(options.binarize, uneven) else ()
 
 
-def page_thresholding(image: Image.Image, options: PageOptions) -> tuple[tuple[str, str], ...]:
-    """The thresholding of a page read as sent, with nothing else prepared."""
-    return thresholding(analyse(grey(to_engine_mode(image))), options)
-
-
 def _turn_upright(prepared: Prepared, engine: OcrEngine, min_confidence: float) -> bool:
     """Ask Tesseract's orientation detection; turn when it is confident enough."""
     sample = prepared.image.copy()

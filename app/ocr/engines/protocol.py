@@ -1,13 +1,11 @@
 """The one small interface every OCR engine implements, and what a reading is asked."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from PIL import Image
 
 from app.errors import PayloadTooLarge
-from app.ocr.formats import OutputFormat
 from app.ocr.results import Page
 
 MAX_SIDE = 32767  # Tesseract keeps pixel coordinates in 16-bit integers
@@ -54,19 +52,6 @@ class OcrEngine(Protocol):
 
     def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
         """(degrees to turn the page counter-clockwise to make it upright, confidence)."""
-        ...
-
-    def render(
-        self,
-        images: Iterable[Image.Image],
-        dpis: Iterable[int | None],
-        options: RecognizeOptions,
-        fmt: "OutputFormat",
-    ) -> bytes:
-        """Tesseract's own renderer (hOCR, ALTO, TSV, text, searchable PDF) over all pages.
-
-        `images` and `dpis` are consumed together, one page at a time, so a caller may pass
-        generators and hold only one decoded page at once."""
         ...
 
     def warm_up(self, lang: str) -> None:

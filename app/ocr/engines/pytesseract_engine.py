@@ -74,16 +74,6 @@ class PytesseractEngine:
         # Tesseract's "Rotate" is the clockwise turn that makes the page upright.
         return (360 - int(found["rotate"])) % 360, float(found["orientation_conf"])
 
-    def render(
-        self,
-        images: Iterable[Image.Image],
-        dpis: Iterable[int | None],
-        options: RecognizeOptions,
-        fmt: OutputFormat,
-    ) -> bytes:
-        """Tesseract's own renderer for `fmt` over all pages, in one tesseract process."""
-        return self._run_renderer(images, dpis, options, fmt, 300)
-
     def _run_renderer(
         self,
         images: Iterable[Image.Image],

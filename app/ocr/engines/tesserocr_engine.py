@@ -1,8 +1,8 @@
-"""Tesseract in-process through tesserocr: recognition, orientation and Tesseract's own
-renderers, on handles lent by the pool (pool.py) per language and model folder."""
+"""Tesseract in-process through tesserocr: recognition and orientation, on handles lent by
+the pool (pool.py) per language and model folder."""
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import tesserocr
@@ -13,15 +13,9 @@ from app.errors import EngineFailure, ProcessingTimeout
 from app.ocr.engines.pool import HandlePool
 from app.ocr.engines.protocol import RecognizeOptions, check_size
 from app.ocr.engines.tessdata import installed_languages, model_folder
-from app.ocr.formats import OutputFormat, page_files, read_output
 from app.ocr.images import to_engine_mode
 from app.ocr.reading.spacing import ReadWord, line_words
 from app.ocr.results import Line, Page, layout_text
-
-TSV_HEADER = (
-    "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\t"
-    "left\ttop\twidth\theight\tconf\ttext\n"
-)
 
 
 class TesserocrEngine:
@@ -91,50 +85,6 @@ class TesserocrEngine:
         if not found:
             return 0, 0.0
         return int(found["orient_deg"]), float(found["orient_conf"])
-
-    def render(
-        self,
-        images: Iterable[Image.Image],
-        dpis: Iterable[int | None],
-        options: RecognizeOptions,
-        fmt: OutputFormat,
-    ) -> bytes:
-        """Tesseract's own renderer for `fmt` over all pages, in-process."""
-        timeout_ms = _milliseconds(options.timeout_seconds)
-        if fmt.name == "tsv":  # tesserocr's ProcessPages has no TSV renderer switch
-            return self._render_tsv(images, dpis, options, timeout_ms)
-        with (
-            page_files(map(check_size, images), dpis) as (list_file, output),
-            self._pool.handle(options.lang, self._folder(options.accurate)) as api,
-            _variables(api, options.variables),
-        ):
-            api.SetPageSegMode(options.psm)
-            api.SetVariable(fmt.tesseract_variable, "1")
-            try:
-                if not api.ProcessPages(output, list_file, timeout=timeout_ms):
-                    raise ProcessingTimeout()
-            finally:
-                api.SetVariable(fmt.tesseract_variable, "0")
-            return read_output(output, fmt, EngineFailure)
-
-    def _render_tsv(
-        self,
-        images: Iterable[Image.Image],
-        dpis: Iterable[int | None],
-        options: RecognizeOptions,
-        timeout_ms: int,
-    ) -> bytes:
-        rows = [TSV_HEADER]
-        # A handle per page: preparing the next page may need one of its own (orientation).
-        for number, (image, dpi) in enumerate(zip(images, dpis, strict=True), start=1):
-            folder = self._folder(options.accurate)
-            with self._pool.handle(options.lang, folder) as api, _variables(api, options.variables):
-                api.SetPageSegMode(options.psm)
-                set_image(api, check_size(image), dpi)
-                if not api.Recognize(timeout=timeout_ms):
-                    raise ProcessingTimeout()
-                rows.append(api.GetTSVText(number - 1))
-        return "".join(rows).encode()
 
     def close(self) -> None:
         self._pool.close()

@@ -13,7 +13,6 @@ from app.ocr.engines import create_engine
 from app.ocr.engines.protocol import MAX_SIDE, OcrEngine, RecognizeOptions
 from app.ocr.engines.tessdata import check_languages, find_accurate_tessdata, find_tessdata
 from app.ocr.engines.tesserocr_engine import TesserocrEngine, set_image
-from app.ocr.formats import OUTPUT_FORMATS
 from tests.conftest import crash_next_handle, text_image
 
 ENGINES = ["tesserocr", "pytesseract"]
@@ -77,29 +76,14 @@ def test_psm_does_not_leak_into_the_next_request(engine: OcrEngine) -> None:
     assert len(after.lines) == 2
 
 
-def test_renderers(engine: OcrEngine) -> None:
-    images = [image_of("Page one words"), image_of("Page two words")]
-    hocr = engine.render(images, [300, 300], RecognizeOptions(), OUTPUT_FORMATS["hocr"])
-    assert hocr.count(b"class='ocr_page'") == 2
-    pdf = engine.render(images, [300, 300], RecognizeOptions(), OUTPUT_FORMATS["pdf"])
-    assert pdf.startswith(b"%PDF-")
-
-
 @pytest.mark.parametrize("size", [(40, MAX_SIDE + 1), (MAX_SIDE + 1, 40)], ids=["tall", "wide"])
-@pytest.mark.parametrize("fmt", [None, "hocr", "tsv"], ids=["recognize", "hocr", "tsv"])
 def test_a_side_longer_than_tesseract_reads_is_a_clear_413(
-    engine: OcrEngine, size: tuple[int, int], fmt: str | None
+    engine: OcrEngine, size: tuple[int, int]
 ) -> None:
     # Tesseract itself only says it failed: a 500 or a "time limit" 422 before this check.
     image = Image.new("L", size, 255)
-
-    def read() -> object:
-        if fmt is None:
-            return engine.recognize(image, RecognizeOptions())
-        return engine.render([image], [300], RecognizeOptions(), OUTPUT_FORMATS[fmt])
-
     with pytest.raises(PayloadTooLarge, match=f"at most {MAX_SIDE} pixels on a side") as raised:
-        read()
+        engine.recognize(image, RecognizeOptions())
     assert raised.value.status_code == 413
 
 
@@ -277,9 +261,6 @@ def test_subprocess_engine_keeps_openmp_to_one_thread(tmp_path: Path) -> None:
     try:
         engine = create_engine("pytesseract", tessdata=find_tessdata(), max_handles=1)
         engine.recognize(image_of("threads"), RecognizeOptions())
-        assert seen.read_text().strip() == "1"
-        seen.unlink()
-        engine.render([image_of("threads")], [300], RecognizeOptions(), OUTPUT_FORMATS["text"])
         assert seen.read_text().strip() == "1"
     finally:
         pytesseract.pytesseract.tesseract_cmd = real
