@@ -12,8 +12,11 @@ from tests.helpers.waiting import poll_for
 pytestmark = pytest.mark.e2e
 
 
-def _photo_upload() -> dict[str, tuple[str, bytes, str]]:
-    return {"file": (REAL_PHOTO.name, REAL_PHOTO.read_bytes(), "image/jpeg")}
+def _post_photo(server: LiveServer, path: str, auth: dict, **params: str) -> requests.Response:
+    upload = {"file": (REAL_PHOTO.name, REAL_PHOTO.read_bytes(), "image/jpeg")}
+    return requests.post(
+        f"{server.url}{path}", params=params, files=upload, headers=auth, timeout=120
+    )
 
 
 def _unaccented(text: str) -> str:
@@ -22,10 +25,7 @@ def _unaccented(text: str) -> str:
 
 
 def test_v1_ocr_reads_the_real_photo(live_server: LiveServer, auth_headers: dict) -> None:
-    response = requests.post(
-        f"{live_server.url}/v1/ocr", params={"lang": "fra"}, files=_photo_upload(),
-        headers=auth_headers, timeout=120,
-    )  # fmt: skip
+    response = _post_photo(live_server, "/v1/ocr", auth_headers, lang="fra")
     assert response.status_code == 200, response.text
     body = response.json()
     assert_reads_the_real_photo(body["text"])
@@ -36,9 +36,7 @@ def test_the_seed_contract_reads_the_real_photo(
     live_server: LiveServer, auth_headers: dict
 ) -> None:
     # POST / reads in the default language (English): the words, if not every accent.
-    response = requests.post(
-        f"{live_server.url}/", files=_photo_upload(), headers=auth_headers, timeout=120
-    )
+    response = _post_photo(live_server, "/", auth_headers)
     assert response.status_code == 200, response.text
     body = response.json()
     original = _unaccented(body["original"])
@@ -48,10 +46,7 @@ def test_the_seed_contract_reads_the_real_photo(
 
 
 def test_a_job_reads_the_real_photo(live_server: LiveServer, auth_headers: dict) -> None:
-    response = requests.post(
-        f"{live_server.url}/v1/jobs", params={"lang": "fra"}, files=_photo_upload(),
-        headers=auth_headers, timeout=60,
-    )  # fmt: skip
+    response = _post_photo(live_server, "/v1/jobs", auth_headers, lang="fra")
     assert response.status_code == 202, response.text
     job_id = response.json()["id"]
 
