@@ -53,6 +53,7 @@ def make_settings(**changes: object) -> Settings:
 TIER_BY_FIXTURE = {
     "eval_dir": "eval",
     "engine_with_larger_models": "slow",
+    "neural": "slow",  # the neural reader's models: loading and reading take seconds
     "live_server": "e2e",
     "start_server": "e2e",
     "redis_server": "e2e",

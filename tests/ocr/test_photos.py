@@ -87,7 +87,10 @@ def test_the_real_photo_reads_in_french_in_reading_order(
     assert "kept-as-sent" not in page.steps
 
 
-@pytest.mark.parametrize(("seed", "angle", "exposure"), [(1, 1.0, 0.65), (4, 0.9, 0.7)])
+@pytest.mark.parametrize(
+    ("seed", "angle", "exposure"),
+    [(1, 1.0, 0.65), pytest.param(4, 0.9, 0.7, marks=pytest.mark.slow)],
+)
 def test_close_photos_with_little_ink_read_once_deskewed(
     engine: OcrEngine, seed: int, angle: float, exposure: float
 ) -> None:

@@ -71,6 +71,7 @@ def test_a_blank_page_reads_as_nothing_with_no_confidence(neural: NeuralEngine) 
     assert page.confidence == 0.0
 
 
+@pytest.mark.slow
 def test_no_model_is_downloaded(monkeypatch: pytest.MonkeyPatch) -> None:
     # Every way out is shut: RapidOCR's downloader and any network connection.
     from rapidocr.utils.download_file import DownloadFile
@@ -99,6 +100,7 @@ def _threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
+@pytest.mark.slow
 def test_a_reader_runs_on_the_thread_that_reads() -> None:
     # ONNX Runtime's default is a pool of threads per session, one per core: a reading
     # would then use every core, whatever the runner admitted.
@@ -132,6 +134,7 @@ def test_a_reading_past_its_timeout_is_stopped_and_the_reader_serves_on(
     assert finished
 
 
+@pytest.mark.slow
 def test_concurrent_readings_share_at_most_max_readers() -> None:
     engine = NeuralEngine(max_readers=2)
     image = Image.open(BytesIO(text_image("\n".join(LINES))))

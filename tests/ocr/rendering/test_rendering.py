@@ -49,12 +49,12 @@ def image() -> Image.Image:
     return Image.open(BytesIO(text_image(TEXT))).convert("RGB")
 
 
-@pytest.fixture(params=["tesseract", "neural"])
-def page(
-    request: pytest.FixtureRequest, engine: OcrEngine, neural: NeuralEngine, image: Image.Image
-) -> Page:
+@pytest.fixture(params=["tesseract", pytest.param("neural", marks=pytest.mark.slow)])
+def page(request: pytest.FixtureRequest, engine: OcrEngine, image: Image.Image) -> Page:
     """The page as each engine reads it: every format must come from either."""
-    reader = engine if request.param == "tesseract" else neural
+    reader: OcrEngine | NeuralEngine = (
+        engine if request.param == "tesseract" else request.getfixturevalue("neural")
+    )
     read = reader.recognize(image, RecognizeOptions(lang="fra"))
     read.number = 2  # a later page of its document
     assert read.lines
