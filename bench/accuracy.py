@@ -4,6 +4,7 @@ truth, phone photos), each reported apart.
 
     make bench-accuracy            # every page of both
     make bench-accuracy QUICK=1    # every fourth page of each set
+    make bench-accuracy NEURAL=1   # and the bare neural reader beside ours
 
 Prints, per set and per tag (the kind of page), for plain Tesseract defaults (psm 3; psm 7
 for single lines, as the eval README's baseline) next to the pipeline's: the pooled
@@ -30,6 +31,8 @@ from pathlib import Path
 from PIL import Image
 from tesserocr import OEM, PyTessBaseAPI
 
+from app.ocr.engines.neural_engine import NeuralEngine
+from app.ocr.engines.protocol import RecognizeOptions
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
 from app.ocr.engines.tesserocr_engine import TesserocrEngine, set_image
 from app.ocr.images import to_engine_mode, upright
@@ -127,6 +130,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--show", action="store_true", help="print each page's scores")
     parser.add_argument("--no-generated", action="store_true", help="only the public eval")
+    parser.add_argument(
+        "--neural", action="store_true", help="also the bare neural reader, on the page as sent"
+    )
     args = parser.parse_args()
     rows = [{**row, "origin": "real"} for row in read_manifest(REAL, quick=False)]
     rows += [{**row, "origin": "eval"} for row in read_manifest(args.eval_dir, args.quick)]
@@ -140,6 +146,7 @@ def main() -> int:
         accurate_tessdata=find_accurate_tessdata(),
         max_handles=3 * args.workers,
     )
+    neural = NeuralEngine(max_readers=args.workers) if args.neural else None
     scores: dict[tuple[str, str, str], Score] = defaultdict(Score)
 
     def run(row: dict[str, str]) -> None:
@@ -158,10 +165,14 @@ def main() -> int:
         page = recognize_page(image, engine, PageOptions(lang=lang))
         ours_seconds = time.thread_time() - started
         results = {"defaults": (plain, plain_seconds), "pipeline": (page.text, ours_seconds)}
+        if neural is not None:
+            started = time.thread_time()
+            bare = neural.recognize(image, RecognizeOptions(lang=lang)).text
+            results["neural"] = (bare, time.thread_time() - started)
         origin = row["origin"]
         keys = [(origin, row["set"]), *[(f"{origin} tag", tag) for tag in tags]]
         for mode, (text, seconds) in results.items():
-            other = results["pipeline" if mode == "defaults" else "defaults"][0]
+            other = results["defaults" if mode != "defaults" else "pipeline"][0]
             distance, length = edits(truth, text, fold_case=fold)
             bow = bow_error(truth, text, fold_case=fold)
             counted, whole = rows_whole(truth, text, fold_case=fold)
@@ -180,35 +191,53 @@ def main() -> int:
     started = time.monotonic()
     with ThreadPoolExecutor(args.workers) as pool:
         list(pool.map(run, rows))
-    report = []
+    report: list[object] = []
+    neural_report: list[object] = []
     print(f"\n{len(rows)} pages in {time.monotonic() - started:.0f} s\n")
+    table = _table(scores, "defaults", "plain", report)
+    if neural is not None:
+        neural_table = _table(scores, "neural", "neural", neural_report)
+        print("The bare neural reader (RapidOCR, PP-OCRv6, the page as sent) against ours:")
+        print("\n".join(neural_table) + "\n")
+        neural.close()
+    print("\n".join(table))
+    out = REPO / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"accuracy-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    results = {"pages": len(rows), "quick": args.quick, "rows": report}
+    if neural_report:
+        results["neural_rows"] = neural_report
+    path.write_text(json.dumps(results, indent=2))
+    print(f"written to {path.relative_to(REPO)}")
+    if not args.quick and not args.set and not args.no_generated and not args.neural:
+        summary = f"{len(rows)} pages\n\n" + "\n".join(table)
+        print(f"updated {update('accuracy.md', 'accuracy', summary).relative_to(REPO)}")
+    engine.close()
+    return 0
+
+
+def _table(
+    scores: dict[tuple[str, str, str], "Score"], mode: str, label: str, report: list[object]
+) -> list[str]:
+    """Per origin, its sets then its tags: `mode`'s reading against ours, cell by cell."""
     columns = ("CER", "page CER", "BoW", "rows whole", "empty", "s/page")
-    header = f"{'':<13} {'name':<24} " + " ".join(f"{c + ' plain/ours':>21}" for c in columns)
+    heading = f"{label}/ours"
+    header = f"{'':<13} {'name':<24} " + " ".join(f"{c + ' ' + heading:>21}" for c in columns)
     table = [header]
     for kind in (kind for origin in ORIGINS for kind in (origin, f"{origin} tag")):
         names = sorted({name for k, name, _ in scores if k == kind})
         for name in names:
-            default = scores[(kind, name, "defaults")].row()
+            other = scores[(kind, name, mode)].row()
             ours = scores[(kind, name, "pipeline")].row()
-            report.append({"kind": kind, "name": name, "defaults": default, "pipeline": ours})
+            report.append({"kind": kind, "name": name, "defaults": other, "pipeline": ours})
             cells = [
-                _pair(default[key], ours[key])
+                _pair(other[key], ours[key])
                 for key in ("cer", "page_cer", "bow", "rows_whole", "empty", "s_per_page")
             ]
             table.append(f"{kind:<13} {name:<24} " + " ".join(f"{cell:>21}" for cell in cells))
         if names:
             table.append("")
-    print("\n".join(table))
-    out = REPO / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"accuracy-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps({"pages": len(rows), "quick": args.quick, "rows": report}, indent=2))
-    print(f"written to {path.relative_to(REPO)}")
-    if not args.quick and not args.set and not args.no_generated:
-        summary = f"{len(rows)} pages\n\n" + "\n".join(table)
-        print(f"updated {update('accuracy.md', 'accuracy', summary).relative_to(REPO)}")
-    engine.close()
-    return 0
+    return table
 
 
 def _pair(plain: float | None, ours: float | None) -> str:
