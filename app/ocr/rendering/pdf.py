@@ -53,11 +53,12 @@ def write(page: Page, image: Image.Image, dpi: int | None) -> bytes:
         last = len(line.words) - 1
         for position, word in enumerate(line.words):
             left, right = word.bbox[0] * points_per_pixel, word.bbox[2] * points_per_pixel
+            written = " ".join(word.text.split())  # no tab or newline: the font has no glyph
             pdf.set_stretching(100)  # the width is measured at the current stretching
-            natural = pdf.get_string_width(word.text)
+            natural = pdf.get_string_width(written)
             pdf.set_stretching(100 * (right - left) / natural if natural else 100)
             # A space after each word but the line's last, so the text extracts with its
             # spaces; the line's end is a new line to a reader by its position.
-            text = word.text if position == last else word.text + " "
+            text = written if position == last else written + " "
             pdf.text(left, top + ASCENT * size, text)
     return bytes(pdf.output())
