@@ -90,6 +90,12 @@ def attempts(cluster: Cluster, job_id: str) -> dict[int, int]:
     return {int(k): int(v) for k, v in client.hgetall(f"ocr:job:{job_id}:attempts").items()}
 
 
+def running_pages(cluster: Cluster, job_id: str) -> list[int]:
+    client = redis.Redis.from_url(cluster.redis.url, decode_responses=True)
+    states = client.hgetall(f"ocr:job:{job_id}:pages")
+    return [int(number) for number, state in states.items() if state == "running"]
+
+
 def test_a_job_accepted_by_one_instance_is_read_followed_and_fetched_on_another(
     start_cluster: StartCluster,
 ) -> None:
@@ -183,8 +189,13 @@ def test_a_worker_killed_in_the_middle_of_a_page_leaves_every_page_exactly_once(
     survivor = cluster.start_worker(threads=1)
     job_id = submit(web.url, scanned_pdf([dense_page(n) for n in range(1, 9)]))
 
-    # The doomed worker has read a page and holds the next ones (in hand and prefetched).
-    poll_for(lambda: True if pages_read(doomed) else None, 120)
+    # The doomed worker has read a page and is in the middle of the next: two pages running
+    # with one thread a worker means both workers hold one (between two pages, a worker holds
+    # only prefetched messages, whose redelivery would not count as a second attempt).
+    def doomed_mid_page() -> bool | None:
+        return True if pages_read(doomed) and len(running_pages(cluster, job_id)) == 2 else None
+
+    poll_for(doomed_mid_page, 120, interval=0.05)
     doomed.kill()
 
     done = finished(web.url, job_id, 240)
