@@ -1,0 +1,89 @@
+"""Reading order for lines found without a layout analysis (the neural reader's): blocks
+and columns by a recursive XY-cut over the lines' boxes, the engine's own order within each
+block, paragraphs where the gap above a line is wide.
+
+A region is cut where a band of whitespace crosses it whole: across (between a title and
+the columns below it, between paragraphs) or down (between columns). A cut down is taken
+only between columns of prose, whose lines fill their column; the items and amounts of a
+receipt, a price list or a form's labels and values also stand apart, but read row by row
+(reading/rows.py then joins a row's pieces).
+"""
+
+from collections.abc import Sequence
+from dataclasses import replace
+from statistics import median
+
+from app.ocr.results import Line
+
+MIN_CUT_ACROSS = 0.9  # of the median line height: a gap between blocks, not line spacing
+MIN_CUT_DOWN = 0.3  # of the median line height (boxes are padded): a gutter, not noise
+MIN_COLUMN_LINES = 2
+FILLED_COLUMN = 0.5  # of its column's width: the median line of a column of prose is wider
+MIN_COLUMN_SHARE = 0.25  # of the region's width: narrower, a column of figures or labels
+PARAGRAPH_GAP = 0.8  # a gap above a line taller than this share of its height starts a paragraph
+
+
+def reading_order(lines: Sequence[Line]) -> list[Line]:
+    """`lines` in reading order, each with its paragraph number. Within a block the lines
+    keep the order they came in (the engine's, top to bottom): a detector's boxes are padded
+    and overlap their neighbours, so they are no ground to re-sort rows on."""
+    if not lines:
+        return []
+    height = median(max(1, line.bbox[3] - line.bbox[1]) for line in lines)
+    position = {id(line): index for index, line in enumerate(lines)}
+    ordered: list[Line] = []
+    paragraph = -1
+    for block in _blocks(list(lines), height):
+        previous: Line | None = None
+        for line in sorted(block, key=lambda line: position[id(line)]):
+            gap = line.bbox[1] - previous.bbox[3] if previous is not None else 0
+            if previous is None or gap > PARAGRAPH_GAP * (line.bbox[3] - line.bbox[1]):
+                paragraph += 1
+            ordered.append(replace(line, paragraph=paragraph))
+            previous = line
+    return ordered
+
+
+def _blocks(lines: list[Line], height: float) -> list[list[Line]]:
+    """The region's blocks in reading order: cut across at its widest gap, else down between
+    columns of prose, recursively."""
+    if len(lines) < 2:
+        return [lines]
+    across = _widest_gap(lines, axis=1)
+    if across is not None and across[1] >= MIN_CUT_ACROSS * height:
+        at = across[0]
+        above = [line for line in lines if line.bbox[3] <= at]
+        below = [line for line in lines if line.bbox[3] > at]
+        return _blocks(above, height) + _blocks(below, height)
+    down = _widest_gap(lines, axis=0)
+    if down is not None and down[1] >= MIN_CUT_DOWN * height:
+        at = down[0]
+        left = [line for line in lines if line.bbox[2] <= at]
+        right = [line for line in lines if line.bbox[2] > at]
+        width = max(line.bbox[2] for line in lines) - min(line.bbox[0] for line in lines)
+        if _prose(left, width) and _prose(right, width):
+            return _blocks(left, height) + _blocks(right, height)
+    return [lines]
+
+
+def _widest_gap(lines: list[Line], axis: int) -> tuple[int, int] | None:
+    """(where, how wide) the widest band of whitespace between the lines is, along `axis`
+    (0: a gap in x, cutting down; 1: a gap in y, cutting across); None without one."""
+    spans = sorted((line.bbox[axis], line.bbox[axis + 2]) for line in lines)
+    reach = spans[0][1]
+    best: tuple[int, int] | None = None
+    for start, end in spans[1:]:
+        if start > reach and (best is None or start - reach > best[1]):
+            best = (start, start - reach)
+        reach = max(reach, end)
+    return best
+
+
+def _prose(column: list[Line], region_width: int) -> bool:
+    """Lines that fill a column a good share of the region wide, as running text does."""
+    if len(column) < MIN_COLUMN_LINES:
+        return False
+    width = max(line.bbox[2] for line in column) - min(line.bbox[0] for line in column)
+    if width < MIN_COLUMN_SHARE * region_width:
+        return False
+    return median(line.bbox[2] - line.bbox[0] for line in column) >= FILLED_COLUMN * width
