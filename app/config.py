@@ -30,7 +30,22 @@ class Settings(BaseSettings):
     )
     request_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
 
-    ocr_engine: Literal["tesserocr", "pytesseract"] = "tesserocr"
+    ocr_engine: Literal["auto", "tesseract", "neural"] = Field(
+        default="auto",
+        description="The engine that reads a page when the request names none (`engine`): "
+        "`auto` (Tesseract, with the neural reader laid over the pages it hesitates over), "
+        "`tesseract`, or `neural`.",
+    )
+    tesseract_binding: Literal["tesserocr", "pytesseract"] = Field(
+        default="tesserocr",
+        description="How Tesseract is called: `tesserocr` (in-process, handles kept) or "
+        "`pytesseract` (a process per page).",
+    )
+    ocr_device: Literal["cpu", "cuda"] = Field(
+        default="cpu",
+        description="Where the neural reader runs: `cpu`, or `cuda` with onnxruntime-gpu "
+        "installed (requirements-gpu.txt).",
+    )
     ocr_threads: Annotated[int, Field(ge=1)] | None = Field(
         default=None,
         description="Threads doing OCR in each worker; defaults to the usable CPUs (and then "
@@ -178,6 +193,18 @@ class Settings(BaseSettings):
     def _normalise_root_path(cls, value: str) -> str:
         value = value.strip().strip("/")
         return f"/{value}" if value else ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _engine_names_a_binding_before_neural(cls, data: object) -> object:
+        # OCR_ENGINE used to name the Tesseract binding; a deployment that still sets it that
+        # way keeps Tesseract alone, called as before.
+        if isinstance(data, dict):
+            engine = data.get("ocr_engine")
+            if isinstance(engine, str) and engine.strip().lower() in ("tesserocr", "pytesseract"):
+                data = {**data, "ocr_engine": "tesseract"}
+                data.setdefault("tesseract_binding", engine.strip().lower())
+        return data
 
     @model_validator(mode="after")
     def _distributed_needs_shared_storage(self) -> "Settings":

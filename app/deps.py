@@ -11,6 +11,7 @@ from app.concurrency.runner import OcrRunner, Work
 from app.config import Settings, get_settings
 from app.errors import BadRequest, PayloadTooLarge, Unauthorized
 from app.ocr.documents import is_pdf, measure
+from app.ocr.engines.neural_engine import NeuralEngine
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.pipeline import Limits
 
@@ -77,6 +78,12 @@ async def get_engine(request: Request) -> OcrEngine:
     return cast(OcrEngine, request.app.state.engine)
 
 
+async def get_neural(request: Request) -> NeuralEngine:
+    neural = request.app.state.neural
+    assert isinstance(neural, NeuralEngine)
+    return neural
+
+
 async def get_runner(request: Request) -> OcrRunner:
     runner = request.app.state.runner
     assert isinstance(runner, OcrRunner)
@@ -101,6 +108,7 @@ async def measure_work(data: bytes, limits: Limits, pages: set[int] | None, kind
 AuthDep = Depends(require_token)
 RateLimitDep = Depends(rate_limited)
 EngineDep = Annotated[OcrEngine, Depends(get_engine)]
+NeuralDep = Annotated[NeuralEngine, Depends(get_neural)]
 RunnerDep = Annotated[OcrRunner, Depends(get_runner)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
 

@@ -23,7 +23,7 @@ from app.jobs.backend import start_jobs
 from app.logs import RequestContext, configure_logging
 from app.metrics import Metrics
 from app.middleware import BodySizeLimit
-from app.ocr.engines import create_engine
+from app.ocr.engines import check_default_language, create_engine, create_neural
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
 from app.ratelimit import RateLimiter
 from app.routes import docs, echo, metrics, page, predict, v1
@@ -52,7 +52,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     job_threads = settings.jobs_threads if settings.jobs_threads is not None else usable_cpus()
     engine = create_engine(
-        settings.ocr_engine,
+        settings.tesseract_binding,
         tessdata=tessdata,
         accurate_tessdata=accurate_tessdata,
         # Job readers hold handles of their own: interactive requests never wait for theirs.
@@ -65,13 +65,24 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gap_filler=size.gap_filler,
         spare_threads=size.spare_threads,
     )
-    await asyncio.to_thread(engine.warm_up, settings.default_lang)
+    # One reader a reading thread: interactive, spare and job threads each may read neurally.
+    neural = create_neural(
+        device=settings.ocr_device, max_readers=size.threads + size.spare_threads + job_threads
+    )
+    if settings.ocr_engine == "neural":
+        # Every request that names no language would otherwise be refused.
+        check_default_language(settings.default_lang, neural.languages())
+    await asyncio.gather(
+        asyncio.to_thread(engine.warm_up, settings.default_lang),
+        asyncio.to_thread(neural.warm_up),
+    )
     app.state.engine = engine
+    app.state.neural = neural
     app.state.runner = runner
     app.state.rate_limiter = RateLimiter()
     app.state.metrics = Metrics()
     app.state.metrics.watch(runner, engine)
-    jobs = await asyncio.to_thread(start_jobs, settings, engine, job_threads)
+    jobs = await asyncio.to_thread(start_jobs, settings, engine, neural, job_threads)
     app.state.jobs = jobs.service
     app.state.page_reading = jobs.reading
     logger.info(
@@ -89,6 +100,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(jobs.stop)
         runner.shutdown()
         engine.close()
+        neural.close()
 
 
 async def handle_service_error(request: Request, error: Exception) -> JSONResponse:

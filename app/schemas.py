@@ -59,6 +59,13 @@ class PageResult(BaseModel):
         examples=["ocr"],
     )
     steps: list[str] = Field(description="Preparation steps applied to the page, in order.")
+    engine: str = Field(
+        default="tesseract",
+        description="Which engine read the page: `tesseract`, `neural`, or `tesseract+neural` "
+        "(Tesseract's lines with the neural reader's words where it was surer), or "
+        "`text-layer` (a PDF page's own text); details in the response's `engines`.",
+        examples=["tesseract"],
+    )
     error: ErrorBody | None = Field(
         default=None,
         description="Why the page could not be read (a job's page; the document's other "
@@ -71,11 +78,33 @@ class EngineInfo(BaseModel):
     version: str = Field(examples=["5.5.4"])
 
 
+class EngineDetail(BaseModel):
+    name: str = Field(description="`tesseract` or `neural`.", examples=["neural"])
+    version: str = Field(description="The engine's own version.", examples=["3.10.0"])
+    models: list[str] = Field(
+        description="The models it reads with.",
+        examples=[["PP-OCRv6_det_small", "PP-OCRv6_rec_small", "ch_ppocr_mobile_v2.0_cls_mobile"]],
+    )
+    languages: list[str] = Field(
+        description="The languages it reads, by Tesseract's names.", examples=[["eng", "fra"]]
+    )
+
+
+class Engines(BaseModel):
+    default: str = Field(
+        description="What `engine` is when a request names none (OCR_ENGINE).", examples=["auto"]
+    )
+    engines: list[EngineDetail]
+
+
 class OcrResult(BaseModel):
     text: str = Field(description="All pages' text, pages separated by a form feed.")
     pages: list[PageResult]
     lang: str = Field(examples=["eng"])
-    engine: EngineInfo
+    engine: EngineInfo = Field(description="The Tesseract binding (TESSERACT_BINDING).")
+    engines: list[EngineDetail] = Field(
+        description="The engines that read the pages (each page's `engine` names them)."
+    )
     timings_ms: dict[str, float] = Field(
         description="Milliseconds waiting for an OCR thread, reading, and in all.",
         examples=[{"queue": 0.4, "ocr": 87.1, "total": 90.2}],

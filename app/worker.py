@@ -27,7 +27,7 @@ from app.config import Settings, get_settings, refusal
 from app.errors import ConfigurationError
 from app.jobs.backend import JobsBackend, start_jobs
 from app.logs import configure_logging
-from app.ocr.engines import create_engine
+from app.ocr.engines import create_engine, create_neural
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
 
 logger = logging.getLogger("app.worker")
@@ -68,7 +68,7 @@ def read_pages(threads: int | None) -> int:
     bound_malloc_arenas()
     threads = threads or settings.jobs_threads or usable_cpus()
     engine = create_engine(
-        settings.ocr_engine,
+        settings.tesseract_binding,
         tessdata=find_tessdata(settings.tessdata_prefix),
         accurate_tessdata=(
             find_accurate_tessdata(settings.accurate_tessdata_prefix)
@@ -78,6 +78,8 @@ def read_pages(threads: int | None) -> int:
         max_handles=threads,
     )
     engine.warm_up(settings.default_lang)
+    neural = create_neural(device=settings.ocr_device, max_readers=threads)
+    neural.warm_up()
     stopping = threading.Event()
 
     backend: JobsBackend | None = None
@@ -89,7 +91,7 @@ def read_pages(threads: int | None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    backend = start_jobs(settings, engine, threads, housekeeping=False)
+    backend = start_jobs(settings, engine, neural, threads, housekeeping=False)
     logger.info(
         "Worker %d reading job pages on %d threads (engine %s %s)",
         os.getpid(),
@@ -100,6 +102,7 @@ def read_pages(threads: int | None) -> int:
     reason = _wait(backend, settings, stopping)
     backend.stop()
     engine.close()
+    neural.close()
     if reason:
         logger.info("Worker %d replaced: %s", os.getpid(), reason)
         return REPLACE_ME

@@ -162,13 +162,18 @@ def main() -> int:
         plain = plain_tesseract(to_engine_mode(image), line_psm, lang)
         plain_seconds = time.thread_time() - started
         started = time.thread_time()
-        page = recognize_page(image, engine, PageOptions(lang=lang))
+        page = recognize_page(image, engine, PageOptions(lang=lang, engine="tesseract"))
         ours_seconds = time.thread_time() - started
         results = {"defaults": (plain, plain_seconds), "pipeline": (page.text, ours_seconds)}
         if neural is not None:
             started = time.thread_time()
             bare = neural.recognize(image, RecognizeOptions(lang=lang)).text
             results["neural"] = (bare, time.thread_time() - started)
+            for mode, choice in (("engine-neural", "neural"), ("auto", "auto")):
+                started = time.thread_time()
+                options = PageOptions(lang=lang, engine=choice, neural=neural)
+                text = recognize_page(image, engine, options).text
+                results[mode] = (text, time.thread_time() - started)
         origin = row["origin"]
         keys = [(origin, row["set"]), *[(f"{origin} tag", tag) for tag in tags]]
         for mode, (text, seconds) in results.items():
@@ -199,6 +204,10 @@ def main() -> int:
         neural_table = _table(scores, "neural", "neural", neural_report)
         print("The bare neural reader (RapidOCR, PP-OCRv6, the page as sent) against ours:")
         print("\n".join(neural_table) + "\n")
+        for mode, label in (("engine-neural", "engine=neural"), ("auto", "engine=auto")):
+            mode_table = _table(scores, mode, label, neural_report)
+            print(f"{label} against engine=tesseract (ours):")
+            print("\n".join(mode_table) + "\n")
         neural.close()
     print("\n".join(table))
     out = REPO / "bench" / "results"
@@ -229,7 +238,9 @@ def _table(
         for name in names:
             other = scores[(kind, name, mode)].row()
             ours = scores[(kind, name, "pipeline")].row()
-            report.append({"kind": kind, "name": name, "defaults": other, "pipeline": ours})
+            report.append(
+                {"kind": kind, "name": name, "mode": mode, "defaults": other, "pipeline": ours}
+            )
             cells = [
                 _pair(other[key], ours[key])
                 for key in ("cer", "page_cer", "bow", "rows_whole", "empty", "s_per_page")

@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 from app.config import Settings, get_settings
 from app.main import create_app
 from app.ocr.engines import create_engine
+from app.ocr.engines.neural_engine import NeuralEngine
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
 from app.ocr.engines.tesserocr_engine import TesserocrEngine
@@ -85,6 +86,15 @@ def engine() -> Iterator[OcrEngine]:
     created = create_engine("tesserocr", tessdata=find_tessdata(), max_handles=4)
     yield created
     created.close()
+
+
+@pytest.fixture(scope="session")
+def neural() -> Iterator[NeuralEngine]:
+    """The neural reader, its models loaded and warmed up once."""
+    reader = NeuralEngine(max_readers=2)
+    reader.warm_up()
+    yield reader
+    reader.close()
 
 
 @pytest.fixture(scope="session")

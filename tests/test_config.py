@@ -141,3 +141,32 @@ def test_the_larger_models_are_loaded_unless_switched_off(
     with TestClient(app) as client:
         assert app.state.engine.accurate_languages() == accurate
         assert client.get("/v1/languages").json()["accurate"] == accurate
+
+
+@pytest.mark.usefixtures("clean_env")
+@pytest.mark.parametrize(
+    ("env", "engine", "binding"),
+    [
+        ({}, "auto", "tesserocr"),
+        ({"OCR_ENGINE": "neural"}, "neural", "tesserocr"),
+        ({"OCR_ENGINE": "pytesseract"}, "tesseract", "pytesseract"),
+        ({"OCR_ENGINE": "tesserocr"}, "tesseract", "tesserocr"),
+        ({"OCR_ENGINE": "auto", "TESSERACT_BINDING": "pytesseract"}, "auto", "pytesseract"),
+    ],
+)
+def test_ocr_engine_names_the_engine_and_its_old_values_the_binding(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], engine: str, binding: str
+) -> None:
+    monkeypatch.setenv("APP_AUTH_TOKEN", "t")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert (settings.ocr_engine, settings.tesseract_binding) == (engine, binding)
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_an_unknown_engine_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_AUTH_TOKEN", "t")
+    monkeypatch.setenv("OCR_ENGINE", "easyocr")
+    with pytest.raises(ValidationError, match="ocr_engine"):
+        Settings()

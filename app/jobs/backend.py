@@ -11,7 +11,7 @@ from app.jobs.pages import PageReading
 from app.jobs.processing import PageProcessor
 from app.jobs.service import JobService
 from app.jobs.store import JobStore
-from app.ocr.engines.protocol import OcrEngine
+from app.ocr.engines.protocol import OcrEngine, Recognizer
 
 
 @dataclass
@@ -33,13 +33,19 @@ def job_files(settings: Settings) -> JobFiles:
 
 
 def start_jobs(
-    settings: Settings, engine: OcrEngine, threads: int, *, housekeeping: bool = True
+    settings: Settings,
+    engine: OcrEngine,
+    neural: Recognizer | None,
+    threads: int,
+    *,
+    housekeeping: bool = True,
 ) -> JobsBackend:
     """The jobs backend, reading pages on `threads` threads of this process (0: none)."""
     files = job_files(settings)
     reading = PageReading(
         files,
         engine,
+        neural=neural,
         max_pixels=settings.max_image_pixels,
         max_pages=settings.jobs_max_pages,
         page_timeout_seconds=settings.jobs_page_timeout_seconds,

@@ -40,6 +40,7 @@ class JobOptions:
     dpi: int | None = None
     switches: Switches = field(default_factory=lambda: PreparationQuery().switches())
     formats: tuple[str, ...] = ()  # renderer formats, in RENDERER_FORMATS order
+    engine: str = "auto"  # records made before engines were chosen read as `auto`
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -19,7 +19,7 @@ from app.errors import (
 from app.jobs.files import JobFiles
 from app.jobs.models import Job, PageState
 from app.ocr.documents import count_pages, load_pages, read_page, render_read_page
-from app.ocr.engines.protocol import OcrEngine
+from app.ocr.engines.protocol import OcrEngine, Recognizer
 from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.pipeline import Limits, PageOptions
 from app.ocr.stop import Stop
@@ -51,12 +51,14 @@ class PageReading:
         files: JobFiles,
         engine: OcrEngine,
         *,
+        neural: Recognizer | None = None,
         max_pixels: int,
         max_pages: int,
         page_timeout_seconds: float,
     ) -> None:
         self.files = files
         self.engine = engine
+        self.neural = neural
         self.limits = Limits(
             max_pixels=max_pixels, max_pages=max_pages, pages_setting="JOBS_MAX_PAGES"
         )
@@ -89,6 +91,8 @@ class PageReading:
             dpi=job.options.dpi,
             timeout_seconds=self.page_timeout_seconds,
             stop=stop,
+            engine=job.options.engine,
+            neural=self.neural,
             **job.options.switches,
         )
         try:

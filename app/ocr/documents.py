@@ -388,6 +388,7 @@ def read_page(
             height=source.image.height,
             lines=source.text_lines,
             source="text-layer",
+            engine="text-layer",
         )
     else:
         page_options = replace(options, dpi=page_dpi(source, options.dpi))

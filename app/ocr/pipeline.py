@@ -15,7 +15,7 @@ from functools import partial
 from PIL import Image
 
 from app.errors import EngineFailure, ProcessingTimeout
-from app.ocr.engines.protocol import MAX_SIDE, OcrEngine, RecognizeOptions
+from app.ocr.engines.protocol import MAX_SIDE, OcrEngine, RecognizeOptions, Recognizer
 from app.ocr.images import ImageKind, decode_image, extrema, to_engine_mode, upright
 from app.ocr.preparation.analysis import (
     MIN_SKEW_DEGREES,
@@ -40,8 +40,9 @@ from app.ocr.preparation.transforms import (
 )
 from app.ocr.reading.consensus import merge
 from app.ocr.reading.noise import drop_noise
+from app.ocr.reading.order import reading_order
 from app.ocr.reading.rows import keep_rows_whole, rows_apart
-from app.ocr.results import Page
+from app.ocr.results import Page, layout_text
 from app.ocr.stop import Stop
 
 logger = logging.getLogger("app.ocr")
@@ -98,6 +99,12 @@ class PageOptions:
     second_opinion: bool | None = None  # None: under SECOND_OPINION_CONFIDENCE, with `preprocess`
     # The request's deadline and client: checked before every reading, which it also bounds.
     stop: Stop | None = None
+    # Which engine reads: "tesseract", "neural", or "auto" (Tesseract, and the neural reader
+    # laid over the lines of a page Tesseract hesitates over). The neural reader is the
+    # process's own, carried with the request's options as `stop` is; without one, "auto"
+    # is Tesseract alone.
+    engine: str = "auto"
+    neural: Recognizer | None = None
 
 
 @dataclass(slots=True)
@@ -261,6 +268,8 @@ def recognize_page(
     pages need no preparation, and then that early reading is the one wanted, so the page
     takes no longer than the engine's own reading of it."""
     started = time.monotonic()
+    if options.engine == "neural":
+        return _read_neurally(image, engine, _neural_reader(options), options)
     if not options.preprocess:
         prepared = prepare(image, options, engine)
         page = _recognize(prepared, engine, options)
@@ -322,9 +331,73 @@ def recognize_page(
         second = _second_reading(block, engine, options, started)
         if second is not None and second.confidence >= page.confidence:
             prepared, page = block, second
-    if _wants_second_opinion(page, engine, options):
+    neural = _auto_neural(options)
+    if neural is not None and page.lines and page.confidence < SECOND_OPINION_CONFIDENCE:
+        page = _with_neural_opinion(prepared, page, neural, options, started)
+    elif _wants_second_opinion(page, engine, options):
         page = _with_second_opinion(prepared, page, engine, options, started)
     return _finished(prepared, page, image, options)
+
+
+def _neural_reader(options: PageOptions) -> Recognizer:
+    if options.neural is None:
+        raise EngineFailure("The neural reader is not loaded in this process.")
+    return options.neural
+
+
+def _auto_neural(options: PageOptions) -> Recognizer | None:
+    """The neural reader, when `auto` may use it on this page: loaded, and reading every
+    language asked for."""
+    neural = options.neural
+    if options.engine != "auto" or neural is None:
+        return None
+    covered = neural.languages()
+    return neural if all(part in covered for part in options.lang.split("+")) else None
+
+
+def _read_neurally(
+    image: Image.Image, engine: OcrEngine, neural: Recognizer, options: PageOptions
+) -> Page:
+    """The page read by the neural reader after the preparation Tesseract's pages get
+    (orientation from Tesseract's detection, border, skew, rules), its lines put in reading
+    order, and never worse than the page as sent."""
+    started = time.monotonic()
+    prepared = plain(image)
+    as_sent, as_sent_steps = prepared.image, list(prepared.steps)
+    if options.preprocess:
+        # Not what only suits Tesseract's recogniser: the neural detector scales the page
+        # itself, and thresholding and smoothing are Tesseract's input.
+        tesseract_only = replace(options, rescale=False, binarize=False, smooth=False)
+        prepared = improve(prepared, tesseract_only, engine)
+        if _blank(prepared.image):
+            return prepared.to_source(Page(text="", width=image.width, height=image.height,
+                                           engine=neural.name), *image.size)  # fmt: skip
+    page = _recognize(prepared, neural, options)
+    if prepared.image is not as_sent and _lost_text(page, prepared.lines_seen):
+        floor = _Floor(as_sent, as_sent_steps, None, checkable=True)
+        prepared, page = floor.check(prepared, page, neural, options, started)
+    page.lines = reading_order(page.lines)
+    page.text = layout_text(page.lines)
+    return _finished(prepared, page, image, options)
+
+
+def _with_neural_opinion(
+    prepared: Prepared, page: Page, neural: Recognizer, options: PageOptions, started: float
+) -> Page:
+    """Tesseract's hesitant reading with the neural reader's words laid over it, each
+    stretch of ink from the more confident reading (consensus.py): Tesseract's layout, lines
+    and order stay."""
+    try:
+        second = _second_reading(prepared, neural, options, started)
+    except EngineFailure as error:
+        logger.warning("No neural reading of a page: %s", error)
+        return page
+    if second is None:
+        return page
+    merged = merge(page, second)
+    prepared.steps.append(f"neural:{merged.taken}")
+    merged.page.engine = "tesseract+neural" if merged.taken else page.engine
+    return merged.page
 
 
 @dataclass(slots=True)
@@ -337,7 +410,7 @@ class _Floor:
     checkable: bool  # False when the prepared image is the page as sent
 
     def check(
-        self, prepared: Prepared, page: Page, engine: OcrEngine, options: PageOptions,
+        self, prepared: Prepared, page: Page, engine: Recognizer, options: PageOptions,
         started: float,
     ) -> tuple[Prepared, Page]:  # fmt: skip
         """The better of `page` and the page as sent read as it is; the page as sent is
@@ -430,7 +503,7 @@ def _finished(prepared: Prepared, page: Page, image: Image.Image, options: PageO
 
 def _second_reading(
     prepared: Prepared,
-    engine: OcrEngine,
+    engine: Recognizer,
     options: PageOptions,
     started: float,
     *,
@@ -458,7 +531,7 @@ def _blank(page: Image.Image) -> bool:
 
 
 def _recognize(
-    prepared: Prepared, engine: OcrEngine, options: PageOptions, *, accurate: bool = False
+    prepared: Prepared, engine: Recognizer, options: PageOptions, *, accurate: bool = False
 ) -> Page:
     timeout = options.timeout_seconds
     if options.stop is not None:

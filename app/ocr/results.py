@@ -43,6 +43,7 @@ class Page:
     steps: list[str] = field(default_factory=list)
     source: str = "ocr"
     confidence: float = 0.0  # mean word confidence, 0-100
+    engine: str = "tesseract"  # which engine read it: tesseract, neural, or tesseract+neural
 
     @property
     def text_lines(self) -> list[str]:

@@ -10,6 +10,7 @@ from app.deps import (
     AuthDep,
     EngineDep,
     LimitsDep,
+    NeuralDep,
     RateLimitDep,
     RunnerDep,
     SettingsDep,
@@ -33,14 +34,22 @@ async def predict(
     upload: UploadDep,
     settings: SettingsDep,
     engine: EngineDep,
+    neural: NeuralDep,
     runner: RunnerDep,
     limits: LimitsDep,
 ) -> Prediction:
     """Read the text of one image. Send `Authorization: Bearer <token>` and the image as `file`."""
     timeout = settings.request_timeout_seconds
     stop = Stop.after(timeout, time.monotonic())
-    options = PageOptions(lang=settings.default_lang, timeout_seconds=timeout, stop=stop)
-    work = await measure_work(upload, limits, None, kind=settings.default_lang)
+    options = PageOptions(
+        lang=settings.default_lang,
+        timeout_seconds=timeout,
+        stop=stop,
+        engine=settings.ocr_engine,
+        neural=neural,
+    )
+    kind = f"{settings.default_lang}:{settings.ocr_engine}"
+    work = await measure_work(upload, limits, None, kind=kind)
     page = await runner.submit(
         partial(recognize_image, upload, engine, options, limits, runner.spare),
         work=work,

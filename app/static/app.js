@@ -9,6 +9,7 @@
   const chosenList = document.getElementById("chosen");
   const langSelect = document.getElementById("lang");
   const psmSelect = document.getElementById("psm");
+  const engineSelect = document.getElementById("engine");
   const autoRotate = document.getElementById("auto-rotate");
   const tokenInput = document.getElementById("token");
   const remember = document.getElementById("remember");
@@ -171,6 +172,7 @@
   function queryFor(url, extra) {
     const params = new URLSearchParams({ lang: langSelect.value });
     if (psmSelect.value) params.set("psm", psmSelect.value);
+    if (engineSelect.value) params.set("engine", engineSelect.value);
     if (!autoRotate.checked) {
       params.set("auto_rotate", "false");
       params.set("deskew", "false");

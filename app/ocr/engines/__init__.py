@@ -1,5 +1,7 @@
 """The OCR engines behind one protocol (protocol.py), and how to pick one by name."""
 
+from app.errors import ConfigurationError
+from app.ocr.engines.neural_engine import NeuralEngine
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.engines.pytesseract_engine import PytesseractEngine
 from app.ocr.engines.tesserocr_engine import TesserocrEngine
@@ -13,3 +15,19 @@ def create_engine(
     return TesserocrEngine(
         tessdata=tessdata, accurate_tessdata=accurate_tessdata, max_handles=max_handles
     )
+
+
+def create_neural(*, device: str, max_readers: int) -> NeuralEngine:
+    """The neural reader: at most `max_readers` readings at once, each on one thread."""
+    return NeuralEngine(max_readers=max_readers, device=device)
+
+
+def check_default_language(default_lang: str, readable: list[str]) -> None:
+    """Refuse to start with OCR_ENGINE=neural and a DEFAULT_LANG the neural reader lacks."""
+    missing = [part for part in default_lang.split("+") if part not in readable]
+    if missing:
+        raise ConfigurationError(
+            f"OCR_ENGINE=neural cannot read DEFAULT_LANG={default_lang} ({', '.join(missing)} "
+            f"is not in its dictionary: {', '.join(readable)}); use OCR_ENGINE=auto or "
+            "tesseract, or another DEFAULT_LANG."
+        )

@@ -81,11 +81,32 @@ class _Reader:
     local: threading.local
 
 
+CUDA_PROVIDER = "CUDAExecutionProvider"
+
+
+def providers(device: str) -> list[str]:
+    """ONNX Runtime's execution providers for `device`, in order of preference; a clear
+    error at start when the device's provider is not installed."""
+    if device == "cpu":
+        return ["CPUExecutionProvider"]
+    if CUDA_PROVIDER not in onnxruntime.get_available_providers():
+        raise ConfigurationError(
+            "OCR_DEVICE=cuda, but this ONNX Runtime has no CUDA provider (it offers "
+            f"{', '.join(onnxruntime.get_available_providers())}). Install onnxruntime-gpu "
+            "from requirements-gpu.txt, on a machine with an NVIDIA driver and CUDA."
+        )
+    return [CUDA_PROVIDER, "CPUExecutionProvider"]
+
+
 class NeuralEngine:
     name = "neural"
 
-    def __init__(self, *, max_readers: int, models: Path | None = None) -> None:
+    def __init__(
+        self, *, max_readers: int, models: Path | None = None, device: str = "cpu"
+    ) -> None:
         self._paths = model_paths(models)
+        self.device = device
+        self.providers = providers(device)
         self._max_readers = max(1, max_readers)
         self._idle: queue.LifoQueue[_Reader] = queue.LifoQueue()
         self._lock = threading.Lock()
@@ -147,6 +168,7 @@ class NeuralEngine:
             height=image.height,
             lines=lines,
             confidence=round(sum(words) / len(words), 2) if words else 0.0,
+            engine=self.name,
         )
 
     def close(self) -> None:
@@ -193,6 +215,7 @@ class NeuralEngine:
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             "Det.limit_type": "max",
             "Det.limit_side_len": DETECTION_MAX_SIDE,
+            "EngineConfig.onnxruntime.use_cuda": self.device == "cuda",
         }
         for stage, path in self._paths.items():
             params[f"{stage}.model_path"] = str(path)

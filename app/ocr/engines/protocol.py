@@ -35,6 +35,20 @@ class RecognizeOptions:
     accurate: bool = False
 
 
+class Recognizer(Protocol):
+    """What any engine does: read a page into the page tree."""
+
+    name: str
+
+    def version(self) -> str: ...
+
+    def languages(self) -> list[str]: ...
+
+    def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+        """Read one page image; boxes are in that image's pixels."""
+        ...
+
+
 class OcrEngine(Protocol):
     name: str
 

@@ -10,13 +10,16 @@ from typing import Annotated, Any, Literal, cast
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
-from app.deps import PASSED_GATE, AuthDep, EngineDep, RateLimitDep, SettingsDep
+from app.deps import PASSED_GATE, AuthDep, EngineDep, NeuralDep, RateLimitDep, SettingsDep
 from app.errors import UnprocessableOption
 from app.jobs.models import RENDERER_FORMATS, Job, JobOptions
 from app.jobs.pages import PageReading
 from app.jobs.service import JobService, NewJob, new_job_id
 from app.ocr.documents import count_pages
+from app.ocr.engines.neural_engine import NeuralEngine
+from app.ocr.engines.protocol import OcrEngine
 from app.ocr.formats import OUTPUT_FORMATS
+from app.routes.v1.engines import engine_details, engines_used
 from app.routes.v1.options import ReadingOptionsDep
 from app.schemas import ErrorBody, JobLinks, JobStatusBody
 from app.uploads import stream_upload
@@ -186,6 +189,7 @@ async def submit_job(
         dpi=reading.dpi,
         switches=reading.switches,
         formats=renderer_formats,
+        engine=reading.engine,
     )
     new = NewJob(
         id=job_id,
@@ -224,6 +228,7 @@ async def job_result(
     jobs: JobsDep,
     owner: OwnerDep,
     engine: EngineDep,
+    neural: NeuralDep,
     output: Annotated[
         ResultFormat,
         Query(alias="format", description="`json`, `text`, or a format the job was made with."),
@@ -233,7 +238,7 @@ async def job_result(
     finished, 410 once it has expired."""
     job = await asyncio.to_thread(jobs.finished_job, owner, job_id)
     if output == "json":
-        return await _streamed(_json_result(jobs, job, engine), "application/json")
+        return await _streamed(_json_result(jobs, job, engine, neural), "application/json")
     if output == "text":
         return await _streamed(_text_result(jobs, job), OUTPUT_FORMATS["text"].media_type)
     path = await asyncio.to_thread(jobs.rendered, job, output)
@@ -261,7 +266,9 @@ def _text_result(jobs: JobService, job: Job) -> Iterator[bytes]:
         yield (("\f" if index else "") + text).encode()
 
 
-def _json_result(jobs: JobService, job: Job, engine: EngineDep) -> Iterator[bytes]:
+def _json_result(
+    jobs: JobService, job: Job, engine: OcrEngine, neural: NeuralEngine
+) -> Iterator[bytes]:
     """/v1/ocr's JSON, written a page at a time (a 2000-page job is never held whole)."""
     opening = b'{"text":"'  # sent with the first page's text: one chunk that reads storage
     for index, text in enumerate(jobs.page_texts(job)):
@@ -270,13 +277,19 @@ def _json_result(jobs: JobService, job: Job, engine: EngineDep) -> Iterator[byte
         )
         opening = b""
     yield opening + b'","pages":['
+    read_by: list[str] = []
     for index, page in enumerate(jobs.page_results(job)):
+        read_by.append(str(page.get("engine", "tesseract")))
         yield (b"," if index else b"") + json.dumps(page, ensure_ascii=False).encode()
     assert job.started_at is not None
     assert job.finished_at is not None
     tail = {
         "lang": job.options.lang,
         "engine": {"name": engine.name, "version": engine.version()},
+        "engines": [
+            detail.model_dump(mode="json")
+            for detail in engines_used(read_by, engine_details(engine, neural))
+        ],
         "timings_ms": {
             "queue": round((job.started_at - job.created_at) * 1000, 1),
             "ocr": round((job.finished_at - job.started_at) * 1000, 1),

@@ -11,6 +11,7 @@ from app.deps import (
     AuthDep,
     EngineDep,
     LimitsDep,
+    NeuralDep,
     RateLimitDep,
     RunnerDep,
     SettingsDep,
@@ -22,6 +23,7 @@ from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.pipeline import PageOptions
 from app.ocr.results import Page
 from app.ocr.stop import Stop
+from app.routes.v1.engines import engine_details, engines_used
 from app.routes.v1.options import ReadingOptionsDep
 from app.schemas import EngineInfo, ErrorBody, OcrResult, PageResult
 
@@ -33,7 +35,7 @@ FormatName = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "JSON by default; with `format`, Tesseract's own output.",
+        "description": "JSON by default; with `format`, a standard format.",
         "content": {fmt.media_type.split(";")[0]: {} for fmt in OUTPUT_FORMATS.values()},
     },
     **{status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 429, 503, 504)},
@@ -48,6 +50,7 @@ async def ocr(
     upload: UploadDep,
     settings: SettingsDep,
     engine: EngineDep,
+    neural: NeuralDep,
     runner: RunnerDep,
     limits: LimitsDep,
     reading: ReadingOptionsDep,
@@ -77,10 +80,10 @@ async def ocr(
     The kind of file is told from its bytes. Every page of a TIFF is read; a PDF's pages are
     rendered at 300 dpi, and a page that already carries a text layer returns that text
     without OCR (`"source": "text-layer"`). The JSON is a page -> line -> word tree whose boxes
-    are in the pixels of the page as sent (after EXIF rotation). Other `format`s are
-    Tesseract's own output, with their standard media types, read after the same preparation
-    as the JSON and with their boxes in the pixels of the pages as sent; `pdf` is one
-    searchable PDF of all the pages, showing them as sent.
+    are in the pixels of the page as sent (after EXIF rotation); each page names the engine
+    that read it (`engine`). Other `format`s are rendered from the same reading, whatever the
+    engine, with their standard media types and their boxes in the pixels of the pages as
+    sent; `pdf` is one searchable PDF of all the pages, showing them as sent.
     """
     received = time.monotonic()
     language, selection = reading.lang, reading.pages
@@ -92,11 +95,14 @@ async def ocr(
         dpi=reading.dpi,
         timeout_seconds=timeout,
         stop=stop,
+        engine=reading.engine,
+        neural=neural,
         **reading.switches,
     )
-    # Seconds per megapixel differ by language, by preparation and between Tesseract's
-    # renderers and our reading: each is learned apart.
-    kind = f"{language}:{'prepared' if options.preprocess else 'as-sent'}:{output}"
+    # Seconds per megapixel differ by language, by engine, by preparation and by format:
+    # each is learned apart.
+    preparation = "prepared" if options.preprocess else "as-sent"
+    kind = f"{language}:{reading.engine}:{preparation}:{output}"
     work = await measure_work(upload, limits, selection, kind)
 
     async def admitted(job: Callable[[], T]) -> T:
@@ -128,6 +134,9 @@ async def ocr(
         pages=[PageResult.model_validate(page) for page in result_pages],
         lang=language,
         engine=EngineInfo(name=engine.name, version=engine.version()),
+        engines=engines_used(
+            [page.engine for page in result_pages], engine_details(engine, neural)
+        ),
         timings_ms={
             "queue": round((started[0] - received) * 1000, 1),
             "ocr": round((done - started[0]) * 1000, 1),

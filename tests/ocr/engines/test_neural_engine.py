@@ -4,7 +4,6 @@ stopped at its timeout, our page tree with word boxes."""
 import os
 import socket
 import threading
-from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
@@ -18,14 +17,6 @@ from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
 from tests.conftest import SAMPLES_DIR, text_image
 
 LINES = ["Neural reading of a page", "with three lines of text", "Total 1471.60 EUR"]
-
-
-@pytest.fixture(scope="module")
-def neural() -> Iterator[NeuralEngine]:
-    engine = NeuralEngine(max_readers=2)
-    engine.warm_up()
-    yield engine
-    engine.close()
 
 
 def test_reads_a_page_into_lines_and_words_with_boxes(

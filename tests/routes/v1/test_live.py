@@ -64,7 +64,7 @@ def test_languages_and_docs_without_other_hosts(live_server: LiveServer) -> None
 
 
 def test_the_pytesseract_engine_serves_v1(start_server, auth_headers: dict) -> None:
-    server = start_server(OCR_ENGINE="pytesseract")
+    server = start_server(TESSERACT_BINDING="pytesseract")
     files = {"file": ("pages.pdf", three_page_pdf())}
     body = requests.post(
         f"{server.url}/v1/ocr", files=files, headers=auth_headers, timeout=60

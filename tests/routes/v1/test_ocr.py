@@ -49,7 +49,7 @@ def test_json_tree_has_pages_lines_words_and_boxes(
     response = ocr(client, sample_png, auth_headers)
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"text", "pages", "lang", "engine", "timings_ms"}
+    assert set(body) == {"text", "pages", "lang", "engine", "engines", "timings_ms"}
     assert body["lang"] == "eng"
     assert body["engine"]["name"] == "tesserocr"
     assert re.match(r"^\d+\.\d+", body["engine"]["version"])

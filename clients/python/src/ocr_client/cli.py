@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_options(read)
     read.add_argument("--lang", help="language(s), e.g. eng or eng+fra (default: the server's)")
     read.add_argument("--psm", type=int, help="Tesseract page segmentation mode")
+    read.add_argument(
+        "--engine",
+        choices=("auto", "tesseract", "neural"),
+        help="which engine reads (default: the server's, OCR_ENGINE)",
+    )
     read.add_argument("--dpi", type=int, help="resolution hint for images without one")
     read.add_argument("--pages", help="pages of a document to read, e.g. 1-3,7")
     read.add_argument(
@@ -229,6 +234,7 @@ async def read_as_job(
         job.source,
         lang=args.lang,
         psm=args.psm,
+        engine=args.engine,
         dpi=args.dpi,
         pages=args.pages,
         switches=dict(args.switches),
@@ -281,6 +287,7 @@ async def read_all(args: argparse.Namespace, jobs: list[Job]) -> list[Outcome]:
                             job.source,
                             lang=args.lang,
                             psm=args.psm,
+                            engine=args.engine,
                             dpi=args.dpi,
                             pages=args.pages,
                             switches=dict(args.switches),

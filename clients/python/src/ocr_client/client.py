@@ -33,6 +33,8 @@ from ocr_client.retry import RetryPolicy
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
 TextFormat = Literal["text", "hocr", "alto", "tsv"]
 Format = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
+# auto: Tesseract, with the neural reader laid over the pages it hesitates over.
+Engine = Literal["auto", "tesseract", "neural"]
 Expect = Literal["json", "text", "bytes", "response"]
 Switch = Literal[
     "preprocess",
@@ -106,12 +108,14 @@ def stream_file(file: FileInput, filename: str | None = None) -> Upload:
 def _options(
     lang: str | None,
     psm: int | None,
+    engine: Engine | None,
     dpi: int | None,
     pages: str | None,
     switches: Mapping[Switch, bool] | None,
 ) -> dict[str, str]:
     params: dict[str, str] = {}
-    for key, value in (("lang", lang), ("psm", psm), ("dpi", dpi), ("pages", pages)):
+    named = (("lang", lang), ("psm", psm), ("engine", engine), ("dpi", dpi), ("pages", pages))
+    for key, value in named:
         if value is not None:
             params[key] = str(value)
     for name, on in (switches or {}).items():
@@ -221,6 +225,7 @@ class OCRClient(_Base):
         *,
         lang: str | None = ...,
         psm: int | None = ...,
+        engine: Engine | None = ...,
         dpi: int | None = ...,
         pages: str | None = ...,
         switches: Mapping[Switch, bool] | None = ...,
@@ -234,6 +239,7 @@ class OCRClient(_Base):
         *,
         lang: str | None = ...,
         psm: int | None = ...,
+        engine: Engine | None = ...,
         dpi: int | None = ...,
         pages: str | None = ...,
         switches: Mapping[Switch, bool] | None = ...,
@@ -247,6 +253,7 @@ class OCRClient(_Base):
         *,
         lang: str | None = ...,
         psm: int | None = ...,
+        engine: Engine | None = ...,
         dpi: int | None = ...,
         pages: str | None = ...,
         switches: Mapping[Switch, bool] | None = ...,
@@ -259,6 +266,7 @@ class OCRClient(_Base):
         *,
         lang: str | None = None,
         psm: int | None = None,
+        engine: Engine | None = None,
         dpi: int | None = None,
         pages: str | None = None,
         switches: Mapping[Switch, bool] | None = None,
@@ -268,7 +276,7 @@ class OCRClient(_Base):
         """`POST /v1/ocr`: an image or document. JSON gives an `OCRResult`; text, hOCR, ALTO
         and TSV give a `str`; PDF gives the searchable PDF's bytes. `switches` turns the
         preparation steps on or off (`{"deskew": False}`, `{"preprocess": False}`)."""
-        call = _v1_call(read_file(file, filename), lang, psm, dpi, pages, switches, format)
+        call = _v1_call(read_file(file, filename), lang, psm, engine, dpi, pages, switches, format)
         data = self._send(call)
         return OCRResult.from_json(data) if format == "json" else data
 
@@ -278,6 +286,7 @@ class OCRClient(_Base):
         *,
         lang: str | None = None,
         psm: int | None = None,
+        engine: Engine | None = None,
         dpi: int | None = None,
         pages: str | None = None,
         switches: Mapping[Switch, bool] | None = None,
@@ -295,7 +304,7 @@ class OCRClient(_Base):
         yours with the same key, return the same job instead of a second one."""
         call = _submit_call(
             stream_file(file, filename),
-            _job_params(lang, psm, dpi, pages, switches, formats, callback_url),
+            _job_params(lang, psm, engine, dpi, pages, switches, formats, callback_url),
             idempotency_key,
         )
         status, _ = _status_of(self._send(call))
@@ -389,6 +398,7 @@ class AsyncOCRClient(_Base):
         *,
         lang: str | None = ...,
         psm: int | None = ...,
+        engine: Engine | None = ...,
         dpi: int | None = ...,
         pages: str | None = ...,
         switches: Mapping[Switch, bool] | None = ...,
@@ -402,6 +412,7 @@ class AsyncOCRClient(_Base):
         *,
         lang: str | None = ...,
         psm: int | None = ...,
+        engine: Engine | None = ...,
         dpi: int | None = ...,
         pages: str | None = ...,
         switches: Mapping[Switch, bool] | None = ...,
@@ -415,6 +426,7 @@ class AsyncOCRClient(_Base):
         *,
         lang: str | None = ...,
         psm: int | None = ...,
+        engine: Engine | None = ...,
         dpi: int | None = ...,
         pages: str | None = ...,
         switches: Mapping[Switch, bool] | None = ...,
@@ -427,13 +439,14 @@ class AsyncOCRClient(_Base):
         *,
         lang: str | None = None,
         psm: int | None = None,
+        engine: Engine | None = None,
         dpi: int | None = None,
         pages: str | None = None,
         switches: Mapping[Switch, bool] | None = None,
         format: Format = "json",
         filename: str | None = None,
     ) -> OCRResult | str | bytes:
-        call = _v1_call(read_file(file, filename), lang, psm, dpi, pages, switches, format)
+        call = _v1_call(read_file(file, filename), lang, psm, engine, dpi, pages, switches, format)
         data = await self._send(call)
         return OCRResult.from_json(data) if format == "json" else data
 
@@ -443,6 +456,7 @@ class AsyncOCRClient(_Base):
         *,
         lang: str | None = None,
         psm: int | None = None,
+        engine: Engine | None = None,
         dpi: int | None = None,
         pages: str | None = None,
         switches: Mapping[Switch, bool] | None = None,
@@ -453,7 +467,7 @@ class AsyncOCRClient(_Base):
     ) -> AsyncJob:
         call = _submit_call(
             stream_file(file, filename),
-            _job_params(lang, psm, dpi, pages, switches, formats, callback_url),
+            _job_params(lang, psm, engine, dpi, pages, switches, formats, callback_url),
             idempotency_key,
         )
         status, _ = _status_of(await self._send(call))
@@ -508,25 +522,27 @@ def _v1_call(
     upload: tuple[str, bytes],
     lang: str | None,
     psm: int | None,
+    engine: Engine | None,
     dpi: int | None,
     pages: str | None,
     switches: Mapping[Switch, bool] | None,
     format: Format,
 ) -> _Call:
-    params = {"format": format, **_options(lang, psm, dpi, pages, switches)}
+    params = {"format": format, **_options(lang, psm, engine, dpi, pages, switches)}
     return _Call("POST", "/v1/ocr", params=params, upload=upload, expect=_expect(format))
 
 
 def _job_params(
     lang: str | None,
     psm: int | None,
+    engine: Engine | None,
     dpi: int | None,
     pages: str | None,
     switches: Mapping[Switch, bool] | None,
     formats: Iterable[str] | None,
     callback_url: str | None,
 ) -> dict[str, str]:
-    params = _options(lang, psm, dpi, pages, switches)
+    params = _options(lang, psm, engine, dpi, pages, switches)
     if formats is not None:
         names = formats.split(",") if isinstance(formats, str) else formats
         # json and text come with every job: the service is asked only for the others.

@@ -64,6 +64,8 @@ class Page:
     """What was done to the page before it was read (`rotate:90`, `deskew:1.5`, ...)."""
     source: str = "ocr"
     """`ocr`, or `text-layer` for a PDF page whose own text was taken."""
+    engine: str = "tesseract"
+    """Which engine read the page: `tesseract`, `neural`, `tesseract+neural` or `text-layer`."""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -78,6 +80,7 @@ class Page:
             error=_error_detail(data.get("error")),
             steps=[str(step) for step in data.get("steps", [])],
             source=str(data.get("source", "ocr")),
+            engine=str(data.get("engine", "tesseract")),
             raw=data,
         )
 
@@ -91,6 +94,8 @@ class OCRResult:
     lang: str | None = None
     engine: dict[str, Any] = field(default_factory=dict)
     timings_ms: dict[str, Any] = field(default_factory=dict)
+    engines: list[dict[str, Any]] = field(default_factory=list)
+    """The engines that read the pages: name, version, models and languages of each."""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -101,6 +106,7 @@ class OCRResult:
             lang=data.get("lang"),
             engine=dict(data.get("engine") or {}),
             timings_ms=dict(data.get("timings_ms") or {}),
+            engines=[dict(engine) for engine in data.get("engines") or []],
             raw=data,
         )
 

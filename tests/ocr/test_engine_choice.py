@@ -1,0 +1,113 @@
+"""Which engine reads a page (PageOptions.engine): the neural reader behind our preparation,
+and `auto`, Tesseract with the neural reading laid over the pages Tesseract hesitates over."""
+
+from io import BytesIO
+
+import pytest
+from PIL import Image, ImageFilter
+
+from app.ocr.engines.neural_engine import NeuralEngine
+from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
+from app.ocr.pipeline import SECOND_OPINION_CONFIDENCE, PageOptions, recognize_page
+from app.ocr.results import Page
+from bench.metrics import edits
+from tests.conftest import text_image
+
+TEXT = "\n".join(
+    [
+        "Invoice 2041 for the garden works",
+        "Hedge trimmed along the north wall",
+        "Total due within thirty days",
+    ]
+)
+WORDS = {"Invoice", "garden", "Hedge", "north", "Total", "thirty"}
+
+
+def clean_page() -> Image.Image:
+    return Image.open(BytesIO(text_image(TEXT, size=36))).convert("RGB")
+
+
+def hesitant_page() -> Image.Image:
+    """Small, blurred print, compressed hard: Tesseract reads it, unsure of itself, and
+    misreads words the neural reader gets right."""
+    page = Image.open(BytesIO(text_image(TEXT, size=16))).convert("L")
+    buffer = BytesIO()
+    page.filter(ImageFilter.GaussianBlur(1.4)).save(buffer, "JPEG", quality=30)
+    return Image.open(buffer)
+
+
+def found(page: Page) -> set[str]:
+    return WORDS & set(page.text.replace(".", " ").split())
+
+
+class NarrowNeural:
+    """The neural reader, said to read English only: what `auto` does for a language the
+    neural dictionary lacks."""
+
+    name = "neural"
+
+    def __init__(self, neural: NeuralEngine) -> None:
+        self._neural = neural
+
+    def version(self) -> str:
+        return self._neural.version()
+
+    def languages(self) -> list[str]:
+        return ["eng"]
+
+    def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+        raise AssertionError("auto read a language the neural reader lacks neurally")
+
+
+def test_the_neural_reader_reads_a_sideways_page_after_our_orientation(
+    engine: OcrEngine, neural: NeuralEngine
+) -> None:
+    sideways = clean_page().rotate(90, expand=True)
+    page = recognize_page(sideways, engine, PageOptions(engine="neural", neural=neural))
+    assert page.engine == "neural"
+    assert "rotate:270" in page.steps
+    assert found(page) == WORDS
+    # Boxes in the pixels of the page as sent: the sideways page is taller than wide.
+    assert all(line.bbox[3] - line.bbox[1] > line.bbox[2] - line.bbox[0] for line in page.lines)
+    bare = recognize_page(
+        sideways, engine, PageOptions(engine="neural", neural=neural, preprocess=False)
+    )
+    assert found(bare) != WORDS  # without the preparation, the neural reader alone cannot
+
+
+def test_auto_leaves_a_page_tesseract_is_sure_of_to_tesseract(
+    engine: OcrEngine, neural: NeuralEngine
+) -> None:
+    page = recognize_page(clean_page(), engine, PageOptions(neural=neural))
+    assert page.confidence >= SECOND_OPINION_CONFIDENCE
+    assert page.engine == "tesseract"
+    assert not [step for step in page.steps if step.startswith("neural")]
+    assert found(page) == WORDS
+
+
+def test_auto_lays_the_neural_reading_over_a_hesitant_page(
+    engine: OcrEngine, neural: NeuralEngine
+) -> None:
+    image = hesitant_page()
+    alone = recognize_page(image, engine, PageOptions(engine="tesseract", second_opinion=False))
+    assert alone.confidence < SECOND_OPINION_CONFIDENCE
+    page = recognize_page(image, engine, PageOptions(neural=neural))
+    assert page.engine == "tesseract+neural"
+    assert [step for step in page.steps if step.startswith("neural:")]
+    assert edits(TEXT, page.text)[0] < edits(TEXT, alone.text)[0]
+
+
+def test_auto_reads_a_language_the_neural_reader_lacks_with_tesseract_alone(
+    engine: OcrEngine, neural: NeuralEngine
+) -> None:
+    page = recognize_page(
+        hesitant_page(), engine, PageOptions(lang="fra", neural=NarrowNeural(neural))
+    )
+    assert page.engine == "tesseract"
+
+
+def test_engine_neural_without_a_neural_reader_is_an_engine_failure(engine: OcrEngine) -> None:
+    from app.errors import EngineFailure
+
+    with pytest.raises(EngineFailure, match="neural reader"):
+        recognize_page(clean_page(), engine, PageOptions(engine="neural"))
