@@ -24,9 +24,19 @@ RUN apt-get update \
     && apt-get purge -y --auto-remove make \
     && rm -rf /var/lib/apt/lists/*
 
+# The neural reader on an NVIDIA GPU: --build-arg OCR_DEVICE=cuda swaps onnxruntime for
+# onnxruntime-gpu (requirements-gpu.txt) and sets OCR_DEVICE; the host provides the driver, and
+# CUDA 12 and cuDNN 9 must be on the library path (docs/engines.md). The default image is CPU.
+ARG OCR_DEVICE=cpu
+
 # The lock: every dependency pinned, every file checked against its hash, as make installs it.
-COPY requirements.txt ./
-RUN pip install --require-hashes -r requirements.txt
+COPY requirements.txt requirements-gpu.txt ./
+RUN pip install --require-hashes -r requirements.txt \
+    && if [ "${OCR_DEVICE}" = "cuda" ]; then \
+        pip uninstall -y onnxruntime \
+        && pip install --require-hashes --no-deps -r requirements-gpu.txt; \
+    fi
+ENV OCR_DEVICE=${OCR_DEVICE}
 
 COPY gunicorn.conf.py ./
 COPY app ./app

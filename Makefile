@@ -69,6 +69,7 @@ lock: $(BIN)/activate
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.8
 	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 requirements.in -o requirements.txt
 	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 requirements-dev.in --constraint requirements.txt -o requirements-dev.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 requirements-gpu.in --constraint requirements.txt --no-deps -o requirements-gpu.txt
 
 venv: $(VENV)/.installed
 

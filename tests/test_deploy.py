@@ -182,16 +182,32 @@ def test_the_image_installs_the_lock_the_tests_run_on() -> None:
     assert {"fastapi", "tesserocr", "pillow", "gunicorn"} <= set(runtime)
     # Every package the image runs is the very version the tests run.
     assert {name: dev.get(name) for name in runtime} == runtime
-    for lock in ("requirements.txt", "requirements-dev.txt"):
+    for lock in ("requirements.txt", "requirements-dev.txt", "requirements-gpu.txt"):
         blocks = re.split(r"\n(?=\S)", (REPO_ROOT / lock).read_text())
         unhashed = [b.split()[0] for b in blocks if "==" in b.split("\n")[0] and "--hash" not in b]
         assert not unhashed, f"{lock}: no hash for {unhashed}"
 
 
+def test_the_gpu_image_swaps_onnxruntime_for_the_same_version_on_cuda() -> None:
+    runtime, gpu = pins(REPO_ROOT / "requirements.txt"), pins(REPO_ROOT / "requirements-gpu.txt")
+    assert gpu == {"onnxruntime-gpu": runtime["onnxruntime"]}
+    dockerfile = DOCKERFILE.read_text()
+    assert "ARG OCR_DEVICE=cpu" in dockerfile  # the default image stays the CPU one
+    assert "pip uninstall -y onnxruntime" in dockerfile
+    assert "--require-hashes --no-deps -r requirements-gpu.txt" in dockerfile
+    assert "ENV OCR_DEVICE=${OCR_DEVICE}" in dockerfile
+
+
 def test_the_image_is_built_from_the_app_alone() -> None:
     ignored = (REPO_ROOT / ".dockerignore").read_text().splitlines()
     assert "*" in ignored  # everything is left out but what is named, .env and tokens too
-    for needed in ("app/", "gunicorn.conf.py", "Makefile", "requirements.txt"):
+    for needed in (
+        "app/",
+        "gunicorn.conf.py",
+        "Makefile",
+        "requirements.txt",
+        "requirements-gpu.txt",
+    ):
         assert f"!{needed}" in ignored
         assert needed.rstrip("/") in DOCKERFILE.read_text()
 

@@ -79,6 +79,7 @@ class _Stoppable:
 class _Reader:
     ocr: Any  # rapidocr.RapidOCR: untyped
     local: threading.local
+    sessions: tuple[onnxruntime.InferenceSession, ...]
 
 
 CUDA_PROVIDER = "CUDAExecutionProvider"
@@ -125,6 +126,14 @@ class NeuralEngine:
     def reader_count(self) -> int:
         with self._lock:
             return self._made
+
+    def running_providers(self) -> list[str]:
+        """The execution providers the loaded sessions run on, first the one they prefer."""
+        with self._reader() as reader:
+            running: list[str] = []
+            for session in reader.sessions:
+                running += [name for name in session.get_providers() if name not in running]
+            return running
 
     def warm_up(self) -> None:
         """Load a reader's models and run each once, so the first request does not wait."""
@@ -224,9 +233,10 @@ class NeuralEngine:
         # The stages load their sessions lazily; loaded now, each is wrapped to run with the
         # reading's RunOptions.
         stages = (ocr._load_det_model(), ocr._load_cls_model(), ocr._load_rec_model())
-        for stage in stages:
-            stage.session.session = _Stoppable(stage.session.session, local)
-        return _Reader(ocr, local)
+        sessions = tuple(stage.session.session for stage in stages)
+        for stage, session in zip(stages, sessions, strict=True):
+            stage.session.session = _Stoppable(session, local)
+        return _Reader(ocr, local, sessions)
 
 
 def _lines(output: Any) -> list[Line]:

@@ -144,3 +144,48 @@ def test_concurrent_readings_share_at_most_max_readers() -> None:
     assert len(texts) == 4
     assert all(text.splitlines()[:3] == LINES for text in texts)
     engine.close()
+
+
+def test_the_cpu_device_runs_every_session_on_the_cpu_provider() -> None:
+    assert neural_engine.providers("cpu") == ["CPUExecutionProvider"]
+    engine = NeuralEngine(max_readers=1, device="cpu")
+    try:
+        assert engine.running_providers() == ["CPUExecutionProvider"]
+    finally:
+        engine.close()
+
+
+def test_cuda_without_its_provider_refuses_to_start_naming_the_gpu_requirements(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        neural_engine.onnxruntime, "get_available_providers", lambda: ["CPUExecutionProvider"]
+    )
+    with pytest.raises(ConfigurationError, match=r"requirements-gpu\.txt"):
+        NeuralEngine(max_readers=1, device="cuda")
+
+
+def test_cuda_is_preferred_when_its_provider_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        neural_engine.onnxruntime,
+        "get_available_providers",
+        lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"],
+    )
+    assert neural_engine.providers("cuda") == ["CUDAExecutionProvider", "CPUExecutionProvider"]
+
+
+@pytest.mark.skipif(
+    "CUDAExecutionProvider" not in neural_engine.onnxruntime.get_available_providers(),
+    reason="no CUDA provider here: onnxruntime-gpu (requirements-gpu.txt) and an NVIDIA device "
+    "are needed to read on the GPU",
+)
+def test_cuda_reads_on_the_gpu() -> None:
+    engine = NeuralEngine(max_readers=1, device="cuda")
+    try:
+        assert engine.running_providers()[0] == "CUDAExecutionProvider"
+        page = engine.recognize(
+            Image.open(BytesIO(text_image("\n".join(LINES)))), RecognizeOptions()
+        )
+        assert "Total 1471.60 EUR" in page.text
+    finally:
+        engine.close()
