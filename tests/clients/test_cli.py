@@ -179,3 +179,18 @@ def test_switches_reach_the_service_and_bad_ones_are_usage_errors(
     wrong = run_ocr("read", str(page), "--switch", "tilt=off", url=live_server.url)
     assert wrong.returncode == 2
     assert "STEP=on|off" in wrong.stderr
+
+
+def test_engine_reaches_the_service_and_a_wrong_one_is_a_usage_error(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    page = tmp_path / "page.png"
+    page.write_bytes(text_image("Invoice 2041 for the garden works"))
+    result = run_ocr(
+        "read", str(page), "--format", "json", "--engine", "neural", url=live_server.url
+    )
+    assert result.returncode == 0, result.stderr
+    assert [p["engine"] for p in json.loads(result.stdout)["pages"]] == ["neural"]
+    wrong = run_ocr("read", str(page), "--engine", "easyocr", url=live_server.url)
+    assert wrong.returncode == 2
+    assert "--engine" in wrong.stderr

@@ -215,3 +215,18 @@ def test_switches_turn_a_preparation_step_off(live_server: LiveServer) -> None:
     assert any(step.startswith("rotate:") for step in decided.pages[0].steps)
     assert "quick brown fox" in decided.text
     assert not any(step.startswith("rotate:") for step in kept_sideways.pages[0].steps)
+
+
+def test_the_engine_option_reaches_the_service(live_server: LiveServer) -> None:
+    page = sideways_page()
+    with OCRClient(live_server.url, TEST_TOKEN) as ocr:
+        neural = ocr.ocr(page, engine="neural")
+        tesseract = ocr.ocr(page, engine="tesseract")
+        job = ocr.submit(page, engine="neural")
+        job.wait(timeout=120)
+        from_job = job.result()
+    assert neural.pages[0].engine == "neural"
+    assert [engine["name"] for engine in neural.engines] == ["neural"]
+    assert "quick brown fox" in neural.text
+    assert tesseract.pages[0].engine == "tesseract"
+    assert from_job.pages[0].engine == "neural"

@@ -79,6 +79,29 @@ def test_upload_shows_the_recognised_text(
     assert f"{len(lines)} lines read" in page
 
 
+def test_the_reader_chosen_on_the_form_reads_the_upload(
+    django_site: None, live_server: LiveServer
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client, override_settings
+
+    page = text_image("Invoice 2041 for the garden works")
+    with override_settings(OCR_SERVICE_URL=live_server.url, OCR_SERVICE_TOKEN=TEST_TOKEN):
+        form = Client().get("/").content.decode()
+        assert 'name="reader"' in form
+        assert 'value="neural"' in form
+        response = Client().post(
+            "/", {"image": SimpleUploadedFile("page.png", page), "reader": "neural"}
+        )
+        wrong = Client().post("/", {"image": SimpleUploadedFile("p.png", page), "reader": "x"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "garden works" in html
+    assert "Read by neural." in html
+    assert wrong.status_code == 400
+    assert "reader" in wrong.context["form"].errors
+
+
 def test_service_explanation_is_shown_on_the_form(
     django_site: None, live_server: LiveServer
 ) -> None:

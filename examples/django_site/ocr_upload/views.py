@@ -13,12 +13,14 @@ from django.views.decorators.http import require_POST
 from ocr_client import (
     AuthenticationError,
     BadRequestError,
+    Engine,
     JobExpiredError,
     JobStatus,
     NotFoundError,
     OCRError,
     OCRResult,
     PayloadTooLargeError,
+    Prediction,
     UnsupportedMediaTypeError,
 )
 
@@ -50,8 +52,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     image = form.cleaned_data["image"]
     try:
         if form.as_job():
-            return _submit_job(request, image)
-        prediction = ocr_client().predict(image.read(), filename=image.name)
+            return _submit_job(request, image, form.engine())
+        prediction, read_by = _read(image, form.engine())
     except USER_ERRORS as error:
         form.add_error("image", error.detail)
         return render(request, "ocr_upload/upload.html", {"form": form}, status=400)
@@ -62,16 +64,29 @@ def upload(request: HttpRequest) -> HttpResponse:
         # Busy after the client's retries, unreachable, or failing: the page says try again.
         logger.exception("OCR request failed")
         return _unavailable(request, form, status=503)
-    context = {"form": UploadForm(), "result": prediction}
+    context = {"form": UploadForm(), "result": prediction, "read_by": read_by}
     return render(request, "ocr_upload/upload.html", context)
 
 
-def _submit_job(request: HttpRequest, upload: UploadedFile) -> HttpResponse:
+def _read(image: UploadedFile, engine: Engine | None) -> tuple[Prediction, list[str]]:
+    """POST / with the service's default engine; POST /v1/ocr when the visitor chose one,
+    shown the same way (its lines and its text), with the engines that read its pages."""
+    if engine is None:
+        return ocr_client().predict(image.read(), filename=image.name), []
+    result = ocr_client().ocr(image.read(), filename=image.name, engine=engine)
+    lines = [line.text for page in result.pages for line in page.lines]
+    read_by = sorted({page.engine for page in result.pages})
+    return Prediction(results=lines, original=result.text), read_by
+
+
+def _submit_job(request: HttpRequest, upload: UploadedFile, engine: Engine | None) -> HttpResponse:
     """POST /v1/jobs: the service answers at once; the job's id goes in the visitor's session
     and the visitor to the job's page."""
     name = upload.name or "upload"
     callback_url = settings.OCR_CALLBACK_URL if callbacks_enabled() else None
-    job = ocr_client().submit(upload_source(upload), filename=name, callback_url=callback_url)
+    job = ocr_client().submit(
+        upload_source(upload), filename=name, callback_url=callback_url, engine=engine
+    )
     remember_job(request.session, job.id, name)
     return redirect("job", job_id=job.id)
 

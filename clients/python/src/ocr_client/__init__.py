@@ -3,7 +3,7 @@ for documents of any size) and the `ocr` command."""
 
 __version__ = "1.0.0"
 
-from ocr_client.client import AsyncJob, AsyncOCRClient, Job, OCRClient, Switch
+from ocr_client.client import AsyncJob, AsyncOCRClient, Engine, Job, OCRClient, Switch
 from ocr_client.errors import (
     APIError,
     AuthenticationError,
@@ -33,6 +33,7 @@ __all__ = [
     "AsyncOCRClient",
     "AuthenticationError",
     "BadRequestError",
+    "Engine",
     "Job",
     "JobExpiredError",
     "JobFailedError",
