@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     ocr_engine: Literal["auto", "tesseract", "neural"] = Field(
         default="auto",
         description="The engine that reads a page when the request names none (`engine`): "
-        "`auto` (Tesseract, with the neural reader laid over the pages it hesitates over), "
+        "`auto` (Tesseract, and the neural reader on the pages it hesitates over), "
         "`tesseract`, or `neural`.",
     )
     tesseract_binding: Literal["tesserocr", "pytesseract"] = Field(

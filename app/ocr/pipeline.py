@@ -50,12 +50,18 @@ logger = logging.getLogger("app.ocr")
 OSD_SIZE = 1500  # orientation detection reads a copy at most this large: plenty, and fast
 MIN_ORIENTATION_CONFIDENCE = 3.0
 MIN_RETRY_ORIENTATION_CONFIDENCE = 1.0  # when a second reading will confirm it
+# Without a reading to confirm it: turned pages score 9 and more, upright ones up to about 3.
+SURE_ORIENTATION_CONFIDENCE = 6.0
 UNREAD_CONFIDENCE = 55.0
 HESITANT_CONFIDENCE = 85.0  # a grey page read with less mean confidence is read smoothed too
 # A page read with less mean confidence is read with the larger models too. Clean print reads
 # at 90 or more (every clean page of the eval sets), so clean pages never pay for it, while
 # receipts and forms between 85 and 88 still gain from it.
 SECOND_OPINION_CONFIDENCE = 88.0
+# `auto` asks the neural reader about pages Tesseract reads with less confidence than this,
+# and takes its whole reading when it finds at least this share of Tesseract's text.
+NEURAL_CONFIDENCE = 92.0
+SAME_TEXT_SHARE = 0.95
 DARK_BORDER_SHARE = 0.25  # of the page's outermost pixels dark: the scanner lid or desk shows
 BLANK_CONTRAST = 24  # grey levels between the darkest and the lightest pixel: a blank page
 SAUVOLA = (("thresholding_method", "2"),)
@@ -100,11 +106,11 @@ class PageOptions:
     # The request's deadline and client: checked before every reading, which it also bounds.
     stop: Stop | None = None
     # Which engine reads: "tesseract", "neural", or "auto" (Tesseract, and the neural reader
-    # laid over the lines of a page Tesseract hesitates over). The neural reader is the
-    # process's own, carried with the request's options as `stop` is; without one, "auto"
-    # is Tesseract alone.
+    # on a page Tesseract hesitates over). The neural reader is the process's own, carried
+    # with the request's options as `stop` is; without one, "auto" is Tesseract alone.
     engine: str = "auto"
     neural: Recognizer | None = None
+    rows: bool = True  # join a row's pieces into one line (Tesseract's readings)
 
 
 @dataclass(slots=True)
@@ -332,9 +338,12 @@ def recognize_page(
         if second is not None and second.confidence >= page.confidence:
             prepared, page = block, second
     neural = _auto_neural(options)
-    if neural is not None and page.lines and page.confidence < SECOND_OPINION_CONFIDENCE:
-        page = _with_neural_opinion(prepared, page, neural, options, started)
-    elif _wants_second_opinion(page, engine, options):
+    if neural is not None and page.lines and page.confidence < NEURAL_CONFIDENCE:
+        if options.second_opinion is True and _wants_second_opinion(page, engine, options):
+            page = _with_second_opinion(prepared, page, engine, options, started)
+        finished = _finished(prepared, page, image, options)
+        return _with_neural_reading(image, finished, engine, neural, options, started)
+    if _wants_second_opinion(page, engine, options):
         page = _with_second_opinion(prepared, page, engine, options, started)
     return _finished(prepared, page, image, options)
 
@@ -346,10 +355,11 @@ def _neural_reader(options: PageOptions) -> Recognizer:
 
 
 def _auto_neural(options: PageOptions) -> Recognizer | None:
-    """The neural reader, when `auto` may use it on this page: loaded, and reading every
-    language asked for."""
+    """The neural reader, when `auto` may use it on this page: loaded, reading every
+    language asked for, and no Tesseract layout (`psm`) asked for."""
     neural = options.neural
-    if options.engine != "auto" or neural is None:
+    # A page segmentation mode asked for is a layout only Tesseract follows.
+    if options.engine != "auto" or neural is None or options.psm is not None:
         return None
     covered = neural.languages()
     return neural if all(part in covered for part in options.lang.split("+")) else None
@@ -365,9 +375,21 @@ def _read_neurally(
     prepared = plain(image)
     as_sent, as_sent_steps = prepared.image, list(prepared.steps)
     if options.preprocess:
+        if options.auto_rotate is not False:
+            # The neural reader's confidence says nothing of a page's orientation (it reads
+            # a sideways page line by line, sure of itself), so Tesseract's detection is
+            # asked on every page, and believed when it is sure.
+            _turn_upright(prepared, engine, SURE_ORIENTATION_CONFIDENCE)
         # Not what only suits Tesseract's recogniser: the neural detector scales the page
-        # itself, and thresholding and smoothing are Tesseract's input.
-        tesseract_only = replace(options, rescale=False, binarize=False, smooth=False)
+        # itself, thresholding and smoothing are Tesseract's input, and the recogniser
+        # reads through a form's rules, where painting them over takes strokes with them.
+        tesseract_only = replace(
+            options,
+            rescale=False,
+            binarize=False,
+            smooth=False,
+            remove_lines=options.remove_lines is True,
+        )
         prepared = improve(prepared, tesseract_only, engine)
         if _blank(prepared.image):
             return prepared.to_source(Page(text="", width=image.width, height=image.height,
@@ -378,24 +400,43 @@ def _read_neurally(
         prepared, page = floor.check(prepared, page, neural, options, started)
     page.lines = reading_order(page.lines)
     page.text = layout_text(page.lines)
-    return _finished(prepared, page, image, options)
+    # The detector's boxes keep a row's item and amount together already, and joining rows
+    # as for Tesseract's lines reads the neural lines worse (bench-accuracy, forms and
+    # receipts): only noise is dropped.
+    return _finished(prepared, page, image, replace(options, rows=False))
 
 
-def _with_neural_opinion(
-    prepared: Prepared, page: Page, neural: Recognizer, options: PageOptions, started: float
+def _with_neural_reading(
+    image: Image.Image,
+    page: Page,
+    engine: OcrEngine,
+    neural: Recognizer,
+    options: PageOptions,
+    started: float,
 ) -> Page:
-    """Tesseract's hesitant reading with the neural reader's words laid over it, each
-    stretch of ink from the more confident reading (consensus.py): Tesseract's layout, lines
-    and order stay."""
+    """`auto` on a page Tesseract hesitates over: the neural reading of the page (after its
+    own preparation) when it finds about as much text, else Tesseract's reading with the
+    neural words laid over it (consensus.py). Both are finished pages, in the source's
+    pixels. A neural reading that fails or runs out of time leaves Tesseract's."""
+    remaining = None
+    if options.timeout_seconds is not None:
+        remaining = options.timeout_seconds - (time.monotonic() - started)
+        if remaining <= 0:
+            return page
     try:
-        second = _second_reading(prepared, neural, options, started)
-    except EngineFailure as error:
+        read = _read_neurally(image, engine, neural, replace(options, timeout_seconds=remaining))
+    except (EngineFailure, ProcessingTimeout) as error:
         logger.warning("No neural reading of a page: %s", error)
         return page
-    if second is None:
-        return page
-    merged = merge(page, second)
-    prepared.steps.append(f"neural:{merged.taken}")
+    if len(read.text.strip()) >= SAME_TEXT_SHARE * len(page.text.strip()):
+        # The neural recogniser misreads fewer words of receipts, forms and photos; where it
+        # finds as much text it is the better reading of a page Tesseract is unsure of.
+        read.steps.append("neural:all")
+        return read
+    # Less text: the detector missed lines (small print, faint regions), which Tesseract
+    # keeps; the words both read are taken from the surer of the two.
+    merged = merge(page, read)
+    merged.page.steps.append(f"neural:{merged.taken}")
     merged.page.engine = "tesseract+neural" if merged.taken else page.engine
     return merged.page
 
@@ -493,7 +534,7 @@ def _finished(prepared: Prepared, page: Page, image: Image.Image, options: PageO
         dropped = drop_noise(page)
         if dropped:
             prepared.steps.append(f"drop-noise:{dropped}")
-    if options.preprocess:
+    if options.preprocess and options.rows:
         # On the page as read (level, before the boxes go back to a turned source).
         joined = keep_rows_whole(page)
         if joined:

@@ -6,9 +6,15 @@ from io import BytesIO
 import pytest
 from PIL import Image, ImageFilter
 
+from app.errors import EngineFailure
 from app.ocr.engines.neural_engine import NeuralEngine
 from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
-from app.ocr.pipeline import SECOND_OPINION_CONFIDENCE, PageOptions, recognize_page
+from app.ocr.pipeline import (
+    NEURAL_CONFIDENCE,
+    SECOND_OPINION_CONFIDENCE,
+    PageOptions,
+    recognize_page,
+)
 from app.ocr.results import Page
 from bench.metrics import edits
 from tests.conftest import text_image
@@ -85,16 +91,61 @@ def test_auto_leaves_a_page_tesseract_is_sure_of_to_tesseract(
     assert found(page) == WORDS
 
 
-def test_auto_lays_the_neural_reading_over_a_hesitant_page(
+def test_auto_takes_the_neural_reading_of_a_hesitant_page(
     engine: OcrEngine, neural: NeuralEngine
 ) -> None:
     image = hesitant_page()
     alone = recognize_page(image, engine, PageOptions(engine="tesseract", second_opinion=False))
-    assert alone.confidence < SECOND_OPINION_CONFIDENCE
+    assert alone.confidence < NEURAL_CONFIDENCE
     page = recognize_page(image, engine, PageOptions(neural=neural))
-    assert page.engine == "tesseract+neural"
-    assert [step for step in page.steps if step.startswith("neural:")]
+    assert page.engine == "neural"
+    assert "neural:all" in page.steps
     assert edits(TEXT, page.text)[0] < edits(TEXT, alone.text)[0]
+
+
+class FirstLineOnly:
+    """The neural reader, made to miss every line but the first, as its detector misses
+    small or faint print."""
+
+    name = "neural"
+
+    def __init__(self, neural: NeuralEngine) -> None:
+        self._neural = neural
+
+    def version(self) -> str:
+        return self._neural.version()
+
+    def languages(self) -> list[str]:
+        return self._neural.languages()
+
+    def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+        page = self._neural.recognize(image, options)
+        page.lines = page.lines[:1]
+        page.text = page.lines[0].text if page.lines else ""
+        return page
+
+
+class Failing(FirstLineOnly):
+    def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+        raise EngineFailure("the neural reader failed")
+
+
+def test_auto_keeps_tesseracts_lines_where_the_neural_reading_finds_less(
+    engine: OcrEngine, neural: NeuralEngine
+) -> None:
+    image = hesitant_page()
+    page = recognize_page(image, engine, PageOptions(neural=FirstLineOnly(neural)))
+    assert page.engine in ("tesseract", "tesseract+neural")
+    assert [step for step in page.steps if step.startswith("neural:")] != ["neural:all"]
+    assert len(page.lines) == len(TEXT.splitlines())  # Tesseract's lines all stay
+
+
+def test_a_failing_neural_reading_leaves_tesseracts(
+    engine: OcrEngine, neural: NeuralEngine
+) -> None:
+    page = recognize_page(hesitant_page(), engine, PageOptions(neural=Failing(neural)))
+    assert page.engine == "tesseract"
+    assert found(page)
 
 
 def test_auto_reads_a_language_the_neural_reader_lacks_with_tesseract_alone(
@@ -107,7 +158,12 @@ def test_auto_reads_a_language_the_neural_reader_lacks_with_tesseract_alone(
 
 
 def test_engine_neural_without_a_neural_reader_is_an_engine_failure(engine: OcrEngine) -> None:
-    from app.errors import EngineFailure
-
     with pytest.raises(EngineFailure, match="neural reader"):
         recognize_page(clean_page(), engine, PageOptions(engine="neural"))
+
+
+def test_auto_keeps_a_page_with_a_tesseract_layout_asked_for_to_tesseract(
+    engine: OcrEngine, neural: NeuralEngine
+) -> None:
+    page = recognize_page(hesitant_page(), engine, PageOptions(psm=6, neural=neural))
+    assert page.engine == "tesseract"

@@ -57,8 +57,9 @@ EngineQuery = Annotated[
     EngineName | None,
     Query(
         description="Which engine reads the pages: `tesseract`; `neural` (PP-OCRv6 through "
-        "RapidOCR, after the same preparation); or `auto`, Tesseract with the neural reader's "
-        "words laid over the pages Tesseract hesitates over (receipts, forms, photos). "
+        "RapidOCR, after the same preparation); or `auto`, Tesseract, and the neural reader on "
+        "the pages Tesseract hesitates over (receipts, forms, photos), whose reading is taken "
+        "when it finds as much text. "
         "Default: OCR_ENGINE. See GET /v1/engines.",
         examples=["auto"],
         openapi_examples={

@@ -138,9 +138,9 @@ def test_auto_asks_the_neural_reader_on_a_hesitant_page(
     }
     assert read["tesseract"]["pages"][0]["engine"] == "tesseract"
     page = read["auto"]["pages"][0]
-    assert page["engine"] == "tesseract+neural"
-    assert any(step.startswith("neural:") for step in page["steps"])
-    assert {detail["name"] for detail in read["auto"]["engines"]} == {"tesseract", "neural"}
+    assert page["engine"] == "neural"
+    assert "neural:all" in page["steps"]
+    assert [detail["name"] for detail in read["auto"]["engines"]] == ["neural"]
 
 
 @pytest.mark.slow

@@ -33,7 +33,7 @@ from ocr_client.retry import RetryPolicy
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
 TextFormat = Literal["text", "hocr", "alto", "tsv"]
 Format = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
-# auto: Tesseract, with the neural reader laid over the pages it hesitates over.
+# auto: Tesseract, and the neural reader on the pages it hesitates over.
 Engine = Literal["auto", "tesseract", "neural"]
 Expect = Literal["json", "text", "bytes", "response"]
 Switch = Literal[
