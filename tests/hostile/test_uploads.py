@@ -58,7 +58,7 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize("path", ["/", "/v1/ocr"])
+@pytest.mark.parametrize("path", ["/", "/v1/ocr", "/v1/ocr?engine=neural"])
 @pytest.mark.parametrize(("data", "status"), REFUSED)
 def test_hostile_files_get_clear_json_errors(
     client: TestClient, auth_headers: dict, path: str, data: bytes, status: int
@@ -105,6 +105,34 @@ def test_unusual_modes_are_read(client: TestClient, auth_headers: dict, mode: st
     response = client.post("/", files={"file": ("a.png", _mode_image(mode))}, headers=auth_headers)
     assert response.status_code == 200
     assert "Unusual modes work" in response.json()["original"]
+
+
+@pytest.mark.parametrize("mode", ["CMYK", "I;16", "P", "LA", "1", "RGBA"])
+def test_unusual_modes_are_read_neurally(client: TestClient, auth_headers: dict, mode: str) -> None:
+    response = client.post(
+        "/v1/ocr?engine=neural", files={"file": ("a.png", _mode_image(mode))}, headers=auth_headers
+    )
+    assert response.status_code == 200
+    assert {"Unusual", "work"} <= set(response.json()["text"].split())
+    assert response.json()["pages"][0]["engine"] == "neural"
+
+
+@pytest.mark.parametrize(
+    "size", [(1, 1), (3, 2000), (2000, 3), (8000, 40)], ids=["pixel", "thin", "flat", "strip"]
+)
+@pytest.mark.parametrize("engine", ["tesseract", "neural", "auto"])
+def test_degenerate_shapes_read_as_little_or_nothing(
+    client: TestClient, auth_headers: dict, size: tuple[int, int], engine: str
+) -> None:
+    image = Image.new("L", size, 255)
+    image.paste(0, (0, 0, max(1, size[0] // 2), max(1, size[1] // 2)))  # some ink
+    response = client.post(
+        f"/v1/ocr?engine={engine}",
+        files={"file": ("a.png", encoded(image, "PNG"))},
+        headers=auth_headers,
+    )
+    assert response.status_code == 200, response.text
+    assert len(response.json()["pages"]) == 1
 
 
 def test_random_bytes_over_the_limit_are_413(

@@ -8,6 +8,7 @@ Runtime (RunOptions.terminate, set from a timer thread), not left running.
 """
 
 import importlib.metadata
+import math
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -142,7 +143,7 @@ class NeuralEngine:
             reader.ocr(np.asarray(blank))
 
     def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
-        pixels = np.asarray(check_size(image).convert("RGB"))
+        pixels = np.asarray(_detectable(check_size(image).convert("RGB")))
         with self._reader() as reader:
             run = onnxruntime.RunOptions()
             stopped = threading.Event()
@@ -237,6 +238,23 @@ class NeuralEngine:
         for stage, session in zip(stages, sessions, strict=True):
             stage.session.session = _Stoppable(session, local)
         return _Reader(ocr, local, sessions)
+
+
+# The detector scales the longer side to DETECTION_MAX_SIDE and each side to a multiple of 32:
+# a strip narrower than this share of its length would scale to no pixel at all.
+MIN_SIDE_SHARE = 48 / DETECTION_MAX_SIDE
+
+
+def _detectable(image: Image.Image) -> Image.Image:
+    """`image`, padded with white below or to the right when it is so long and thin that
+    detection would scale its short side away; boxes stay where they were."""
+    width, height = image.size
+    least = math.ceil(max(width, height) * MIN_SIDE_SHARE)
+    if min(width, height) >= least:
+        return image
+    padded = Image.new("RGB", (max(width, least), max(height, least)), "white")
+    padded.paste(image, (0, 0))
+    return padded
 
 
 def _lines(output: Any) -> list[Line]:

@@ -189,3 +189,13 @@ def test_cuda_reads_on_the_gpu() -> None:
         assert "Total 1471.60 EUR" in page.text
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("size", [(8000, 40), (40, 8000), (3000, 1)])
+def test_a_long_thin_strip_reads_without_failing(
+    neural: NeuralEngine, size: tuple[int, int]
+) -> None:
+    strip = Image.new("RGB", size, "white")
+    page = neural.recognize(strip, RecognizeOptions())
+    assert (page.width, page.height) == size
+    assert page.text == ""
