@@ -139,6 +139,6 @@ bench-jobs: system-deps venv
 bench-cluster: system-deps-cluster venv
 	$(BIN)/python -m bench.cluster_bench $(if $(QUICK),--quick)
 
-# Accuracy on real photos, ../shared/eval and generated pages against plain Tesseract (NEURAL=1: and the bare neural reader): make bench-accuracy [QUICK=1] [NEURAL=1].
+# Accuracy on real photos, ../shared/eval and generated pages: plain Tesseract, engine=tesseract, engine=neural, auto and bare RapidOCR side by side: make bench-accuracy [QUICK=1] [NO_NEURAL=1].
 bench-accuracy: system-deps venv
-	$(BIN)/python -m bench.accuracy $(if $(QUICK),--quick) $(if $(NEURAL),--neural)
+	$(BIN)/python -m bench.accuracy $(if $(QUICK),--quick) $(if $(NO_NEURAL),--no-neural)

@@ -4,7 +4,7 @@ truth, phone photos), each reported apart.
 
     make bench-accuracy            # every page of both
     make bench-accuracy QUICK=1    # every fourth page of each set
-    make bench-accuracy NEURAL=1   # and the bare neural reader beside ours
+    make bench-accuracy NO_NEURAL=1   # Tesseract alone (no engine=neural, auto, bare neural)
 
 Prints, per set and per tag (the kind of page), for plain Tesseract defaults (psm 3; psm 7
 for single lines, as the eval README's baseline) next to the pipeline's: the pooled
@@ -131,7 +131,10 @@ def main() -> int:
     parser.add_argument("--show", action="store_true", help="print each page's scores")
     parser.add_argument("--no-generated", action="store_true", help="only the public eval")
     parser.add_argument(
-        "--neural", action="store_true", help="also the bare neural reader, on the page as sent"
+        "--no-neural",
+        dest="neural",
+        action="store_false",
+        help="Tesseract alone: leave out engine=neural, auto and the bare neural reader",
     )
     args = parser.parse_args()
     rows = [{**row, "origin": "real"} for row in read_manifest(REAL, quick=False)]
@@ -209,6 +212,8 @@ def main() -> int:
             print(f"{label} against engine=tesseract (ours):")
             print("\n".join(mode_table) + "\n")
         neural.close()
+        engines = _engines_table(scores)
+        print("\n".join(engines) + "\n")
     print("\n".join(table))
     out = REPO / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
@@ -218,8 +223,10 @@ def main() -> int:
         results["neural_rows"] = neural_report
     path.write_text(json.dumps(results, indent=2))
     print(f"written to {path.relative_to(REPO)}")
-    if not args.quick and not args.set and not args.no_generated and not args.neural:
+    if not args.quick and not args.set and not args.no_generated:
         summary = f"{len(rows)} pages\n\n" + "\n".join(table)
+        if neural is not None:
+            summary += "\n\n" + "\n".join(engines)
         print(f"updated {update('accuracy.md', 'accuracy', summary).relative_to(REPO)}")
     engine.close()
     return 0
@@ -246,6 +253,41 @@ def _table(
                 for key in ("cer", "page_cer", "bow", "rows_whole", "empty", "s_per_page")
             ]
             table.append(f"{kind:<13} {name:<24} " + " ".join(f"{cell:>21}" for cell in cells))
+        if names:
+            table.append("")
+    return table
+
+
+ENGINE_MODES = (
+    ("defaults", "plain"),
+    ("pipeline", "tesseract"),
+    ("engine-neural", "neural"),
+    ("auto", "auto"),
+    ("neural", "bare neural"),
+)
+AUTO_MARGIN = 0.005  # auto may trail the better of plain Tesseract and bare RapidOCR by this
+
+
+def _engines_table(scores: dict[tuple[str, str, str], "Score"]) -> list[str]:
+    """Per set and kind, the mean page CER of every engine choice side by side, auto's
+    seconds a page against engine=tesseract's, and whether auto holds its bound: no worse
+    than the better of plain Tesseract and the bare neural reader by more than AUTO_MARGIN."""
+    header = f"{'':<13} {'name':<24} " + " ".join(f"{label:>11}" for _, label in ENGINE_MODES)
+    table = ["Mean page CER per engine (engine=tesseract is the service before the neural "
+             "reader):", header + f" {'auto s/tess s':>14} {'auto bound':>11}"]  # fmt: skip
+    for kind in (kind for origin in ORIGINS for kind in (origin, f"{origin} tag")):
+        names = sorted({name for k, name, _ in scores if k == kind})
+        for name in names:
+            cers = {mode: scores[(kind, name, mode)].row()["page_cer"] for mode, _ in ENGINE_MODES}
+            auto_s = scores[(kind, name, "auto")].row()["s_per_page"] or 0.0
+            tess_s = scores[(kind, name, "pipeline")].row()["s_per_page"] or 1e-9
+            best = min(float(cers["defaults"] or 0), float(cers["neural"] or 0))
+            holds = float(cers["auto"] or 0) <= best + AUTO_MARGIN
+            cells = " ".join(f"{float(cers[mode] or 0):>11.4f}" for mode, _ in ENGINE_MODES)
+            table.append(
+                f"{kind:<13} {name:<24} {cells} {auto_s / tess_s:>13.2f}x "
+                f"{'holds' if holds else 'MISSED':>11}"
+            )
         if names:
             table.append("")
     return table

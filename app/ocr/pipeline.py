@@ -39,7 +39,7 @@ from app.ocr.preparation.transforms import (
     smooth,
 )
 from app.ocr.reading.consensus import merge
-from app.ocr.reading.noise import drop_noise
+from app.ocr.reading.noise import drop_noise, is_noise
 from app.ocr.reading.order import reading_order
 from app.ocr.reading.rows import keep_rows_whole, rows_apart
 from app.ocr.results import Page, layout_text
@@ -315,6 +315,17 @@ def recognize_page(
             second = _second_reading(turned, engine, options, started)
             if second and second.confidence > page.confidence + 10:
                 prepared, page = turned, second
+    neural = _auto_neural(options)
+    neural_page = None
+    if neural is not None and page.lines and page.confidence < NEURAL_CONFIDENCE:
+        # Decided on Tesseract's first reading: the retries below are Tesseract's own, spent
+        # only when the neural reading is not taken whole.
+        neural_page = _neural_opinion(image, engine, neural, options, started)
+        if neural_page is not None and _as_much_text(neural_page, page):
+            # The neural recogniser misreads fewer words of receipts, forms and photos; where
+            # it finds as much text it is the better reading of a page Tesseract is unsure of.
+            neural_page.steps.append("neural:all")
+            return neural_page
     if options.smooth is None and page.confidence < HESITANT_CONFIDENCE and not bitonal(image):
         # A hesitant reading of a grey page: grain, JPEG blocks or dotted thermal print may
         # be what trips Tesseract. The smoothed copy's reading is kept if more confident
@@ -337,12 +348,15 @@ def recognize_page(
         second = _second_reading(block, engine, options, started)
         if second is not None and second.confidence >= page.confidence:
             prepared, page = block, second
-    neural = _auto_neural(options)
-    if neural is not None and page.lines and page.confidence < NEURAL_CONFIDENCE:
+    if neural_page is not None:
+        # Less text: the detector missed lines (small print, faint regions), which Tesseract
+        # keeps; the words both read are taken from the surer of the two (consensus.py).
         if options.second_opinion is True and _wants_second_opinion(page, engine, options):
             page = _with_second_opinion(prepared, page, engine, options, started)
-        finished = _finished(prepared, page, image, options)
-        return _with_neural_reading(image, finished, engine, neural, options, started)
+        merged = merge(_finished(prepared, page, image, options), neural_page)
+        merged.page.steps.append(f"neural:{merged.taken}")
+        merged.page.engine = "tesseract+neural" if merged.taken else merged.page.engine
+        return merged.page
     if _wants_second_opinion(page, engine, options):
         page = _with_second_opinion(prepared, page, engine, options, started)
     return _finished(prepared, page, image, options)
@@ -366,11 +380,14 @@ def _auto_neural(options: PageOptions) -> Recognizer | None:
 
 
 def _read_neurally(
-    image: Image.Image, engine: OcrEngine, neural: Recognizer, options: PageOptions
+    image: Image.Image,
+    engine: OcrEngine,
+    neural: Recognizer,
+    options: PageOptions,
 ) -> Page:
     """The page read by the neural reader after the preparation Tesseract's pages get
-    (orientation from Tesseract's detection, border, skew, rules), its lines put in reading
-    order, and never worse than the page as sent."""
+    (orientation from Tesseract's detection, border, skew), its lines put in reading order,
+    and never worse than the page as sent."""
     started = time.monotonic()
     prepared = plain(image)
     as_sent, as_sent_steps = prepared.image, list(prepared.steps)
@@ -406,39 +423,36 @@ def _read_neurally(
     return _finished(prepared, page, image, replace(options, rows=False))
 
 
-def _with_neural_reading(
+def _neural_opinion(
     image: Image.Image,
-    page: Page,
     engine: OcrEngine,
     neural: Recognizer,
     options: PageOptions,
     started: float,
-) -> Page:
-    """`auto` on a page Tesseract hesitates over: the neural reading of the page (after its
-    own preparation) when it finds about as much text, else Tesseract's reading with the
-    neural words laid over it (consensus.py). Both are finished pages, in the source's
-    pixels. A neural reading that fails or runs out of time leaves Tesseract's."""
+) -> Page | None:
+    """The neural reading of a page Tesseract hesitates over (with its own preparation: a
+    page Tesseract reads sideways without turning it is no page the neural reader can), in
+    what is left of the page's time; None when it fails or has no time: an opinion, and
+    Tesseract's reading stands without it."""
     remaining = None
     if options.timeout_seconds is not None:
         remaining = options.timeout_seconds - (time.monotonic() - started)
         if remaining <= 0:
-            return page
+            return None
     try:
-        read = _read_neurally(image, engine, neural, replace(options, timeout_seconds=remaining))
+        return _read_neurally(image, engine, neural, replace(options, timeout_seconds=remaining))
     except (EngineFailure, ProcessingTimeout) as error:
         logger.warning("No neural reading of a page: %s", error)
-        return page
-    if len(read.text.strip()) >= SAME_TEXT_SHARE * len(page.text.strip()):
-        # The neural recogniser misreads fewer words of receipts, forms and photos; where it
-        # finds as much text it is the better reading of a page Tesseract is unsure of.
-        read.steps.append("neural:all")
-        return read
-    # Less text: the detector missed lines (small print, faint regions), which Tesseract
-    # keeps; the words both read are taken from the surer of the two.
-    merged = merge(page, read)
-    merged.page.steps.append(f"neural:{merged.taken}")
-    merged.page.engine = "tesseract+neural" if merged.taken else page.engine
-    return merged.page
+        return None
+
+
+def _as_much_text(neural: Page, tesseract: Page) -> bool:
+    """Whether the neural reading finds about as much text as Tesseract's, not counting the
+    words of Tesseract's that are noise (specks and rules read as letters, dropped later)."""
+    words = [word for line in tesseract.lines for word in line.words if not is_noise(word)]
+    tesseract_chars = sum(len(word.text) for word in words)
+    neural_chars = sum(len(word.text) for line in neural.lines for word in line.words)
+    return neural_chars >= SAME_TEXT_SHARE * tesseract_chars
 
 
 @dataclass(slots=True)
