@@ -318,10 +318,19 @@ def _look(**changes: object) -> PageLook:
         pytest.param(_look(single_column=False), (600, 1500), PSM_AUTO, id="tall-two-columns"),
         pytest.param(_look(line_count=1), (1500, 60), PSM_SINGLE_LINE, id="line-strip"),
         pytest.param(_look(line_count=0, line_height=None), (30, 40), PSM_SINGLE_LINE, id="tiny"),
+        pytest.param(_look(line_count=3, line_height=3.0), (23, 33), PSM_SINGLE_LINE, id="glyph"),
+        pytest.param(_look(line_count=3, line_height=15.0), (600, 60), PSM_AUTO, id="small-print"),
     ],
 )
 def test_segmentation_follows_the_page(look: PageLook, size: tuple[int, int], psm: int) -> None:
     assert choose_psm(look, size) == psm
+
+
+def test_a_single_printed_digit_is_read(engine: OcrEngine, eval_dir: Path) -> None:
+    # A 23x33 crop of one digit, whose strokes the analysis counts as three thin lines.
+    digit = Image.open(eval_dir / "uw3-lines-calamari" / "test_010017.png")
+    page = recognize_page(digit, engine, PageOptions(engine="tesseract"))
+    assert page.text.strip() == "3", page.steps
 
 
 def test_receipt_rows_stay_whole(engine: OcrEngine) -> None:

@@ -6,6 +6,7 @@ PSM_AUTO = 3  # full layout analysis: columns and blocks, each read in order
 PSM_SINGLE_BLOCK = 6  # one uniform block: every row read whole, left to right
 PSM_SINGLE_LINE = 7  # the image is one line of text
 ONE_LINE_HEIGHT = 80  # an image this short holds one line of readable text at most
+MIN_LINE_HEIGHT = 6.0  # pixels: "lines" shorter than this are the strokes of one glyph
 RECEIPT_ASPECT = 1.8  # a page this many times taller than wide, in one column: a receipt
 
 
@@ -17,9 +18,10 @@ def choose_psm(look: PageLook, size: tuple[int, int]) -> int:
     costs more (a missed column merges lines across the gutter) than it gains."""
     width, height = size
     # Small print stacks several lines even in a short image: a strip is one line only when
-    # the analysis sees no more.
+    # the analysis sees no more, or when what it sees are too thin to be lines of text.
     one_line = look.line_count == 1 and look.line_height is not None
-    if one_line or (height <= ONE_LINE_HEIGHT and look.line_count <= 1):
+    stacked = look.line_count > 1 and (look.line_height or 0.0) >= MIN_LINE_HEIGHT
+    if one_line or (height <= ONE_LINE_HEIGHT and not stacked):
         return PSM_SINGLE_LINE
     if look.single_column and height >= RECEIPT_ASPECT * width:
         return PSM_SINGLE_BLOCK
