@@ -9,7 +9,8 @@ REAL_PHOTO_PHRASES = [
     "Grèce Antique",
     "très appréciées dans",
     "les tragédies et le récit des",
-    "Les théâtres, où se déroulaient les représentations",
+    # "Les" stands half in the photo's blur, read "Les" or "tes" depending on the reader.
+    "théâtres, où se déroulaient les représentations",
     "ce sont les amphithéâtres",
     "Organisation d",
     "La société grecque",
