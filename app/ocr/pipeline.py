@@ -28,7 +28,7 @@ from app.ocr.preparation.analysis import (
     rescale_factor,
 )
 from app.ocr.preparation.geometry import Affine, rotation_map, scale_map
-from app.ocr.preparation.layout import PSM_AUTO, PSM_SINGLE_BLOCK, choose_psm
+from app.ocr.preparation.layout import PSM_AUTO, PSM_SINGLE_BLOCK, RECEIPT_ASPECT, choose_psm
 from app.ocr.preparation.rules import RuleSize
 from app.ocr.preparation.transforms import (
     denoise,
@@ -62,6 +62,11 @@ SECOND_OPINION_CONFIDENCE = 88.0
 # and takes its whole reading when it finds at least this share of Tesseract's text.
 NEURAL_CONFIDENCE = 92.0
 SAME_TEXT_SHARE = 0.95
+# Between HESITANT_CONFIDENCE and NEURAL_CONFIDENCE only the kinds of page where Tesseract
+# is known to misread what it is fairly sure of are asked about (bench-accuracy): forms and
+# tables, receipts, photos and small print; a clean label or letter is not worth the cost.
+SMALL_PRINT_HEIGHT = 10.0  # source pixels a line: a low-resolution scan
+PHOTO_SIDE = 2000  # pixels on the longer side: a phone camera's picture
 DARK_BORDER_SHARE = 0.25  # of the page's outermost pixels dark: the scanner lid or desk shows
 BLANK_CONTRAST = 24  # grey levels between the darkest and the lightest pixel: a blank page
 SAUVOLA = (("thresholding_method", "2"),)
@@ -124,6 +129,7 @@ class Prepared:
     variables: tuple[tuple[str, str], ...] = ()
     psm: int = PSM_AUTO
     lines_seen: int = 0  # text lines the analysis sees on the image: what a reading should find
+    sent_look: PageLook | None = None  # what the page as sent looks like, before any step
 
     def turn(self, degrees: float, step: str) -> None:
         """Turn the image counter-clockwise by `degrees` (as Pillow does), growing the canvas."""
@@ -193,6 +199,7 @@ def improve(prepared: Prepared, options: PageOptions, engine: OcrEngine) -> Prep
     still the very image it started as."""
     source_size = prepared.image.size
     look = analyse(prepared.image)
+    prepared.sent_look = look
     if decide(options.invert, look.dark):
         prepared.image = invert(prepared.image)
         prepared.steps.append("invert")
@@ -317,7 +324,7 @@ def recognize_page(
                 prepared, page = turned, second
     neural = _auto_neural(options)
     neural_page = None
-    if neural is not None and page.lines and page.confidence < NEURAL_CONFIDENCE:
+    if neural is not None and page.lines and _worth_neural(page, prepared, image):
         # Decided on Tesseract's first reading: the retries below are Tesseract's own, spent
         # only when the neural reading is not taken whole.
         neural_page = _neural_opinion(image, engine, neural, options, started)
@@ -444,6 +451,22 @@ def _neural_opinion(
     except (EngineFailure, ProcessingTimeout) as error:
         logger.warning("No neural reading of a page: %s", error)
         return None
+
+
+def _worth_neural(page: Page, prepared: Prepared, image: Image.Image) -> bool:
+    """Whether Tesseract's first reading of `page` leaves enough doubt to pay for the neural
+    reader's (several times Tesseract's cost on a small clean page)."""
+    if page.confidence < HESITANT_CONFIDENCE:
+        return True
+    if page.confidence >= NEURAL_CONFIDENCE:
+        return False
+    look = prepared.sent_look
+    if look is None:
+        return False
+    receipt = look.single_column and image.height >= RECEIPT_ASPECT * image.width
+    photo = max(image.size) >= PHOTO_SIDE or look.background_spread > UNEVEN_BACKGROUND
+    small_print = look.line_height is not None and look.line_height <= SMALL_PRINT_HEIGHT
+    return look.rules >= MIN_RULE_SHARE or receipt or photo or small_print or rows_apart(page)
 
 
 def _as_much_text(neural: Page, tesseract: Page) -> bool:

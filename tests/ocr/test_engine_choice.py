@@ -2,6 +2,7 @@
 and `auto`, Tesseract with the neural reading laid over the pages Tesseract hesitates over."""
 
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageFilter
@@ -9,7 +10,9 @@ from PIL import Image, ImageFilter
 from app.errors import EngineFailure
 from app.ocr.engines.neural_engine import NeuralEngine
 from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
+from app.ocr.images import upright
 from app.ocr.pipeline import (
+    HESITANT_CONFIDENCE,
     NEURAL_CONFIDENCE,
     SECOND_OPINION_CONFIDENCE,
     PageOptions,
@@ -101,6 +104,29 @@ def test_auto_takes_the_neural_reading_of_a_hesitant_page(
     assert page.engine == "neural"
     assert "neural:all" in page.steps
     assert edits(TEXT, page.text)[0] < edits(TEXT, alone.text)[0]
+
+
+def test_auto_leaves_a_fairly_sure_clean_label_to_tesseract(
+    engine: OcrEngine, neural: NeuralEngine, samples_dir: Path
+) -> None:
+    # The seed's sample: Tesseract reads it with confidence between hesitant and sure, and
+    # the neural reading would cost several times Tesseract's on every such request.
+    label, _ = upright(Image.open(samples_dir / "ingredients-2.png"))
+    page = recognize_page(label, engine, PageOptions(neural=neural))
+    assert HESITANT_CONFIDENCE <= page.confidence < NEURAL_CONFIDENCE
+    assert page.engine == "tesseract"
+    assert not [step for step in page.steps if step.startswith("neural")]
+
+
+def test_auto_asks_the_neural_reader_about_a_fairly_sure_form(
+    engine: OcrEngine, neural: NeuralEngine, eval_dir: Path
+) -> None:
+    # A low-resolution form with no ruled lines: Tesseract is fairly sure of a reading whose
+    # words it gets wrong (its page CER over 0.6, the neural reading's under 0.05).
+    form = Image.open(eval_dir / "funsd-test" / "82491256.png")
+    page = recognize_page(form, engine, PageOptions(neural=neural))
+    assert "neural:all" in page.steps
+    assert page.engine == "neural"
 
 
 class FirstLineOnly:
