@@ -28,7 +28,7 @@ from app.ocr.preparation.analysis import (
     rescale_factor,
 )
 from app.ocr.preparation.geometry import Affine, rotation_map, scale_map
-from app.ocr.preparation.layout import PSM_AUTO, PSM_SINGLE_BLOCK, RECEIPT_ASPECT, choose_psm
+from app.ocr.preparation.layout import PSM_AUTO, PSM_SINGLE_BLOCK, choose_psm, receipt_shaped
 from app.ocr.preparation.rules import RuleSize
 from app.ocr.preparation.transforms import (
     denoise,
@@ -463,7 +463,7 @@ def _worth_neural(page: Page, prepared: Prepared, image: Image.Image) -> bool:
     look = prepared.sent_look
     if look is None:
         return False
-    receipt = look.single_column and image.height >= RECEIPT_ASPECT * image.width
+    receipt = receipt_shaped(look, image.size)
     photo = max(image.size) >= PHOTO_SIDE or look.background_spread > UNEVEN_BACKGROUND
     small_print = look.line_height is not None and look.line_height <= SMALL_PRINT_HEIGHT
     return look.rules >= MIN_RULE_SHARE or receipt or photo or small_print or rows_apart(page)

@@ -16,13 +16,19 @@ def choose_psm(look: PageLook, size: tuple[int, int]) -> int:
     Anything else gets Tesseract's full layout analysis, which reads multi-column articles
     column by column; measured on the eval sets, guessing "one column" on ordinary pages
     costs more (a missed column merges lines across the gutter) than it gains."""
-    width, height = size
+    height = size[1]
     # Small print stacks several lines even in a short image: a strip is one line only when
     # the analysis sees no more, or when what it sees are too thin to be lines of text.
     one_line = look.line_count == 1 and look.line_height is not None
     stacked = look.line_count > 1 and (look.line_height or 0.0) >= MIN_LINE_HEIGHT
     if one_line or (height <= ONE_LINE_HEIGHT and not stacked):
         return PSM_SINGLE_LINE
-    if look.single_column and height >= RECEIPT_ASPECT * width:
+    if receipt_shaped(look, size):
         return PSM_SINGLE_BLOCK
     return PSM_AUTO
+
+
+def receipt_shaped(look: PageLook, size: tuple[int, int]) -> bool:
+    """A tall, narrow page in one column: a receipt, a till slip."""
+    width, height = size
+    return look.single_column and height >= RECEIPT_ASPECT * width
