@@ -100,12 +100,16 @@ run-cluster: system-deps-cluster venv .dev-token
 	APP_AUTH_TOKEN="$${APP_AUTH_TOKEN:-$$(cat .dev-token)}" \
 	  $(BIN)/python -m bench.cluster --workers $(WORKERS) --port $(PORT)
 
+# Test processes (pytest-xdist): the suite waits on servers, processes and polls more than it
+# computes, so two keep a 2-core machine busy. TEST_PROCESSES=0 runs in this one process.
+TEST_PROCESSES ?= 2
+
 test: system-deps-test venv typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES)
 
 # The tier every commit runs (pre-commit): no server, no browser, no eval set, no larger model.
 test-fast: system-deps venv
-	$(BIN)/pytest -q -m "not e2e and not browser and not eval and not slow"
+	$(BIN)/pytest -q -n $(TEST_PROCESSES) -m "not e2e and not browser and not eval and not slow"
 
 # Strict on the service and the benchmarks; the client for the oldest Python it supports.
 typecheck: venv
