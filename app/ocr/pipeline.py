@@ -52,6 +52,10 @@ MIN_ORIENTATION_CONFIDENCE = 3.0
 MIN_RETRY_ORIENTATION_CONFIDENCE = 1.0  # when a second reading will confirm it
 # Without a reading to confirm it: turned pages score 9 and more, upright ones up to about 3.
 SURE_ORIENTATION_CONFIDENCE = 6.0
+# The neural reading of a sideways page that its look did not give away: lines this many times
+# taller than wide, most of at least this many.
+STANDING_LINE_RATIO = 1.5
+MIN_STANDING_LINES = 3
 UNREAD_CONFIDENCE = 55.0
 HESITANT_CONFIDENCE = 85.0  # a grey page read with less mean confidence is read smoothed too
 # A page read with less mean confidence is read with the larger models too. Clean print reads
@@ -398,27 +402,32 @@ def _read_neurally(
     started = time.monotonic()
     prepared = plain(image)
     as_sent, as_sent_steps = prepared.image, list(prepared.steps)
+    # Not what only suits Tesseract's recogniser: the neural detector scales the page itself,
+    # thresholding and smoothing are Tesseract's input, and the recogniser reads through a
+    # form's rules, where painting them over takes strokes with them.
+    neural_options = replace(
+        options,
+        rescale=False,
+        binarize=False,
+        smooth=False,
+        remove_lines=options.remove_lines is True,
+    )
     if options.preprocess:
-        if options.auto_rotate is not False:
-            # The neural reader's confidence says nothing of a page's orientation (it reads
-            # a sideways page line by line, sure of itself), so Tesseract's detection is
-            # asked on every page, and believed when it is sure.
-            _turn_upright(prepared, engine, SURE_ORIENTATION_CONFIDENCE)
-        # Not what only suits Tesseract's recogniser: the neural detector scales the page
-        # itself, thresholding and smoothing are Tesseract's input, and the recogniser
-        # reads through a form's rules, where painting them over takes strokes with them.
-        tesseract_only = replace(
-            options,
-            rescale=False,
-            binarize=False,
-            smooth=False,
-            remove_lines=options.remove_lines is True,
-        )
-        prepared = improve(prepared, tesseract_only, engine)
+        # Unless told to, orientation is not asked before the reading: the reading itself
+        # shows a page that is not upright (_neural_upright), where a page's look, that
+        # calls many an upright receipt sideways, would cost Tesseract's detection.
+        before = neural_options
+        if options.auto_rotate is None:
+            before = replace(neural_options, auto_rotate=False)
+        prepared = improve(prepared, before, engine)
         if _blank(prepared.image):
             return prepared.to_source(Page(text="", width=image.width, height=image.height,
                                            engine=neural.name), *image.size)  # fmt: skip
     page = _recognize(prepared, neural, options)
+    if options.preprocess and options.auto_rotate is None and prepared.rotation == 0:
+        turned = _neural_upright(image, prepared, page, engine, neural_options)
+        if turned is not None:
+            prepared, page = turned, _recognize(turned, neural, options)
     if prepared.image is not as_sent and _lost_text(page, prepared.lines_seen):
         floor = _Floor(as_sent, as_sent_steps, None, checkable=True)
         prepared, page = floor.check(prepared, page, neural, options, started)
@@ -428,6 +437,42 @@ def _read_neurally(
     # as for Tesseract's lines reads the neural lines worse (bench-accuracy, forms and
     # receipts): only noise is dropped.
     return _finished(prepared, page, image, replace(options, rows=False))
+
+
+def _neural_upright(
+    image: Image.Image, prepared: Prepared, page: Page, engine: OcrEngine, options: PageOptions
+) -> Prepared | None:
+    """The page prepared again, turned, when the neural reading says it was not upright;
+    None when it was. The reader itself is sure of a sideways page line by line, so what
+    gives one away is its lines' shape (taller than wide), and then Tesseract's detection
+    is asked; an upside-down page, the classifier turning most of its lines, is turned at
+    once."""
+    if _standing_lines(page):
+        # (The classifier's verdict means nothing here: RapidOCR stands such lines up
+        # itself, one way or the other.)
+        sample = prepared.image.copy()
+        sample.thumbnail((OSD_SIZE, OSD_SIZE))
+        degrees, confidence = engine.detect_orientation(sample)
+        # Standing lines are evidence already: the bound of a page whose look is sideways.
+        if degrees % 360 == 0 or confidence < MIN_ORIENTATION_CONFIDENCE:
+            return None
+    elif page.upside_down:
+        degrees = 180
+    else:
+        return None
+    turned = plain(image)
+    turned.turn(degrees, f"rotate:{degrees}")
+    turned.rotation = degrees
+    return improve(turned, replace(options, auto_rotate=False), engine)
+
+
+def _standing_lines(page: Page) -> bool:
+    """Most of the reading's lines are much taller than wide: text running up or down."""
+    standing = sum(
+        1 for line in page.lines
+        if line.bbox[3] - line.bbox[1] > STANDING_LINE_RATIO * (line.bbox[2] - line.bbox[0])
+    )  # fmt: skip
+    return len(page.lines) >= MIN_STANDING_LINES and standing > len(page.lines) / 2
 
 
 def _neural_opinion(

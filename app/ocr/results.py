@@ -44,6 +44,9 @@ class Page:
     source: str = "ocr"
     confidence: float = 0.0  # mean word confidence, 0-100
     engine: str = "tesseract"  # which engine read it: tesseract, neural, or tesseract+neural
+    # The reading found most of its lines upside down (the neural reader's line classifier):
+    # the page wants turning before its lines can be put in order.
+    upside_down: bool = False
 
     @property
     def text_lines(self) -> list[str]:

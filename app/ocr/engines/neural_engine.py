@@ -158,6 +158,7 @@ class NeuralEngine:
                 timer.daemon = True
                 timer.start()
             reader.local.run = run
+            reader.local.turned = 0
             try:
                 output = reader.ocr(pixels)
             except Exception as error:  # ONNX Runtime's errors reach us wrapped by RapidOCR
@@ -170,6 +171,7 @@ class NeuralEngine:
                     timer.cancel()
             if stopped.is_set():
                 raise ProcessingTimeout()
+            turned = int(getattr(reader.local, "turned", 0))
         lines = _lines(output)
         words = [word.confidence for line in lines for word in line.words]
         return Page(
@@ -179,6 +181,8 @@ class NeuralEngine:
             lines=lines,
             confidence=round(sum(words) / len(words), 2) if words else 0.0,
             engine=self.name,
+            # Most lines read turned: the page itself is, and its lines are in reverse order.
+            upside_down=bool(lines) and turned > len(output.txts or ()) / 2,
         )
 
     def close(self) -> None:
@@ -237,6 +241,19 @@ class NeuralEngine:
         sessions = tuple(stage.session.session for stage in stages)
         for stage, session in zip(stages, sessions, strict=True):
             stage.session.session = _Stoppable(session, local)
+        # The classifier's verdict on each line (upright or turned 180 degrees) is what tells
+        # an upside-down page, and RapidOCR's output drops it: kept for the reading.
+        classify = ocr.cls_and_rotate
+        threshold = float(stages[1].cls_thresh)
+
+        def classify_and_keep(crops: list[np.ndarray]) -> Any:
+            rotated, verdicts = classify(crops)
+            local.turned = sum(
+                1 for label, score in verdicts.cls_res or () if "180" in label and score > threshold
+            )
+            return rotated, verdicts
+
+        ocr.cls_and_rotate = classify_and_keep
         return _Reader(ocr, local, sessions)
 
 
