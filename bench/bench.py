@@ -286,13 +286,14 @@ class EngineCeiling:
 
 class NeuralCeiling:
     """Bare RapidOCR, one instance per usable core reading on one thread each, with the
-    service's detection size and no HTTP: what the neural engine itself does with the file."""
+    service's detection size and recognition batch and no HTTP: what the neural engine itself
+    does with the file."""
 
     def __init__(self) -> None:
         from rapidocr import RapidOCR
 
         from app.concurrency.cpus import usable_cpus
-        from app.ocr.engines.neural_engine import DETECTION_MAX_SIDE
+        from app.ocr.engines.neural_engine import DETECTION_MAX_SIDE, RECOGNITION_BATCH
 
         params = {
             "Global.log_level": "error",
@@ -301,6 +302,7 @@ class NeuralCeiling:
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             "Det.limit_type": "max",
             "Det.limit_side_len": DETECTION_MAX_SIDE,
+            "Rec.rec_batch_num": RECOGNITION_BATCH,
         }
         self.readers = [RapidOCR(params=params) for _ in range(usable_cpus())]
 

@@ -7,11 +7,13 @@ the runner's admission by cores expects; a reading past its timeout is stopped i
 Runtime (RunOptions.terminate, set from a timer thread), not left running.
 """
 
+import ctypes
+import ctypes.util
 import importlib.metadata
 import math
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
@@ -39,6 +41,9 @@ LANGUAGES = ("eng", "deu", "fra", "spa", "ita", "por", "nld")
 # scales every image up to 736 px on its short side, which costs a small image several times
 # its recognition.
 DETECTION_MAX_SIDE = 960
+# Lines recognised one at a time: a batch pads every line to its widest, which on one thread
+# costs time and memory (each reading's peak) and reads no better (docs/engines.md).
+RECOGNITION_BATCH = 1
 MIN_WORD_SCORE = 0.5  # RapidOCR's own floor for a line's recognition score
 PARAGRAPH_GAP = 0.8  # a gap above a line taller than this share of its height starts a paragraph
 
@@ -59,6 +64,24 @@ def model_paths(folder: Path | None = None) -> dict[str, Path]:
             "with the rapidocr wheel pinned in requirements.txt; reinstall it."
         )
     return paths
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, where there is one."""
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
+    return trim
+
+
+_TRIM = _malloc_trim()
+
+
+def release_freed_memory() -> None:
+    """Give the memory freed so far back to the system (glibc only)."""
+    if _TRIM is not None:
+        _TRIM(0)
 
 
 class _Stoppable:
@@ -169,6 +192,9 @@ class NeuralEngine:
                 reader.local.run = None
                 if timer is not None:
                     timer.cancel()
+                # A reading allocates and frees a hundred megabytes or more, which glibc
+                # would otherwise keep: readings on several threads would each keep theirs.
+                release_freed_memory()
             if stopped.is_set():
                 raise ProcessingTimeout()
             turned = int(getattr(reader.local, "turned", 0))
@@ -229,6 +255,7 @@ class NeuralEngine:
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             "Det.limit_type": "max",
             "Det.limit_side_len": DETECTION_MAX_SIDE,
+            "Rec.rec_batch_num": RECOGNITION_BATCH,
             "EngineConfig.onnxruntime.use_cuda": self.device == "cuda",
         }
         for stage, path in self._paths.items():

@@ -199,3 +199,44 @@ def test_a_long_thin_strip_reads_without_failing(
     page = neural.recognize(strip, RecognizeOptions())
     assert (page.width, page.height) == size
     assert page.text == ""
+
+
+MEMORY_PROBE = """
+import sys
+from PIL import Image
+from app.concurrency.malloc import bound_malloc_arenas
+from app.ocr.engines.neural_engine import NeuralEngine
+from app.ocr.engines.protocol import RecognizeOptions
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+
+bound_malloc_arenas()
+neural = NeuralEngine(max_readers=1)
+neural.warm_up()
+page = Image.open(sys.argv[1]).convert("L")
+before = rss_mb()
+for _ in range(2):
+    neural.recognize(page, RecognizeOptions())
+print(rss_mb() - before, rss_mb())
+"""
+
+
+def test_a_reading_gives_back_the_memory_it_used() -> None:
+    # In a process of its own: what the process keeps after a reading is what it measures.
+    import subprocess
+    import sys
+
+    receipt = SAMPLES_DIR.parent / "eval" / "sroie-receipts" / "079.jpg"
+    if not receipt.is_file():
+        pytest.skip(f"{receipt} is not here")
+    probe = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, str(receipt)],
+        capture_output=True, text=True, check=True, timeout=120, cwd=Path(__file__).parents[3],
+    )  # fmt: skip
+    kept_mb, total_mb = map(float, probe.stdout.split())
+    # A reading of a receipt allocates over 100 MB; kept by the allocator, tens of them stay.
+    assert kept_mb < 30, f"{kept_mb:.0f} MB kept after two readings ({total_mb:.0f} MB in all)"
