@@ -172,6 +172,9 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--token", default=os.environ.get("APP_AUTH_TOKEN", "dev-cluster"))
     args = parser.parse_args()
+    # Started in the background by a shell without job control, a process inherits SIGINT
+    # ignored (and Python then leaves it so): Ctrl-C, or a script's SIGINT, must stop it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     root = Path(tempfile.mkdtemp(prefix="ocr-cluster-"))
     # Web instances only accept, report and assemble here: the workers read the pages.
     cluster = Cluster(args.token, root=root, extra_env={"JOBS_THREADS": "0"})

@@ -115,7 +115,12 @@ def test_make_run_cluster_serves_one_job_across_two_instances() -> None:
         assert "Cluster page 2" in text
     finally:
         os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=90)
+        try:
+            process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGTERM)  # its handler stops every part it started
+            process.wait(timeout=90)
+            raise
         if process.stdout is not None:
             process.stdout.close()
     for url in (first, second):
