@@ -266,14 +266,19 @@ def thresholding(look: PageLook, options: PageOptions) -> tuple[tuple[str, str],
 
 def _turn_upright(prepared: Prepared, engine: OcrEngine, min_confidence: float) -> bool:
     """Ask Tesseract's orientation detection; turn when it is confident enough."""
-    sample = prepared.image.copy()
-    sample.thumbnail((OSD_SIZE, OSD_SIZE))
-    degrees, confidence = engine.detect_orientation(sample)
+    degrees, confidence = _detect_orientation(prepared.image, engine)
     if degrees % 360 == 0 or confidence < min_confidence:
         return False
     prepared.turn(degrees, f"rotate:{degrees}")
     prepared.rotation = (prepared.rotation + degrees) % 360
     return True
+
+
+def _detect_orientation(image: Image.Image, engine: OcrEngine) -> tuple[int, float]:
+    """Tesseract's orientation detection on a copy of `image` at most OSD_SIZE large."""
+    sample = image.copy()
+    sample.thumbnail((OSD_SIZE, OSD_SIZE))
+    return engine.detect_orientation(sample)
 
 
 def recognize_page(
@@ -450,9 +455,7 @@ def _neural_upright(
     if _standing_lines(page):
         # (The classifier's verdict means nothing here: RapidOCR stands such lines up
         # itself, one way or the other.)
-        sample = prepared.image.copy()
-        sample.thumbnail((OSD_SIZE, OSD_SIZE))
-        degrees, confidence = engine.detect_orientation(sample)
+        degrees, confidence = _detect_orientation(prepared.image, engine)
         # Standing lines are evidence already: the bound of a page whose look is sideways.
         if degrees % 360 == 0 or confidence < MIN_ORIENTATION_CONFIDENCE:
             return None
