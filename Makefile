@@ -15,7 +15,7 @@ TESSDATA_FILES := $(foreach lang,$(TESSERACT_LANGS),/usr/share/tesseract-ocr/5/t
 APT_OCR := tesseract-ocr $(foreach lang,$(TESSERACT_LANGS),tesseract-ocr-$(lang)) qpdf fonts-dejavu-core
 APT_TEST := chromium fonts-dejavu-core redis-server
 
-.PHONY: help run worker run-cluster test test-fast typecheck lint lock bench bench-jobs bench-cluster bench-accuracy soak smoke system-deps system-deps-test system-deps-cluster venv clean _apt-venv
+.PHONY: help run worker run-cluster test test-fast typecheck lint lock bench bench-jobs bench-cluster bench-accuracy bench-extract soak smoke system-deps system-deps-test system-deps-cluster venv clean _apt-venv
 
 help:
 	@echo "make run    serve the app on http://127.0.0.1:$(PORT) (installs what is missing)"
@@ -26,6 +26,7 @@ help:
 	@echo "make run-cluster  the distributed layout on loopback: Redis, S3, 2 web instances, WORKERS=2 workers"
 	@echo "make bench  throughput benchmark; make bench-jobs  jobs benchmark; make bench-cluster  workers benchmark"
 	@echo "make bench-accuracy  accuracy benchmark"
+	@echo "make bench-extract  receipts and invoices as data: fields right, engines side by side"
 
 define apt_install
 	@missing=""; for pkg in $(1); do dpkg -s "$$pkg" >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
@@ -144,5 +145,9 @@ bench-cluster: system-deps-cluster venv
 	$(BIN)/python -m bench.cluster_bench $(if $(QUICK),--quick)
 
 # Accuracy on real photos, ../shared/eval and generated pages: plain Tesseract, engine=tesseract, engine=neural, auto and bare RapidOCR side by side: make bench-accuracy [QUICK=1] [NO_NEURAL=1].
+# Receipts and invoices as data: fields right on real SROIE receipts and on generated documents, engines side by side: make bench-extract [QUICK=1].
+bench-extract: system-deps venv
+	$(BIN)/python -m bench.extract $(if $(QUICK),--quick)
+
 bench-accuracy: system-deps venv
 	$(BIN)/python -m bench.accuracy $(if $(QUICK),--quick) $(if $(NO_NEURAL),--no-neural)

@@ -1,6 +1,6 @@
 """Request options and response bodies of the HTTP API."""
 
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -229,3 +229,85 @@ class JobStatusBody(BaseModel):
         description="Formats the result can be fetched in.", examples=[["json", "text"]]
     )
     links: JobLinks
+
+
+class ExtractedFieldResult(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    value: str = Field(
+        description="Normalised: an amount as a decimal string, a date as YYYY-MM-DD, a time "
+        "as HH:MM[:SS], a currency as its ISO 4217 code, a phone in E.164 when its country "
+        "is known; names and addresses as printed.",
+        examples=["15.90"],
+    )
+    text: str = Field(description="As printed (as read).", examples=["RM 15.90"])
+    confidence: float = Field(description="0 to 100: the reading's, of the words it stands on.")
+    page: int = Field(description="1-based page number.", examples=[1])
+    box: tuple[int, int, int, int] = Field(
+        validation_alias="bbox",
+        description="[x0, y0, x1, y1] in pixels of the page as sent (after EXIF rotation).",
+        examples=[[727, 1346, 816, 1400]],
+    )
+
+
+class ItemResult(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    description: str = Field(examples=["CURTAIN STRAPS"])
+    quantity: str | None = Field(description="As a decimal string, when printed.", examples=["2"])
+    unit_price: str | None = Field(
+        description="As a decimal string, when printed.", examples=["2.50"]
+    )
+    amount: str = Field(description="The line's amount, as a decimal string.", examples=["5.00"])
+    page: int
+    box: tuple[int, int, int, int] = Field(validation_alias="bbox")
+
+
+class ChecksResult(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    items_match_subtotal: bool | None = Field(
+        description="The items add up to the subtotal (to the total when none is printed); "
+        "null when there are no items or no sum to compare with."
+    )
+    total_matches_parts: bool | None = Field(
+        description="Subtotal + tax + tip - discount (+ rounding) is the total, or the subtotal "
+        "already holds the tax; null without a subtotal and a total."
+    )
+    payment_matches_total: bool | None = Field(
+        description="What was paid less the change is the total; null when no payment is printed."
+    )
+    consistent: bool = Field(
+        description="No check failed: when false, the document wants a person's eyes."
+    )
+
+
+class ExtractPage(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    width: int
+    height: int
+    rotation: int
+    engine: str
+
+
+class ExtractResult(BaseModel):
+    kind: Literal["receipt", "invoice", "other"] = Field(
+        description="What the document was read as: `other` (a photo, a letter) has no fields."
+    )
+    fields: dict[str, ExtractedFieldResult] = Field(
+        description="The fields found, by name: merchant_name, merchant_address, merchant_phone, "
+        "merchant_tax_id, transaction_date, transaction_time, document_number, subtotal, tax, "
+        "tip, discount, total, currency; for invoices also due_date, customer_name, "
+        "customer_address. A field that is not printed is absent, never guessed.",
+    )
+    items: list[ItemResult]
+    checks: ChecksResult
+    text: str = Field(description="All pages' text, pages separated by a form feed.")
+    pages: list[ExtractPage]
+    lang: str = Field(examples=["eng"])
+    engines: list[EngineDetail]
+    timings_ms: dict[str, float] = Field(
+        examples=[{"queue": 0.4, "ocr": 2710.3, "extract": 4.2, "total": 2716.1}]
+    )

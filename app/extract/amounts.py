@@ -60,7 +60,7 @@ class Amount:
 
 def row_amounts(row: Row, *, lenient: bool = False) -> list[Amount]:
     """The amounts on a row, left to right. A currency word standing alone before an amount
-    (`RM 15.90`) belongs to it.
+    or after it (`RM 15.90`, `154,17 €`) belongs to it.
 
     `lenient`, for a row whose label says it holds a sum, also reads what OCR makes of one:
     a letter for a zero (`RMO.00`), a marker that lost a letter (`M3.00`), a dash or a space
@@ -77,6 +77,10 @@ def row_amounts(row: Row, *, lenient: bool = False) -> list[Amount]:
             marker = currency_code(tokens[index - 1].text)
             if marker is not None:
                 amount = _with_marker(amount, tokens[index - 1], marker)
+        if amount.currency is None and index + 1 < len(tokens):
+            marker = currency_code(tokens[index + 1].text)
+            if marker is not None:
+                amount = _with_marker(amount, tokens[index + 1], marker, after=True)
         amounts.append(amount)
     return amounts
 
@@ -136,10 +140,10 @@ def _iso_codes() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
-def _with_marker(amount: Amount, marker: Token, code: str) -> Amount:
+def _with_marker(amount: Amount, marker: Token, code: str, *, after: bool = False) -> Amount:
     return Amount(
         amount.value,
-        f"{marker.text} {amount.text}",
+        f"{amount.text} {marker.text}" if after else f"{marker.text} {amount.text}",
         union([marker.bbox, amount.bbox]),
         min(marker.confidence, amount.confidence),
         code,

@@ -15,7 +15,7 @@ from app.extract.dates import (
     FoundDate,
     day_first_order,
 )
-from app.extract.header import Header, find_header
+from app.extract.header import MAX_ADDRESS_ROWS, Header, address_from, find_header
 from app.extract.items import find_items
 from app.extract.labels import Concept, words_of
 from app.extract.lines import ReadRow, read_rows
@@ -46,7 +46,7 @@ def extract(pages: Sequence[Page], languages: Sequence[str], kind: str = "auto")
         return extraction
     fields = extraction.fields
     _add_header(fields, header)
-    _add_dates(fields, rows, languages, currency)
+    _add_dates(fields, rows, languages, currency, body_start)
     _add_document_number(fields, rows)
     for name, priced in (
         ("subtotal", totals.subtotal),
@@ -128,6 +128,7 @@ def _add_dates(
     rows: Sequence[ReadRow],
     languages: Sequence[str],
     currency: str | None,
+    body_start: int,
 ) -> None:
     dated = [(row, found) for row in rows for found in row.dates]
     if not dated:
@@ -150,9 +151,12 @@ def _add_dates(
     if chosen is not None:
         row, found = chosen
         fields["transaction_date"] = _date_field(row, found, day_first)
-        times = row.times or next((other.times for other in rows if other.times), [])
-        if times:
-            time_row = row if row.times else next(other for other in rows if other.times)
+        # The time beside the date, else one printed before the items (a figure misread
+        # with a colon among the items is no time of day).
+        before_body = [other for other in rows[:body_start] if other.times]
+        time_row = row if row.times else (before_body[0] if before_body else None)
+        times = time_row.times if time_row is not None else []
+        if time_row is not None and times:
             first = times[0]
             fields["transaction_time"] = ExtractedField(
                 first.value.isoformat(timespec="seconds" if first.value.second else "minutes"),
@@ -185,12 +189,11 @@ def _date_field(row: ReadRow, found: FoundDate, day_first: bool) -> ExtractedFie
 
 def _add_document_number(fields: dict[str, ExtractedField], rows: Sequence[ReadRow]) -> None:
     for row in rows:
-        if (
-            not (Concept.DOCUMENT in row.concepts and row.concepts & {Concept.NUMBER})
-            and "#" not in row.label
-        ):
-            continue
-        if Concept.DOCUMENT not in row.concepts and Concept.NUMBER not in row.concepts:
+        # `Invoice No: 42`, `Receipt # 42`, `Bonnr: 42`; a bare `Ticket 42` on a short row.
+        labelled = Concept.DOCUMENT in row.concepts and (
+            Concept.NUMBER in row.concepts or "#" in row.label or len(row.row.tokens) <= 3
+        )
+        if not labelled and not ("#" in row.label and Concept.NUMBER in row.concepts):
             continue
         tokens = list(row.row.tokens)
         label_words = 0
@@ -207,26 +210,52 @@ def _add_document_number(fields: dict[str, ExtractedField], rows: Sequence[ReadR
 
 
 def _add_customer(fields: dict[str, ExtractedField], rows: Sequence[ReadRow]) -> None:
+    """The customer under its label (`Bill To:`, `Kunde:`, `Client :`), or after it on the
+    label's row; the address is the run of rows below that reads as one (header.py)."""
     for position, row in enumerate(rows):
-        if Concept.CUSTOMER not in row.concepts:
+        if not _customer_label(row):
             continue
         after_label = row.text.split(":", 1)[1].strip() if ":" in row.text else ""
-        following = [
+        below = [
             other
-            for other in rows[position + 1 : position + 5]
-            if other.letters >= 2 and not other.amounts and not other.dates and not other.concepts
+            for other in rows[position + 1 : position + 1 + MAX_ADDRESS_ROWS + 1]
+            if other.page == row.page
         ]
-        name_rows = [row] if after_label else following[:1]
+        if after_label:
+            name_rows, rest = [row], below
+        else:
+            name_rows = [other for other in below[:1] if _plain_words(other)]
+            rest = below[1:]
         if not name_rows:
             return
-        name = after_label or name_rows[0].text
-        fields["customer_name"] = _text_field(name.strip(), name_rows)
-        address_rows = following[1:4] if not after_label else following[:3]
-        if address_rows:
-            fields["customer_address"] = _text_field(
-                ", ".join(other.text.strip(" ,") for other in address_rows), address_rows
-            )
+        fields["customer_name"] = _text_field(after_label or name_rows[0].text.strip(), name_rows)
+        address = address_from(rest)
+        if address:
+            text = ", ".join(other.text.strip(" ,") for other in address)
+            fields["customer_address"] = _text_field(text, address)
         return
+
+
+def _customer_label(row: ReadRow) -> bool:
+    words = words_of(row.label)
+    if not words or len(words) > 3 or row.amounts:
+        return False
+    addressed = words[-1] == "to" and bool(row.concepts & {Concept.DOCUMENT, Concept.CUSTOMER})
+    return Concept.CUSTOMER in row.concepts or addressed
+
+
+def _plain_words(row: ReadRow) -> bool:
+    """A row that can be a name: words, no figure, no date, no label of one."""
+    labels = {
+        Concept.DATE,
+        Concept.DUE,
+        Concept.PHONE,
+        Concept.DOCUMENT,
+        Concept.COUNT,
+        Concept.TAX_ID,
+        Concept.CUSTOMER,
+    }
+    return row.letters >= 2 and not row.amounts and not row.dates and not row.concepts & labels
 
 
 def _money_field(amount: Amount, row: ReadRow, *, absolute: bool = False) -> ExtractedField:
@@ -278,12 +307,26 @@ def _checks(items: Sequence[Item], totals: Totals) -> Checks:
     discount = abs(value(totals.discount) or Decimal(0))
     rounding = value(totals.rounding) or Decimal(0)
     items_sum = sum((Decimal(item.amount) for item in items), Decimal(0))
-    base = subtotal if subtotal is not None else total
-    items_match = None if not items or base is None else items_sum in (base, base + discount)
-    parts = None
+    extras = tip + rounding
+    # A discount may be taken before the subtotal or after it; the tax may be added to the
+    # prices (US) or held in them (most of Europe): each way a document adds up is accepted.
+    discounts = {Decimal(0), discount}
+    items_match: bool | None = None
+    if items and subtotal is not None:
+        items_match = any(items_sum - taken in (subtotal, subtotal + tax) for taken in discounts)
+    elif items and total is not None:
+        items_match = any(
+            items_sum - taken + extras + added == total
+            for taken in discounts
+            for added in {Decimal(0), tax}
+        )
+    parts: bool | None = None
     if subtotal is not None and total is not None:
-        added = subtotal + tip - discount + rounding
-        parts = total in (added + tax, added)  # tax added on top, or included in the subtotal
+        parts = any(
+            subtotal - taken + extras + added == total
+            for taken in discounts
+            for added in {Decimal(0), tax}
+        )
     payment = None
     if totals.payment is not None and total is not None:
         change = abs(value(totals.change) or Decimal(0))

@@ -168,6 +168,8 @@ _GREETINGS = frozenset(
 )
 _DIGITS_AS_LETTERS = str.maketrans("0158", "OISB")
 _POSTCODE = re.compile(r"(?<![\d-])\d{4,5}(?![\d-])")
+# British and Canadian postcodes: BS1 5AA, SW1A 1AA, K1A 0B1.
+_LETTERED_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b")
 _PHONE = re.compile(r"\+?\d[\d\s\-()./]{6,}\d")
 
 
@@ -183,7 +185,7 @@ class Header:
 def find_header(rows: Sequence[ReadRow], region: str | None, stop_at: int) -> Header:
     """`stop_at`: the index of the first row that belongs to the body (an item, a sum)."""
     head = [row for row in rows[: min(stop_at, HEADER_ROWS)]]
-    address = _address(head)
+    address = address_from(head)
     above = head[: head.index(address[0])] if address else head
     name = _name(above) if above else []
     if not name and address:
@@ -197,7 +199,8 @@ def find_header(rows: Sequence[ReadRow], region: str | None, stop_at: int) -> He
     )
 
 
-def _address(head: Sequence[ReadRow]) -> list[ReadRow]:
+def address_from(head: Sequence[ReadRow]) -> list[ReadRow]:
+    """The first run of rows in `head` that reads as an address, through its postcode."""
     for start, row in enumerate(head):
         if not _address_like(row):
             continue
@@ -220,6 +223,8 @@ def _address(head: Sequence[ReadRow]) -> list[ReadRow]:
 
 
 def _postcode(row: ReadRow, *, five_only: bool = False) -> bool:
+    if _LETTERED_POSTCODE.search(row.text):
+        return True
     codes = _POSTCODE.findall(row.text)
     return any(len(code) == 5 for code in codes) if five_only else bool(codes)
 
@@ -260,7 +265,7 @@ def _address_like(row: ReadRow) -> bool:
     has_street = any(word in _STREET_WORDS or word.endswith(_STREET_ENDINGS) for word in words)
     if _has_legal_form(row) and not has_street:
         return False  # `99 SPEED MART S/B`: a name that starts with a number
-    return starts_with_number or has_street or bool(_postcode(row) and len(words) >= 1)
+    return starts_with_number or has_street or _postcode(row)
 
 
 def _stops_address(row: ReadRow) -> bool:
@@ -270,6 +275,8 @@ def _stops_address(row: ReadRow) -> bool:
     found = row.concepts
     return bool(
         found & {Concept.PHONE, Concept.TAX_ID, Concept.REGISTRATION, Concept.DOCUMENT}
+        or found & {Concept.COUNT, Concept.TOTAL, Concept.CUSTOMER, Concept.DATE, Concept.DUE}
+        or row.amounts
         or row.dates
         or row.times
     )

@@ -21,6 +21,7 @@ class Concept(Enum):
     SUB = "sub"  # subtotal, excl, before: the total before something is added
     TAX = "tax"
     TIP = "tip"
+    SERVICE = "service"  # a service charge is a tip; a service tax is a tax
     DISCOUNT = "discount"
     ROUNDING = "rounding"
     PAYMENT = "payment"
@@ -122,7 +123,18 @@ _VOCABULARY: dict[Concept, tuple[str, ...]] = {
         "mehrwertsteuer",
         "taxable",
     ),
-    Concept.TIP: ("tip", "tips", "gratuity", "trinkgeld", "pourboire", "propina", "mancia", "fooi"),
+    Concept.TIP: (
+        "tip",
+        "tips",
+        "gratuity",
+        "trinkgeld",
+        "pourboire",
+        "propina",
+        "mancia",
+        "fooi",
+        "gorjeta",
+    ),
+    Concept.SERVICE: ("service", "servis", "bedienung", "servizio", "servicio"),
     Concept.DISCOUNT: (
         "discount",
         "disc",
@@ -219,6 +231,10 @@ _VOCABULARY: dict[Concept, tuple[str, ...]] = {
     ),
     Concept.NUMBER: ("no", "nr", "number", "num", "numero", "nummer", "n", "ref", "nro", "bil"),
     Concept.DOCUMENT: (
+        "scontrino",
+        "talao",
+        "tagliando",
+        "kassenbon",
         "invoice",
         "inv",
         "receipt",
@@ -285,6 +301,10 @@ _VOCABULARY: dict[Concept, tuple[str, ...]] = {
         "piva",
         "btw",
         "npwp",
+        "tva",
+        "iva",
+        "ein",
+        "idnr",
         "tax",
     ),
     Concept.REGISTRATION: (
@@ -301,7 +321,13 @@ _VOCABULARY: dict[Concept, tuple[str, ...]] = {
 # Words this short must be read exactly: one misread letter makes another word.
 EXACT_BELOW = 4
 _DIGITS_AS_LETTERS = str.maketrans("0158", "olsb")
-FUZZY_CUTOFF = 75.0  # one wrong letter in four
+FUZZY_CUTOFF = 80.0  # one wrong letter in five
+_NUMBER_ENDINGS = ("nummer", "number", "nr", "no")
+# A word OCR split in two (`Payat .e`) has lost a letter and gained a space: a looser match.
+SPLIT_WORD_CUTOFF = 75.0
+_CONFUSABLE = frozenset(
+    frozenset(pair) for pair in ("ce", "il", "lt", "oa", "ec", "rn", "uv", "ao", "ij", "ft")
+)
 
 
 def words_of(text: str) -> list[str]:
@@ -321,29 +347,56 @@ def concepts(text: str) -> set[Concept]:
     also read as one word: OCR splits words (`Ch ange`, `Payat .e`)."""
     words = words_of(text)
     found: set[Concept] = set()
-    meanings = [_word_concepts(word) for word in words]
+    meanings = [_word_concepts(word) or _compound_number(word) for word in words]
     for meaning in meanings:
         found |= meaning
     for position in range(len(words) - 1):
-        if not meanings[position] or not meanings[position + 1]:
-            joined = words[position] + words[position + 1]
-            if len(joined) >= 5:
-                found |= _word_concepts(joined)
+        first, second = words[position], words[position + 1]
+        if min(len(first), len(second)) <= 2 and not (
+            meanings[position] and meanings[position + 1]
+        ):
+            found |= _word_concepts(first + second, SPLIT_WORD_CUTOFF)
     return found
 
 
 @lru_cache(maxsize=4096)
-def _word_concepts(word: str) -> frozenset[Concept]:
+def _word_concepts(word: str, cutoff: float = FUZZY_CUTOFF) -> frozenset[Concept]:
     exact = _by_word().get(word)
     if exact is not None:
         return exact
     if len(word) < EXACT_BELOW:
         return frozenset()
+    if len(word) == EXACT_BELOW:
+        # Four letters: only a letter OCR confuses with another (INEL for INCL), else PAIN
+        # would read as PAID.
+        return _confused_with(word)
     # A misread keeps the first letter more often than not, and requiring it keeps GROUND
     # from reading as ROUND.
     same_start = tuple(known for known in _long_words() if known[0] == word[0])
-    best = process.extractOne(word, same_start, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    best = process.extractOne(word, same_start, scorer=fuzz.ratio, score_cutoff=cutoff)
     return _by_word()[best[0]] if best is not None else frozenset()
+
+
+def _compound_number(word: str) -> frozenset[Concept]:
+    """German and Dutch write a number's label as one word: Bonnr, Rechnungsnummer,
+    Factuurnummer."""
+    for ending in _NUMBER_ENDINGS:
+        stem = word.removesuffix(ending)
+        if stem != word and len(stem) >= 3:
+            meaning = _word_concepts(stem) or _word_concepts(stem.removesuffix("s"))
+            if meaning:
+                return meaning | {Concept.NUMBER}
+    return frozenset()
+
+
+def _confused_with(word: str) -> frozenset[Concept]:
+    for known, meaning in _by_word().items():
+        if len(known) != len(word):
+            continue
+        wrong = [(a, b) for a, b in zip(known, word, strict=True) if a != b]
+        if len(wrong) == 1 and frozenset(wrong[0]) in _CONFUSABLE:
+            return meaning
+    return frozenset()
 
 
 @lru_cache(maxsize=1)

@@ -64,7 +64,9 @@ def role_of(found: set[Concept]) -> Role | None:
         return Role.ROUNDING
     if Concept.CHANGE in found:
         return Role.CHANGE
-    if Concept.TIP in found:
+    if Concept.TIP in found or (
+        Concept.SERVICE in found and not found & {Concept.TAX, Concept.TOTAL, Concept.CHANGE}
+    ):
         return Role.TIP
     if Concept.DISCOUNT in found:
         return Role.DISCOUNT
@@ -72,8 +74,10 @@ def role_of(found: set[Concept]) -> Role | None:
         return Role.PAYMENT
     if Concept.SUB in found:
         return Role.SUBTOTAL
-    if Concept.TAX in found and not found & {Concept.FINAL, Concept.INCLUSIVE}:
-        return Role.TAX
+    if Concept.TAX in found and (
+        Concept.TOTAL not in found or not found & {Concept.FINAL, Concept.INCLUSIVE}
+    ):
+        return Role.TAX  # `incl. VAT 3.20` is the tax; `Total incl. VAT` is the total
     if Concept.FINAL in found and (Concept.TOTAL in found or Concept.DUE in found):
         return Role.FINAL_TOTAL
     if Concept.INCLUSIVE in found and Concept.TOTAL in found:

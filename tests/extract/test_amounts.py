@@ -66,6 +66,11 @@ def test_a_sum_row_reads_what_ocr_makes_of_an_amount(texts: tuple[str, ...], val
     assert amount.value == Decimal(value)
 
 
+def test_a_currency_word_after_an_amount_belongs_to_it() -> None:
+    (amount,) = row_amounts(row("SUMME", "154,17", "€"))
+    assert (amount.value, amount.currency, amount.text) == (Decimal("154.17"), "EUR", "154,17 €")
+
+
 def test_currency_markers_name_iso_codes() -> None:
     assert [currency_code(text) for text in ("RM", "€", "EUR", "chf", "XYZ", "TOTAL")] == [
         "MYR",
