@@ -2,6 +2,7 @@
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.documents import COUNTRIES, receipt
 from bench.server import free_port
 from tests.conftest import TEST_TOKEN, LiveServer, text_image
 
@@ -194,3 +196,27 @@ def test_engine_reaches_the_service_and_a_wrong_one_is_a_usage_error(
     wrong = run_ocr("read", str(page), "--engine", "easyocr", url=live_server.url)
     assert wrong.returncode == 2
     assert "--engine" in wrong.stderr
+
+
+def test_extract_prints_a_receipts_fields_and_its_json(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    document = receipt(random.Random(11), COUNTRIES[0], "DejaVuSansMono.ttf", "clean", "r")
+    path = tmp_path / "receipt.png"
+    document.image.save(path)
+    result = run_ocr("extract", str(path), url=live_server.url)
+    assert result.returncode == 0, result.stderr
+    assert f"total: {document.fields['total']}" in result.stdout.splitlines()
+    assert "adds up: yes" in result.stdout
+    result = run_ocr("extract", str(path), "--json", url=live_server.url)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["fields"]["transaction_date"]["value"] == document.fields["transaction_date"]
+
+
+def test_extract_of_a_missing_file_is_a_usage_error(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    result = run_ocr("extract", str(tmp_path / "nowhere.jpg"), url=live_server.url)
+    assert result.returncode == 2
+    assert "nowhere.jpg" in result.stderr

@@ -1,6 +1,7 @@
 """The Python client (clients/python) against the real gunicorn server."""
 
 import asyncio
+import random
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,15 +13,18 @@ from ocr_client import (
     AsyncOCRClient,
     AuthenticationError,
     BadRequestError,
+    Extraction,
     OCRClient,
     OCRConnectionError,
     PayloadTooLargeError,
     Prediction,
     RetryPolicy,
     ServiceUnavailableError,
+    UnprocessableError,
     UnsupportedMediaTypeError,
 )
 
+from bench.documents import COUNTRIES, receipt
 from bench.server import free_port
 from tests.conftest import TEST_TOKEN, LiveServer
 
@@ -230,3 +234,42 @@ def test_the_engine_option_reaches_the_service(live_server: LiveServer) -> None:
     assert "quick brown fox" in neural.text
     assert tesseract.pages[0].engine == "tesseract"
     assert from_job.pages[0].engine == "neural"
+
+
+def _receipt_png(path: Path) -> tuple[Path, dict[str, str]]:
+    document = receipt(random.Random(11), COUNTRIES[0], "DejaVuSansMono.ttf", "clean", "r")
+    document.image.save(path)
+    return path, document.fields
+
+
+def test_extract_gives_a_receipts_fields_sync_and_async(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    path, truth = _receipt_png(tmp_path / "receipt.png")
+    with OCRClient(live_server.url, TEST_TOKEN) as ocr:
+        found = ocr.extract(path, kind="receipt")
+    assert isinstance(found, Extraction)
+    assert found.kind == "receipt"
+    assert (found.value("total"), found.value("transaction_date")) == (
+        truth["total"],
+        truth["transaction_date"],
+    )
+    assert found.value("currency") == "USD"
+    assert found.value("no_such_field") is None
+    assert found.consistent
+    assert found.items
+    assert found.fields["total"].box[2] > found.fields["total"].box[0]
+
+    async def extract_async() -> Extraction:
+        async with AsyncOCRClient(live_server.url, TEST_TOKEN) as client:
+            return await client.extract(path.read_bytes(), lang="eng")
+
+    assert asyncio.run(extract_async()).value("total") == truth["total"]
+
+
+def test_extract_with_a_wrong_kind_is_the_services_422(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    path, _ = _receipt_png(tmp_path / "receipt.png")
+    with OCRClient(live_server.url, TEST_TOKEN) as ocr, pytest.raises(UnprocessableError):
+        ocr.extract(path, kind="table")  # type: ignore[arg-type]

@@ -23,7 +23,17 @@ from ocr_client.errors import (
     UnprocessableError,
     UnsupportedMediaTypeError,
 )
-from ocr_client.models import JobStatus, Line, OCRResult, Page, Prediction, Word
+from ocr_client.models import (
+    Extraction,
+    Field,
+    Item,
+    JobStatus,
+    Line,
+    OCRResult,
+    Page,
+    Prediction,
+    Word,
+)
 from ocr_client.retry import NO_RETRY, RetryPolicy
 
 __all__ = [
@@ -34,6 +44,9 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "Engine",
+    "Extraction",
+    "Field",
+    "Item",
     "Job",
     "JobExpiredError",
     "JobFailedError",

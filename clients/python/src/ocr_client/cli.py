@@ -37,7 +37,7 @@ from ocr_client.errors import (
     RateLimitedError,
     ServiceUnavailableError,
 )
-from ocr_client.models import JobStatus
+from ocr_client.models import Extraction, JobStatus
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
@@ -136,6 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="always show the progress bars (default: when stderr is a terminal)",
     )
     progress.add_argument("--no-progress", dest="progress", action="store_false")
+
+    extract = commands.add_parser(
+        "extract", help="a receipt's or an invoice's fields, items and checks"
+    )
+    extract.add_argument("inputs", nargs="+", metavar="FILE", help="receipts or invoices")
+    _add_connection_options(extract)
+    extract.add_argument(
+        "--kind", choices=("auto", "receipt", "invoice"), default="auto", help="default: auto"
+    )
+    extract.add_argument("--lang", help="language(s), e.g. eng or deu (default: the server's)")
+    extract.add_argument("--engine", choices=("auto", "tesseract", "neural"))
+    extract.add_argument("--pages", help="pages of a document to read, e.g. 1-2")
+    extract.add_argument("--json", action="store_true", help="print the service's JSON")
 
     languages = commands.add_parser("languages", help="list the languages the service has")
     _add_connection_options(languages)
@@ -403,6 +416,57 @@ def run_jobs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _extract_all(args: argparse.Namespace) -> list[tuple[Path, Extraction | OCRError]]:
+    results: list[tuple[Path, Extraction | OCRError]] = []
+    async with AsyncOCRClient(args.url, args.token, timeout=args.timeout) as client:
+        for name in args.inputs:
+            path = Path(name)
+            try:
+                found = await client.extract(
+                    path, kind=args.kind, lang=args.lang, engine=args.engine, pages=args.pages
+                )
+            except OCRError as error:
+                results.append((path, error))
+            else:
+                results.append((path, found))
+    return results
+
+
+def _extraction_text(found: Extraction) -> str:
+    lines = [f"kind: {found.kind}"]
+    lines += [f"{name}: {value.value}" for name, value in found.fields.items()]
+    for item in found.items:
+        quantity = f"{item.quantity} x " if item.quantity else ""
+        lines.append(f"item: {quantity}{item.description}  {item.amount}")
+    lines.append("adds up: " + ("yes" if found.consistent else "NO, worth a look"))
+    return "\n".join(lines)
+
+
+def run_extract(args: argparse.Namespace) -> int:
+    """`ocr extract FILE...`: each file's fields, items and checks, as text or --json."""
+    missing = [name for name in args.inputs if not Path(name).is_file()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)}")
+    results = asyncio.run(_extract_all(args))
+    outcomes: list[Outcome] = []
+    payloads: list[dict[str, Any]] = []
+    for path, found in results:
+        if isinstance(found, OCRError):
+            print(f"ocr: {path}: {_describe(found)}", file=sys.stderr)
+            outcomes.append(Outcome(Job(path, path.name), error=found))
+            continue
+        outcomes.append(Outcome(Job(path, path.name), payload=found.raw))
+        if args.json:
+            payloads.append({"file": str(path), **found.raw} if len(results) > 1 else found.raw)
+        else:
+            heading = f"== {path}\n" if len(results) > 1 else ""
+            print(heading + _extraction_text(found))
+    if args.json and payloads:
+        shown: Any = payloads if len(results) > 1 else payloads[0]
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
+    return exit_code(outcomes)
+
+
 def run_languages(args: argparse.Namespace) -> int:
     try:
         languages = asyncio.run(_languages(args))
@@ -421,6 +485,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_read(args)
         if args.command == "jobs":
             return run_jobs(args)
+        if args.command == "extract":
+            return run_extract(args)
         return run_languages(args)
     except UsageError as error:
         parser.error(str(error))  # exits with EXIT_USAGE

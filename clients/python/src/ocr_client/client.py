@@ -27,7 +27,7 @@ from ocr_client.errors import (
     error_for,
     parse_retry_after,
 )
-from ocr_client.models import JobStatus, OCRResult, Prediction
+from ocr_client.models import Extraction, JobStatus, OCRResult, Prediction
 from ocr_client.retry import RetryPolicy
 
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
@@ -35,6 +35,7 @@ TextFormat = Literal["text", "hocr", "alto", "tsv"]
 Format = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
 # auto: Tesseract, and the neural reader on the pages it hesitates over.
 Engine = Literal["auto", "tesseract", "neural"]
+ExtractKind = Literal["auto", "receipt", "invoice"]
 Expect = Literal["json", "text", "bytes", "response"]
 Switch = Literal[
     "preprocess",
@@ -83,6 +84,7 @@ class _Call:
     upload: Upload | None = None
     expect: Expect = "json"
     headers: dict[str, str] | None = None
+    form: dict[str, str] | None = None
 
 
 def read_file(file: FileInput, filename: str | None = None) -> tuple[str, bytes]:
@@ -147,6 +149,8 @@ class _Base:
     def _request_args(call: _Call) -> Iterator[dict[str, Any]]:
         """The request's arguments; a path upload's file stays open while it is sent."""
         args: dict[str, Any] = {"params": call.params}
+        if call.form:
+            args["data"] = call.form
         if call.headers:
             args["headers"] = call.headers
         if isinstance(call.upload, PathUpload):
@@ -279,6 +283,22 @@ class OCRClient(_Base):
         call = _v1_call(read_file(file, filename), lang, psm, engine, dpi, pages, switches, format)
         data = self._send(call)
         return OCRResult.from_json(data) if format == "json" else data
+
+    def extract(
+        self,
+        file: FileInput,
+        *,
+        kind: ExtractKind = "auto",
+        lang: str | None = None,
+        engine: Engine | None = None,
+        pages: str | None = None,
+        filename: str | None = None,
+    ) -> Extraction:
+        """`POST /v1/extract`: a receipt's or an invoice's fields, items and checks
+        (`result.value("total")`, `result.consistent`)."""
+        return Extraction.from_json(
+            self._send(_extract_call(read_file(file, filename), kind, lang, engine, pages))
+        )
 
     def submit(
         self,
@@ -450,6 +470,19 @@ class AsyncOCRClient(_Base):
         data = await self._send(call)
         return OCRResult.from_json(data) if format == "json" else data
 
+    async def extract(
+        self,
+        file: FileInput,
+        *,
+        kind: ExtractKind = "auto",
+        lang: str | None = None,
+        engine: Engine | None = None,
+        pages: str | None = None,
+        filename: str | None = None,
+    ) -> Extraction:
+        call = _extract_call(read_file(file, filename), kind, lang, engine, pages)
+        return Extraction.from_json(await self._send(call))
+
     async def submit(
         self,
         file: FileInput,
@@ -530,6 +563,17 @@ def _v1_call(
 ) -> _Call:
     params = {"format": format, **_options(lang, psm, engine, dpi, pages, switches)}
     return _Call("POST", "/v1/ocr", params=params, upload=upload, expect=_expect(format))
+
+
+def _extract_call(
+    upload: tuple[str, bytes],
+    kind: ExtractKind,
+    lang: str | None,
+    engine: Engine | None,
+    pages: str | None,
+) -> _Call:
+    params = _options(lang, None, engine, None, pages, None)
+    return _Call("POST", "/v1/extract", params=params, upload=upload, form={"kind": kind})
 
 
 def _job_params(

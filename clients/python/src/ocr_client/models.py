@@ -111,6 +111,81 @@ class OCRResult:
         )
 
 
+@dataclass(frozen=True)
+class Field:
+    """One extracted field: its normalised `value` (a decimal string, an ISO date, an ISO
+    currency code...), its `text` as printed, and where it stands."""
+
+    value: str
+    text: str
+    confidence: float
+    page: int
+    box: BBox
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Field:
+        return cls(
+            value=data["value"],
+            text=data.get("text", ""),
+            confidence=float(data.get("confidence", 0.0)),
+            page=int(data.get("page", 1)),
+            box=_bbox(data.get("box")),
+        )
+
+
+@dataclass(frozen=True)
+class Item:
+    description: str
+    amount: str
+    quantity: str | None = None
+    unit_price: str | None = None
+    page: int = 1
+    box: BBox = (0, 0, 0, 0)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Item:
+        return cls(
+            description=data["description"],
+            amount=data["amount"],
+            quantity=data.get("quantity"),
+            unit_price=data.get("unit_price"),
+            page=int(data.get("page", 1)),
+            box=_bbox(data.get("box")),
+        )
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """`POST /v1/extract`: a receipt's or an invoice's fields, items and checks."""
+
+    kind: str
+    fields: dict[str, Field]
+    items: list[Item]
+    consistent: bool
+    """False when the items, the sums or the payment do not add up: worth a person's look."""
+    checks: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def value(self, name: str) -> str | None:
+        """A field's value, or None when the document does not print it."""
+        found = self.fields.get(name)
+        return found.value if found is not None else None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Extraction:
+        checks = dict(data.get("checks") or {})
+        return cls(
+            kind=data["kind"],
+            fields={name: Field.from_json(value) for name, value in data["fields"].items()},
+            items=[Item.from_json(item) for item in data.get("items", [])],
+            consistent=bool(checks.get("consistent", True)),
+            checks=checks,
+            text=data.get("text", ""),
+            raw=data,
+        )
+
+
 FINISHED_STATES = frozenset({"succeeded", "failed", "canceled"})
 
 
