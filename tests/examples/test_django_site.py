@@ -4,12 +4,14 @@ shows its progress, a Cancel button, and then every page's text."""
 
 import base64
 import os
+import random
 import re
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIRequestHandler, make_server
@@ -17,6 +19,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 import requests
 
+from bench.documents import COUNTRIES, receipt
 from bench.server import free_port
 from tests.conftest import REPO_ROOT, TEST_TOKEN, LiveServer, text_image
 from tests.helpers.documents import dense_page, scanned_pdf
@@ -32,15 +35,19 @@ SITE_DIR = REPO_ROOT / "examples" / "django_site"
 
 
 @pytest.fixture(scope="module")
-def django_site() -> Iterator[None]:
+def django_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The example's own settings module, set up once; the test environment for its client."""
+    os.environ["OCR_EXAMPLE_DB"] = str(tmp_path_factory.mktemp("django") / "db.sqlite3")
     sys.path.insert(0, str(SITE_DIR))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_site.settings")
     import django
     from django.test.utils import setup_test_environment, teardown_test_environment
 
     django.setup()
+    from django.core.management import call_command
     from ocr_upload.ocr import close_clients
+
+    call_command("migrate", verbosity=0)  # the receipts table, in the test's own SQLite file
 
     setup_test_environment()
     yield
@@ -304,3 +311,42 @@ def test_a_callback_not_signed_with_the_secret_is_refused(django_site: None) -> 
     assert finished_status("j_other0") is None
     assert post(body, genuine) == 204
     assert finished_status("j_forged") == "succeeded"
+
+
+def test_a_receipt_is_stored_with_its_total_and_date(
+    django_site: None, live_server: LiveServer
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client, override_settings
+    from ocr_upload.models import Receipt
+
+    document = receipt(random.Random(11), COUNTRIES[0], "DejaVuSansMono.ttf", "clean", "r")
+    buffer = BytesIO()
+    document.image.save(buffer, format="PNG")
+    with override_settings(OCR_SERVICE_URL=live_server.url, OCR_SERVICE_TOKEN=TEST_TOKEN):
+        response = Client().post(
+            "/receipts/", {"receipt": SimpleUploadedFile("r.png", buffer.getvalue())}
+        )
+        assert response.status_code == 302
+        page = Client().get("/receipts/").content.decode()
+    stored = Receipt.objects.get()
+    assert str(stored.total) == document.fields["total"]
+    assert stored.date.isoformat() == document.fields["transaction_date"]
+    assert (stored.currency, stored.consistent) == ("USD", True)
+    assert stored.merchant == document.fields["merchant_name"]
+    assert document.fields["transaction_date"] in page
+    assert document.fields["total"] in page
+
+
+def test_a_file_that_is_no_image_is_explained_on_the_receipts_form(
+    django_site: None, live_server: LiveServer
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client, override_settings
+
+    with override_settings(OCR_SERVICE_URL=live_server.url, OCR_SERVICE_TOKEN=TEST_TOKEN):
+        response = Client().post(
+            "/receipts/", {"receipt": SimpleUploadedFile("r.txt", b"not an image")}
+        )
+    assert response.status_code == 400
+    assert response.context["form"].errors["receipt"]

@@ -31,7 +31,15 @@ TEMPLATES = [
         "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
     }
 ]
-DATABASES: dict[str, dict[str, str]] = {}  # the example stores nothing
+# The receipts page stores what the service extracted from each receipt (ocr_upload.models):
+# SQLite beside the site, or where OCR_EXAMPLE_DB says.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("OCR_EXAMPLE_DB", str(BASE_DIR / "db.sqlite3")),
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The jobs a visitor submitted live in their session, kept in a signed cookie: no database.
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 USE_TZ = True

@@ -1,4 +1,5 @@
 from django.urls import path
+from ocr_upload.receipts import receipts
 from ocr_upload.views import cancel_job, job_page, ocr_callback, upload
 
 urlpatterns = [
@@ -6,4 +7,5 @@ urlpatterns = [
     path("jobs/<slug:job_id>/", job_page, name="job"),
     path("jobs/<slug:job_id>/cancel/", cancel_job, name="cancel_job"),
     path("ocr-callback/", ocr_callback, name="ocr_callback"),
+    path("receipts/", receipts, name="receipts"),
 ]

@@ -37,3 +37,13 @@ class UploadForm(forms.Form):
         first bytes), or any file from OCR_JOB_MIN_BYTES on."""
         image: UploadedFile = self.cleaned_data["image"]
         return (image.size or 0) >= settings.OCR_JOB_MIN_BYTES or is_document(image)
+
+
+class ReceiptForm(forms.Form):
+    receipt = forms.FileField(label="Receipt", help_text="A photo or scan of a receipt.")
+
+    def clean_receipt(self) -> UploadedFile:
+        receipt: UploadedFile = self.cleaned_data["receipt"]
+        if (receipt.size or 0) > settings.OCR_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is too large.")
+        return receipt
