@@ -10,6 +10,7 @@
   const langSelect = document.getElementById("lang");
   const psmSelect = document.getElementById("psm");
   const engineSelect = document.getElementById("engine");
+  const readAs = document.getElementById("read-as");
   const autoRotate = document.getElementById("auto-rotate");
   const tokenInput = document.getElementById("token");
   const remember = document.getElementById("remember");
@@ -20,6 +21,7 @@
   const template = document.getElementById("result-template");
   const apiUrl = form.dataset.api;
   const jobsUrl = form.dataset.jobs;
+  const extractUrl = form.dataset.extract;
   const TOKEN_KEY = "ocr-token";
   const PARALLEL = 2;
   const POLL_MIN_SECONDS = 0.5;
@@ -197,11 +199,25 @@
     return response;
   }
 
+  async function extract(file) {
+    // The kind is told from the page by the service; the reading options are the form's.
+    const response = await fetch(queryFor(extractUrl), {
+      method: "POST",
+      headers: authHeaders(),
+      body: upload(file),
+    });
+    if (!response.ok) throw new Error(await explain(response));
+    return response;
+  }
+
   // "ok", "failed" or "canceled"; `report(text, value, max)` hears a job's progress.
   async function readFile(file, report) {
     const card = newCard(file);
     try {
-      if (await isDocument(file)) {
+      if (readAs.value === "extract") {
+        const data = await (await extract(file)).json();
+        fillExtraction(card, file, data);
+      } else if (await isDocument(file)) {
         const job = startJob(file, card, report);
         const data = await job.json();
         if (data === null) {
@@ -554,6 +570,118 @@
     node.querySelector(".toggle-boxes").addEventListener("change", (event) => {
       boxes.classList.toggle("hidden", !event.currentTarget.checked);
     });
+  }
+
+  // --- a receipt's or an invoice's data: its fields as a small form beside the image, each
+  // field's box lit on the image while the pointer (or the focus) is on the field.
+  const FIELD_NAMES = {
+    merchant_name: "Merchant", merchant_address: "Address", merchant_phone: "Phone",
+    merchant_tax_id: "Tax id", transaction_date: "Date", transaction_time: "Time",
+    document_number: "Number", subtotal: "Subtotal", tax: "Tax", tip: "Tip",
+    discount: "Discount", total: "Total", currency: "Currency", due_date: "Due",
+    customer_name: "Customer", customer_address: "Customer address",
+  };
+
+  function fillExtraction(card, file, data) {
+    const node = card.node;
+    const names = Object.keys(data.fields);
+    card.meta.textContent =
+      data.kind + " · " + names.length + " fields · " + data.items.length + " items · " +
+      Math.round(data.timings_ms.total) + " ms";
+    const section = node.querySelector(".extraction");
+    section.hidden = false;
+    node.querySelector(".extraction-kind").textContent =
+      data.kind === "other" ? "No receipt or invoice found on this page" :
+      data.kind === "invoice" ? "Invoice" : "Receipt";
+    const list = node.querySelector(".fields");
+    const boxes = node.querySelector(".boxes");
+    const first = data.pages[0];
+    list.replaceChildren(
+      ...names.flatMap((name) => {
+        const field = data.fields[name];
+        const term = document.createElement("dt");
+        term.textContent = FIELD_NAMES[name] || name;
+        const value = document.createElement("dd");
+        value.textContent = field.value;
+        value.title = "Printed: " + field.text;
+        value.tabIndex = 0;
+        value.dataset.field = name;
+        const light = (on) => {
+          value.classList.toggle("lit", on);
+          const box = boxes.querySelector('[data-field="' + name + '"]');
+          if (box) box.classList.toggle("lit", on);
+        };
+        ["mouseenter", "focus"].forEach((type) => value.addEventListener(type, () => light(true)));
+        ["mouseleave", "blur"].forEach((type) => value.addEventListener(type, () => light(false)));
+        return [term, value];
+      })
+    );
+    const table = node.querySelector(".items");
+    table.hidden = data.items.length === 0;
+    table.tBodies[0].replaceChildren(
+      ...data.items.map((item) => {
+        const row = document.createElement("tr");
+        [item.description, item.quantity || "", item.unit_price || "", item.amount].forEach(
+          (text) => {
+            const cell = document.createElement("td");
+            cell.textContent = text;
+            row.append(cell);
+          }
+        );
+        return row;
+      })
+    );
+    const checks = node.querySelector(".checks");
+    if (data.kind !== "other") {
+      checks.textContent = data.checks.consistent
+        ? "The items and sums add up."
+        : "The items or sums do not add up: worth a look.";
+      checks.classList.toggle("error", !data.checks.consistent);
+    }
+    node.querySelector(".text").value = data.text;
+    node.querySelectorAll(".download").forEach((button) => {
+      button.hidden = button.dataset.format !== "json";
+    });
+    const baseName = (file.name || "pasted").replace(/\.[^.]+$/, "");
+    node.querySelector('.download[data-format="json"]').addEventListener("click", () => {
+      const blob = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
+      saveBlob(blob, baseName + ".json");
+    });
+    const showable = /^image\/(png|jpeg|gif|webp|bmp)$/.test(file.type) && first;
+    if (!showable) {
+      card.body.classList.add("no-preview");
+      return;
+    }
+    const image = node.querySelector(".preview-image");
+    image.alt = "Preview of " + (file.name || "the pasted image");
+    image.src = URL.createObjectURL(file);
+    node.querySelector(".preview").hidden = false;
+    node.querySelector(".legend").hidden = true;
+    node.querySelector(".toggle-boxes-label").textContent = "Show field boxes";
+    boxes.replaceChildren(
+      ...names
+        .filter((name) => data.fields[name].page === first.number)
+        .map((name) => {
+          const box = placedBox(data.fields[name].box, first);
+          box.className = "box field-box";
+          box.dataset.field = name;
+          box.title = (FIELD_NAMES[name] || name) + ": " + data.fields[name].value;
+          return box;
+        })
+    );
+    node.querySelector(".toggle-boxes").addEventListener("change", (event) => {
+      boxes.classList.toggle("hidden", !event.currentTarget.checked);
+    });
+  }
+
+  function placedBox(bbox, page) {
+    const [x0, y0, x1, y1] = bbox;
+    const box = document.createElement("div");
+    box.style.left = (100 * x0) / page.width + "%";
+    box.style.top = (100 * y0) / page.height + "%";
+    box.style.width = (100 * (x1 - x0)) / page.width + "%";
+    box.style.height = (100 * (y1 - y0)) / page.height + "%";
+    return box;
   }
 
   function drawBoxes(layer, page) {

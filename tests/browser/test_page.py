@@ -2,6 +2,7 @@
 
 import base64
 import json
+import random
 import re
 from io import BytesIO
 from pathlib import Path
@@ -12,6 +13,7 @@ import requests
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, Response, Route, expect
 
+from bench.documents import COUNTRIES, receipt
 from tests.conftest import TEST_TOKEN, LiveServer, text_image
 from tests.helpers.documents import dense_page, scanned_pdf
 
@@ -598,3 +600,43 @@ def test_a_busy_service_while_polling_is_asked_again(
     )
     assert not busy, "the status was never asked for"
     expect(page.locator("#status")).to_have_text("Done.")
+
+
+def test_a_receipt_read_as_data_shows_its_fields_beside_the_image(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    document = receipt(random.Random(11), COUNTRIES[0], "DejaVuSansMono.ttf", "clean", "r")
+    path = tmp_path / "receipt.png"
+    document.image.save(path)
+    open_page(page, live_server)
+    page.select_option("#read-as", "extract")
+    read(page, path)
+    expect(page.locator("#status")).to_have_text("Done.")
+    total = page.locator('.fields dd[data-field="total"]')
+    expect(total).to_have_text(document.fields["total"])
+    expect(page.locator('.fields dd[data-field="transaction_date"]')).to_have_text(
+        document.fields["transaction_date"]
+    )
+    expect(page.locator(".extraction-kind")).to_have_text("Receipt")
+    expect(page.locator(".checks")).to_have_text("The items and sums add up.")
+    expect(page.locator(".items tbody tr")).to_have_count(len(document.items))
+    # Pointing at the total lights its box, which sits over the image where the total is.
+    box = page.locator('.field-box[data-field="total"]')
+    expect(box).not_to_have_class(re.compile(r"\blit\b"))
+    total.hover()
+    expect(box).to_have_class(re.compile(r"\blit\b"))
+    image = page.locator(".preview-image").bounding_box()
+    where = box.bounding_box()
+    assert image is not None
+    assert where is not None
+    assert image["x"] + image["width"] / 2 < where["x"] + where["width"]  # right-aligned amount
+    assert image["y"] + image["height"] / 2 < where["y"]  # in the lower half of the receipt
+    # Keyboard: tabbing to a field lights it too.
+    page.locator('.fields dd[data-field="merchant_name"]').focus()
+    expect(page.locator('.field-box[data-field="merchant_name"]')).to_have_class(
+        re.compile(r"\blit\b")
+    )
+    with page.expect_download() as download:
+        page.click('.download[data-format="json"]')
+    saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert saved["fields"]["total"]["value"] == document.fields["total"]
