@@ -282,6 +282,27 @@ class ChecksResult(BaseModel):
     )
 
 
+class TableCellResult(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    row: int = Field(description="0-based; row 0 is the table's first row (often its heading).")
+    column: int = Field(description="0-based.")
+    row_span: int = Field(examples=[1])
+    column_span: int = Field(description="Columns the cell covers (a heading over two).")
+    text: str = Field(examples=["1,200"])
+    box: tuple[int, int, int, int] = Field(validation_alias="bbox")
+
+
+class TableResult(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    page: int
+    box: tuple[int, int, int, int] = Field(validation_alias="bbox")
+    rows: int
+    columns: int
+    cells: list[TableCellResult]
+
+
 class ExtractPage(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -290,11 +311,13 @@ class ExtractPage(BaseModel):
     height: int
     rotation: int
     engine: str
+    source: str = Field(description="`ocr`, or `text-layer` for a PDF page's own text.")
 
 
 class ExtractResult(BaseModel):
-    kind: Literal["receipt", "invoice", "other"] = Field(
-        description="What the document was read as: `other` (a photo, a letter) has no fields."
+    kind: Literal["receipt", "invoice", "table", "other"] = Field(
+        description="What the document was read as: a `receipt` or an `invoice` (fields, items "
+        "and checks), a `table` (its tables only), or `other` (a photo, a letter: no fields)."
     )
     fields: dict[str, ExtractedFieldResult] = Field(
         description="The fields found, by name: merchant_name, merchant_address, merchant_phone, "
@@ -304,6 +327,10 @@ class ExtractResult(BaseModel):
     )
     items: list[ItemResult]
     checks: ChecksResult
+    tables: list[TableResult] = Field(
+        description="Tables found on the pages (ruled or not, scanned or a PDF's text layer): "
+        "cells by row and column, with their spans and boxes."
+    )
     text: str = Field(description="All pages' text, pages separated by a form feed.")
     pages: list[ExtractPage]
     lang: str = Field(examples=["eng"])

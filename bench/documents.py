@@ -445,6 +445,79 @@ def invoice(rng: random.Random, country: Country, font_name: str, look: str, nam
     return Document(name, "invoice", country.language, image, fields, items)
 
 
+TABLE_HEADINGS = ("Region", "Product", "Units", "Price", "Revenue", "Change", "Stock", "Code")
+TABLE_NAMES = ("North", "South", "East", "West", "Central", "Harbour", "Valley", "Coast",
+               "Highlands", "Lakeside", "Old Town", "Riverside")  # fmt: skip
+
+
+@dataclass
+class GeneratedTable:
+    name: str
+    ruled: bool
+    image: Image.Image
+    grid: list[list[str]]
+
+    def truth(self) -> dict[str, object]:
+        return {"ruled": self.ruled, "grid": self.grid}
+
+
+def table(rng: random.Random, font_name: str, look: str, ruled: bool, name: str) -> GeneratedTable:
+    """A table of a heading row and rows of a name and figures, ruled or not."""
+    font = ImageFont.truetype(str(FONTS / font_name), rng.choice((22, 26, 30)))
+    columns = rng.randint(3, 5)
+    headings = ["Name", *rng.sample(TABLE_HEADINGS[2:], columns - 1)]
+    grid = [headings]
+    for row_name in rng.sample(TABLE_NAMES, rng.randint(4, 8)):
+        figures = [_figure(rng) for _ in range(columns - 1)]
+        grid.append([row_name, *figures])
+    size = int(getattr(font, "size", 24))
+    widths = [
+        max(int(font.getlength(row[column])) for row in grid) + 2 * size
+        for column in range(columns)
+    ]
+    margin, pitch = 60, int(size * 1.9)
+    width = margin * 2 + sum(widths)
+    height = margin * 2 + pitch * len(grid)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    lefts = [margin + sum(widths[:column]) for column in range(columns)]
+    for row_number, row in enumerate(grid):
+        top = margin + row_number * pitch + (pitch - size) // 2
+        for column, text in enumerate(row):
+            left = (
+                lefts[column] + size
+                if column == 0
+                else lefts[column] + widths[column] - size - font.getlength(text)
+            )
+            draw.text((left, top), text, fill=0, font=font)
+    if ruled:
+        for row_number in range(len(grid) + 1):
+            y = margin + row_number * pitch
+            draw.line((margin, y, width - margin, y), fill=0, width=2)
+        for x in [*lefts, width - margin]:
+            draw.line((x, margin, x, height - margin), fill=0, width=2)
+    return GeneratedTable(name, ruled, _degrade(image, look, rng), grid)
+
+
+def _figure(rng: random.Random) -> str:
+    kind = rng.randrange(3)
+    if kind == 0:
+        return f"{rng.randint(1, 9999):,}"
+    if kind == 1:
+        return f"{rng.randint(0, 999)}.{rng.randint(0, 99):02d}"
+    return f"{rng.randint(-20, 40)}%"
+
+
+def tables(seed: int = 11, count: int = 12) -> list[GeneratedTable]:
+    rng = random.Random(seed)
+    made: list[GeneratedTable] = []
+    for index in range(count):
+        ruled, look = index % 2 == 0, LOOKS[index % len(LOOKS)]
+        name = f"table-{index:02d}-{'ruled' if ruled else 'unruled'}-{look}"
+        made.append(table(rng, DOCUMENT_FONTS[index % len(DOCUMENT_FONTS)], look, ruled, name))
+    return made
+
+
 def _degrade(image: Image.Image, look: str, rng: random.Random) -> Image.Image:
     if look == "tilted":
         return image.rotate(
@@ -493,6 +566,13 @@ def documents(seed: int = 7, receipts: int = 24, invoices: int = 12) -> list[Doc
 def write(out: Path, seed: int = 7) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    for generated in tables():
+        path = out / f"{generated.name}.png"
+        generated.image.save(path)
+        (out / f"{generated.name}.truth.json").write_text(
+            json.dumps(generated.truth(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        written.append(path)
     for document in documents(seed):
         path = out / f"{document.name}.png"
         document.image.save(path)

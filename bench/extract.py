@@ -39,7 +39,7 @@ from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
 from app.ocr.engines.tesserocr_engine import TesserocrEngine
 from app.ocr.images import upright
 from app.ocr.pipeline import PageOptions, recognize_page
-from bench.documents import Document, documents
+from bench.documents import Document, GeneratedTable, documents, tables
 from bench.report import update
 
 REPO = Path(__file__).resolve().parent.parent
@@ -235,6 +235,61 @@ def _share(part: int, whole: int) -> str:
     return _percent(part / whole if whole else None)
 
 
+@dataclass
+class TableTally:
+    cells: int = 0
+    right: int = 0
+    tables: int = 0
+    found: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def score(self, generated: GeneratedTable, found: Extraction) -> None:
+        self.tables += 1
+        truth = generated.grid
+        self.cells += sum(len(row) for row in truth)
+        if not found.tables:
+            self.misses.append(f"{generated.name}: no table found")
+            return
+        self.found += 1
+        grid = max(found.tables, key=lambda table: table.rows * table.columns).grid()
+        for row_number, row in enumerate(truth):
+            for column, want in enumerate(row):
+                got = (
+                    grid[row_number][column]
+                    if row_number < len(grid) and column < len(grid[row_number])
+                    else None
+                )
+                if got is not None and _cell(got) == _cell(want):
+                    self.right += 1
+                else:
+                    self.misses.append(
+                        f"{generated.name} [{row_number},{column}]: want {want!r}, got {got!r}"
+                    )
+
+
+def _cell(text: str) -> str:
+    return "".join(text.split())
+
+
+def run_tables(
+    engine_name: str,
+    engine: TesserocrEngine,
+    neural: NeuralEngine | None,
+    workers: int,
+    quick: bool,
+) -> TableTally:
+    tally = TableTally()
+    made = tables()[:: 3 if quick else 1]
+
+    def one(generated: GeneratedTable) -> tuple[GeneratedTable, Extraction]:
+        return generated, read(generated.image, "eng", engine_name, engine, neural, "table")
+
+    with ThreadPoolExecutor(workers) as pool:
+        for generated, found in pool.map(one, made):
+            tally.score(generated, found)
+    return tally
+
+
 def _percent(value: float | None) -> str:
     return "   -" if value is None else f"{value:.2f}"
 
@@ -258,9 +313,11 @@ def main() -> int:
     lines: list[str] = []
     sroie: dict[str, Tally] = {}
     generated: dict[str, dict[str, Tally]] = {}
+    table_tallies: dict[str, TableTally] = {}
     for name in engines:
         sroie[name] = run_sroie(name, engine, neural, args.workers, args.quick)
         generated[name] = run_generated(name, engine, neural, args.workers, args.quick)
+        table_tallies[name] = run_tables(name, engine, neural, args.workers, args.quick)
     count = sroie[engines[0]].documents
     lines.append(f"Real SROIE receipts ({count}), share of fields exactly right:")
     lines.append(f"{'field':<18}" + "".join(f"{name:>12}" for name in engines) + "      target")
@@ -310,12 +367,33 @@ def main() -> int:
             + "      1.00"
         )
         lines.append("")
+    first_tables = table_tallies[engines[0]]
+    lines.append(f"Generated tables ({first_tables.tables}, ruled and unruled), cells right:")
+    lines.append(f"{'':<18}" + "".join(f"{name:>12}" for name in engines) + "      target")
+    lines.append(
+        f"{'tables found':<18}"
+        + "".join(
+            f"{_share(table_tallies[name].found, table_tallies[name].tables):>12}"
+            for name in engines
+        )
+        + "      1.00"
+    )
+    lines.append(
+        f"{'cells right':<18}"
+        + "".join(
+            f"{_share(table_tallies[name].right, table_tallies[name].cells):>12}"
+            for name in engines
+        )
+        + "      >= 0.97"
+    )
     text = "\n".join(lines)
     print(text)
     if args.show:
         for name in engines:
             print(f"\nwrong with engine={name}:")
-            for miss in sroie[name].misses + generated[name]["all"].misses:
+            for miss in (
+                sroie[name].misses + generated[name]["all"].misses + table_tallies[name].misses
+            ):
                 print("  " + miss)
     if not args.quick:
         print(f"updated {update('extraction.md', 'bench-extract', text).relative_to(REPO)}")

@@ -23,6 +23,7 @@ from app.extract.locales import territory
 from app.extract.model import Checks, DocumentKind, ExtractedField, Extraction, Item
 from app.extract.rows import page_rows
 from app.extract.totals import Priced, Totals, find_totals
+from app.ocr.reading.tables import find_tables
 from app.ocr.results import Page, union
 
 ExtractKind = DocumentKind | str
@@ -31,6 +32,17 @@ _DOCUMENT_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9\-/.#]*\d[A-Z0-9\-/.]*", re.IGNOR
 
 
 def extract(pages: Sequence[Page], languages: Sequence[str], kind: str = "auto") -> Extraction:
+    tables = [table for page in pages for table in find_tables(page)]
+    if kind == "table":
+        return Extraction(kind="table", tables=tables)
+    extraction = _extract_document(pages, languages, kind)
+    extraction.tables = tables
+    if extraction.kind == "other" and tables:
+        extraction.kind = "table"  # no sums, but cells in columns: a table is what it holds
+    return extraction
+
+
+def _extract_document(pages: Sequence[Page], languages: Sequence[str], kind: str) -> Extraction:
     rows = read_rows(page_rows(pages), languages)
     totals = find_totals(rows)
     currency = _currency(rows, totals)

@@ -22,9 +22,9 @@ _QUANTITY = re.compile(
 _CODE = re.compile(r"^[\W\d]*$|^[A-Z]{0,3}\d[\w\-/]*$")
 # A tax code printed after a description (`*S`, `*Z`), not part of it.
 _TAX_CODE = re.compile(r"^\*[A-Z]{1,2}$")
+# Rows labelled so are no items even with an amount. Not COUNT (`2 pcs Widget`) nor DATE
+# (Portuguese `data` stands in `Pastel de nata`'s fuzzy shadow): a real date is told by row.dates.
 _NOT_ITEMS = {
-    Concept.COUNT,
-    Concept.DATE,
     Concept.DOCUMENT,
     Concept.PHONE,
     Concept.TAX_ID,

@@ -164,6 +164,10 @@ _VOCABULARY: dict[Concept, tuple[str, ...]] = {
         "pembundaran",
     ),
     Concept.PAYMENT: (
+        "numerario",
+        "dinheiro",
+        "multibanco",
+        "contado",
         "cash",
         "tendered",
         "tender",
@@ -188,6 +192,9 @@ _VOCABULARY: dict[Concept, tuple[str, ...]] = {
         "maestro",
     ),
     Concept.CHANGE: (
+        "troco",
+        "vuelto",
+        "devuelto",
         "change",
         "ruckgeld",
         "wechselgeld",
@@ -321,6 +328,7 @@ _VOCABULARY: dict[Concept, tuple[str, ...]] = {
 # Words this short must be read exactly: one misread letter makes another word.
 EXACT_BELOW = 4
 _DIGITS_AS_LETTERS = str.maketrans("0158", "olsb")
+CONFUSABLE_UP_TO = 5
 FUZZY_CUTOFF = 80.0  # one wrong letter in five
 _NUMBER_ENDINGS = ("nummer", "number", "nr", "no")
 # A word OCR split in two (`Payat .e`) has lost a letter and gained a space: a looser match.
@@ -366,9 +374,9 @@ def _word_concepts(word: str, cutoff: float = FUZZY_CUTOFF) -> frozenset[Concept
         return exact
     if len(word) < EXACT_BELOW:
         return frozenset()
-    if len(word) == EXACT_BELOW:
-        # Four letters: only a letter OCR confuses with another (INEL for INCL), else PAIN
-        # would read as PAID.
+    if len(word) <= CONFUSABLE_UP_TO:
+        # Short words: only a letter OCR confuses with another (INEL for INCL, TOTAI for
+        # TOTAL), else PAIN would read as PAID and a TOSTA (a toast) as a TOTAL.
         return _confused_with(word)
     # A misread keeps the first letter more often than not, and requiring it keeps GROUND
     # from reading as ROUND.

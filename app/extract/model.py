@@ -3,9 +3,10 @@
 from dataclasses import dataclass, field
 from typing import Literal
 
+from app.ocr.reading.tables import Table
 from app.ocr.results import BBox
 
-DocumentKind = Literal["receipt", "invoice", "other"]
+DocumentKind = Literal["receipt", "invoice", "table", "other"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +64,4 @@ class Extraction:
     fields: dict[str, ExtractedField] = field(default_factory=dict)
     items: list[Item] = field(default_factory=list)
     checks: Checks = field(default_factory=lambda: Checks(None, None, None))
+    tables: list[Table] = field(default_factory=list)

@@ -29,6 +29,7 @@ from app.jobs.queue import PageQueue
 from app.jobs.store import DuplicateKey, JobStore, NewJob
 from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.merge import merge
+from app.ocr.results import Page, page_from_json
 
 logger = logging.getLogger("app.jobs")
 
@@ -162,6 +163,12 @@ class JobService:
                 yield page
             else:
                 yield _failed_page(outcome.number, outcome.error or "The page was not read.")
+
+    def pages_read(self, job: Job) -> Iterator[Page]:
+        """Each page read, as a page tree, in order (failed pages left out)."""
+        for page in self.page_results(job):
+            if not page.get("error"):
+                yield page_from_json(page)
 
     def page_texts(self, job: Job) -> Iterator[str]:
         for outcome in self.store.page_outcomes(job.id):

@@ -1,7 +1,8 @@
 """What recognition produces: a page -> line -> word tree with boxes and confidences."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 BBox = tuple[int, int, int, int]
 
@@ -51,6 +52,36 @@ class Page:
     @property
     def text_lines(self) -> list[str]:
         return text_lines(self.text)
+
+
+def page_from_json(data: Mapping[str, Any]) -> Page:
+    """A page tree back from its JSON (/v1/ocr's page, a job's stored page)."""
+
+    def box(values: Sequence[int]) -> BBox:
+        return (int(values[0]), int(values[1]), int(values[2]), int(values[3]))
+
+    lines = [
+        Line(
+            text=str(line["text"]),
+            bbox=box(line["bbox"]),
+            confidence=float(line.get("confidence", 0.0)),
+            words=tuple(
+                Word(str(word["text"]), box(word["bbox"]), float(word.get("confidence", 0.0)))
+                for word in line.get("words", [])
+            ),
+        )
+        for line in data.get("lines", [])
+    ]
+    return Page(
+        text=str(data.get("text", "")),
+        width=int(data.get("width", 0)),
+        height=int(data.get("height", 0)),
+        lines=lines,
+        number=int(data.get("number", 1)),
+        rotation=int(data.get("rotation", 0)),
+        source=str(data.get("source", "ocr")),
+        engine=str(data.get("engine", "tesseract")),
+    )
 
 
 def layout_text(lines: list[Line]) -> str:

@@ -6,6 +6,18 @@ from pathlib import Path
 from PIL import Image
 
 
+def pdf_with_table(rows: list[list[str]], *, left: int = 72, top: int = 700) -> bytes:
+    """A one-page PDF whose text layer is a table: each cell's text placed at its column
+    (every 130 points) and its row (every 24), as a spreadsheet exports it."""
+    operators = " ".join(
+        f"1 0 0 1 {left + 130 * column} {top - 24 * number} Tm ({text}) Tj"
+        for number, row in enumerate(rows)
+        for column, text in enumerate(row)
+        if text
+    )
+    return _pdf(f"BT /F1 12 Tf {operators} ET".encode())
+
+
 def pdf_with_text_layer(
     lines: list[str], *, invisible: bool = False, scan: bytes | None = None, top: int = 720
 ) -> bytes:
@@ -16,6 +28,10 @@ def pdf_with_text_layer(
     mode = "3 Tr " if invisible else ""
     picture = "q 612 0 0 792 0 0 cm /Im1 Do Q " if scan else ""
     stream = f"{picture}BT {mode}/F1 24 Tf 72 {top} Td {operators} ET".encode()
+    return _pdf(stream, scan)
+
+
+def _pdf(stream: bytes, scan: bytes | None = None) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

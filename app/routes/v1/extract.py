@@ -3,7 +3,7 @@
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request, Response
 
 from app.deps import (
     AuthDep,
@@ -19,7 +19,10 @@ from app.deps import (
 from app.extract.documents import extract as extract_document
 from app.extract.model import Extraction
 from app.ocr.documents import read_document
+from app.ocr.engines.neural_engine import NeuralEngine
+from app.ocr.engines.protocol import OcrEngine
 from app.ocr.pipeline import PageOptions
+from app.ocr.rendering.markdown import CSV_MEDIA_TYPE, MEDIA_TYPE, table_markdown, tables_csv
 from app.ocr.results import Page
 from app.ocr.stop import Stop
 from app.routes.v1.engines import engine_details, engines_used
@@ -28,10 +31,15 @@ from app.schemas import ErrorBody, ExtractPage, ExtractResult
 
 router = APIRouter(tags=["extract"])
 
-ExtractKindName = Literal["auto", "receipt", "invoice"]
+ExtractKindName = Literal["auto", "receipt", "invoice", "table"]
+ExtractFormat = Literal["json", "csv", "markdown"]
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 429, 503, 504)
+    200: {
+        "description": "JSON by default; the tables as CSV or Markdown with `format`.",
+        "content": {"application/json": {}, "text/csv": {}, "text/markdown": {}},
+    },
+    **{status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 429, 503, 504)},
 }
 
 
@@ -53,12 +61,20 @@ async def extract(
     kind: Annotated[
         ExtractKindName,
         Form(
-            description="`receipt`, `invoice`, or `auto`: told from the document (a page "
-            "with no sums is `other`, with no fields).",
+            description="`receipt`, `invoice`, `table` (its tables only), or `auto`: told "
+            "from the document (a page with no sums and no table is `other`, with no fields).",
             examples=["auto"],
         ),
     ] = "auto",
-) -> ExtractResult:
+    output: Annotated[
+        ExtractFormat,
+        Query(
+            alias="format",
+            description="`json` (fields, items, checks, tables), or the tables alone as `csv` "
+            "(a blank line between two tables) or as `markdown` tables.",
+        ),
+    ] = "json",
+) -> ExtractResult | Response:
     """Read a receipt or an invoice (an image or a PDF, as `file`) into data: the merchant,
     its address, phone and tax id, the date and time, the document number, the subtotal, tax,
     tip, discount and total, the currency, the line items, and checks of whether they add up.
@@ -95,24 +111,43 @@ async def extract(
         read_and_extract, work=work, stop=stop, disconnected=request.is_disconnected
     )
     done = time.monotonic()
+    if output == "csv":
+        return Response(content=tables_csv(extraction.tables), media_type=CSV_MEDIA_TYPE)
+    if output == "markdown":
+        text = "\n\n".join(table_markdown(table) for table in extraction.tables)
+        return Response(content=text + "\n" if text else "", media_type=MEDIA_TYPE)
+    timings = {
+        "queue": round((marks["started"] - received) * 1000, 1),
+        "ocr": round((marks["read"] - marks["started"]) * 1000, 1),
+        "extract": round((done - marks["read"]) * 1000, 1),
+        "total": round((done - received) * 1000, 1),
+    }
+    return extraction_result(pages, extraction, reading.lang, engine, neural, timings)
+
+
+def extraction_result(
+    pages: list[Page],
+    extraction: Extraction,
+    lang: str,
+    engine: OcrEngine,
+    neural: NeuralEngine,
+    timings: dict[str, float],
+) -> ExtractResult:
+    """The JSON of an extraction, for /v1/extract and a job's `format=extract`."""
     return ExtractResult.model_validate(
         {
             "kind": extraction.kind,
             "fields": extraction.fields,
             "items": extraction.items,
             "checks": extraction.checks,
+            "tables": extraction.tables,
             "text": "\f".join(page.text for page in pages),
             "pages": [ExtractPage.model_validate(page) for page in pages],
-            "lang": reading.lang,
+            "lang": lang,
             "engines": engines_used(
                 [page.engine for page in pages], engine_details(engine, neural)
             ),
-            "timings_ms": {
-                "queue": round((marks["started"] - received) * 1000, 1),
-                "ocr": round((marks["read"] - marks["started"]) * 1000, 1),
-                "extract": round((done - marks["read"]) * 1000, 1),
-                "total": round((done - received) * 1000, 1),
-            },
+            "timings_ms": timings,
         },
         from_attributes=True,
     )

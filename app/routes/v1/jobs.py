@@ -3,15 +3,18 @@
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from app.deps import PASSED_GATE, AuthDep, EngineDep, NeuralDep, RateLimitDep, SettingsDep
 from app.errors import UnprocessableOption
+from app.extract.documents import extract as extract_document
 from app.jobs.models import RENDERER_FORMATS, Job, JobOptions
 from app.jobs.pages import PageReading
 from app.jobs.service import JobService, NewJob, new_job_id
@@ -19,14 +22,19 @@ from app.ocr.documents import count_pages
 from app.ocr.engines.neural_engine import NeuralEngine
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.formats import OUTPUT_FORMATS
+from app.ocr.rendering.markdown import MEDIA_TYPE as MARKDOWN_MEDIA_TYPE
+from app.ocr.rendering.markdown import render_markdown
 from app.routes.v1.engines import engine_details, engines_used
+from app.routes.v1.extract import ExtractKindName, extraction_result
 from app.routes.v1.options import ReadingOptionsDep
-from app.schemas import ErrorBody, JobLinks, JobStatusBody
+from app.schemas import ErrorBody, ExtractResult, JobLinks, JobStatusBody
 from app.uploads import stream_upload
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
-ResultFormat = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
+ResultFormat = Literal["json", "text", "markdown", "extract", "hocr", "alto", "tsv", "pdf"]
+# Extraction holds every page tree of the document at once: longer documents are refused.
+EXTRACT_MAX_PAGES = 200
 
 
 async def get_jobs(request: Request) -> JobService:
@@ -231,12 +239,25 @@ async def job_result(
     neural: NeuralDep,
     output: Annotated[
         ResultFormat,
-        Query(alias="format", description="`json`, `text`, or a format the job was made with."),
+        Query(
+            alias="format",
+            description="`json`, `text`, `markdown`, `extract` (what /v1/extract gives: "
+            "fields, items, checks, tables), or a format the job was made with.",
+        ),
     ] = "json",
+    kind: Annotated[
+        ExtractKindName,
+        Query(description="With `format=extract`: as /v1/extract's `kind`."),
+    ] = "auto",
 ) -> Response:
-    """The job's result, as /v1/ocr gives it for the whole document: 409 until the job has
-    finished, 410 once it has expired."""
+    """The job's result, as /v1/ocr (or, with `format=extract`, /v1/extract) gives it for the
+    whole document: 409 until the job has finished, 410 once it has expired."""
     job = await asyncio.to_thread(jobs.finished_job, owner, job_id)
+    if output == "markdown":
+        return await _streamed(_markdown_result(jobs, job), MARKDOWN_MEDIA_TYPE)
+    if output == "extract":
+        result = await run_in_threadpool(_extract_result, jobs, job, kind, engine, neural)
+        return Response(result.model_dump_json(), media_type="application/json")
     if output == "json":
         return await _streamed(_json_result(jobs, job, engine, neural), "application/json")
     if output == "text":
@@ -258,6 +279,33 @@ async def _streamed(chunks: Iterator[bytes], media_type: str) -> StreamingRespon
     response cut off after its status line."""
     first = await asyncio.to_thread(next, chunks, b"")
     return StreamingResponse(itertools.chain((first,), chunks), media_type=media_type)
+
+
+def _markdown_result(jobs: JobService, job: Job) -> Iterator[bytes]:
+    """/v1/ocr's Markdown, a page at a time."""
+    for index, page in enumerate(jobs.pages_read(job)):
+        yield (("\n" if index else "") + render_markdown([page])).encode()
+
+
+def _extract_result(
+    jobs: JobService, job: Job, kind: str, engine: OcrEngine, neural: NeuralEngine
+) -> ExtractResult:
+    if job.pages_total > EXTRACT_MAX_PAGES:
+        raise UnprocessableOption(
+            f"format=extract reads documents of at most {EXTRACT_MAX_PAGES} pages; this one "
+            f"has {job.pages_total}. Send its pages with the fields to /v1/extract?pages=..."
+        )
+    started = time.monotonic()
+    pages = list(jobs.pages_read(job))
+    extraction = extract_document(pages, job.options.lang.split("+"), kind)
+    assert job.started_at is not None
+    assert job.finished_at is not None
+    timings = {
+        "queue": round((job.started_at - job.created_at) * 1000, 1),
+        "ocr": round((job.finished_at - job.started_at) * 1000, 1),
+        "extract": round((time.monotonic() - started) * 1000, 1),
+    }
+    return extraction_result(pages, extraction, job.options.lang, engine, neural, timings)
 
 
 def _text_result(jobs: JobService, job: Job) -> Iterator[bytes]:

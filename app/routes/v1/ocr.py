@@ -21,6 +21,7 @@ from app.deps import (
 from app.ocr.documents import read_document, render_document
 from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.pipeline import PageOptions
+from app.ocr.rendering.markdown import MEDIA_TYPE, render_markdown
 from app.ocr.results import Page
 from app.ocr.stop import Stop
 from app.routes.v1.engines import engine_details, engines_used
@@ -31,12 +32,15 @@ router = APIRouter(tags=["ocr"])
 
 T = TypeVar("T")
 
-FormatName = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
+FormatName = Literal["json", "text", "markdown", "hocr", "alto", "tsv", "pdf"]
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON by default; with `format`, a standard format.",
-        "content": {fmt.media_type.split(";")[0]: {} for fmt in OUTPUT_FORMATS.values()},
+        "content": {
+            media_type.split(";")[0]: {}
+            for media_type in [*(fmt.media_type for fmt in OUTPUT_FORMATS.values()), MEDIA_TYPE]
+        },
     },
     **{status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 429, 503, 504)},
 }
@@ -58,14 +62,16 @@ async def ocr(
         FormatName,
         Query(
             alias="format",
-            description="`json` (page -> line -> word tree with boxes), `text`, `hocr`, "
-            "`alto`, `tsv`, or `pdf` (one searchable PDF for all pages).",
+            description="`json` (page -> line -> word tree with boxes), `text`, `markdown` "
+            "(headings, paragraphs, lists and tables), `hocr`, `alto`, `tsv`, or `pdf` (one "
+            "searchable PDF for all pages).",
             examples=["json", "hocr", "pdf"],
             openapi_examples={
                 name: {"summary": summary, "value": name}
                 for name, summary in (
                     ("json", "Pages, lines and words with boxes (application/json)"),
                     ("text", "Plain text (text/plain)"),
+                    ("markdown", "Headings, paragraphs, lists, tables (text/markdown)"),
                     ("hocr", "hOCR (text/html)"),
                     ("alto", "ALTO XML (application/xml)"),
                     ("tsv", "Tesseract TSV (text/tab-separated-values)"),
@@ -108,7 +114,7 @@ async def ocr(
     async def admitted(job: Callable[[], T]) -> T:
         return await runner.submit(job, work=work, stop=stop, disconnected=request.is_disconnected)
 
-    if output not in ("json", "text"):
+    if output not in ("json", "text", "markdown"):
         fmt = OUTPUT_FORMATS[output]
         body = await admitted(
             partial(render_document, upload, engine, options, limits, fmt, selection, runner.spare)
@@ -123,6 +129,8 @@ async def ocr(
 
     result_pages = await admitted(read)
     done = time.monotonic()
+    if output == "markdown":
+        return Response(content=render_markdown(result_pages), media_type=MEDIA_TYPE)
     if output == "text":
         # What Tesseract's text renderer writes (page texts, form feeds between them), read like
         # the JSON: the same preparation, and a PDF page's own text layer is kept as it is.

@@ -1,5 +1,7 @@
 """POST /v1/extract: a receipt's fields, items and checks through the real engines."""
 
+import csv
+import io
 import json
 import random
 from io import BytesIO
@@ -9,8 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from bench.documents import COUNTRIES, Document, invoice, receipt
+from bench.documents import COUNTRIES, Document, invoice, receipt, tables
 from tests.conftest import text_image
+from tests.helpers.documents import pdf_with_table
 
 SROIE_CASES = [
     # The DIY chain's receipt: the total beside CASH and CHANGE, the date printed 19-09-17.
@@ -69,6 +72,7 @@ def test_a_receipt_comes_back_as_fields_items_and_checks(
     assert set(body["timings_ms"]) == {"queue", "ocr", "extract", "total"}
 
 
+@pytest.mark.slow
 def test_an_invoice_names_its_customer_and_due_date(client: TestClient, auth_headers: dict) -> None:
     document = invoice(random.Random(5), COUNTRIES[1], "DejaVuSans.ttf", "clean", "i")
     response = post(client, png(document), auth_headers, kind="invoice")
@@ -99,7 +103,7 @@ def test_prose_is_other_too(client: TestClient, auth_headers: dict) -> None:
     assert response.json()["kind"] == "other"
 
 
-@pytest.mark.parametrize("kind", ["table", "RECEIPT", "recipe"])
+@pytest.mark.parametrize("kind", ["tables", "RECEIPT", "recipe"])
 def test_an_unknown_kind_is_a_clear_422(client: TestClient, auth_headers: dict, kind: str) -> None:
     response = post(client, text_image("TOTAL 3.00"), auth_headers, kind=kind)
     assert response.status_code == 422
@@ -154,3 +158,73 @@ def test_real_receipts_give_their_key_fields(
     assert fields["transaction_date"] == date  # SROIE's truth is as printed: 19-09-17
     printed = response.json()["fields"]["transaction_date"]["text"]
     assert letters(printed) == letters(truth["date"])
+
+
+def table_png(index: int) -> tuple[bytes, list[list[str]]]:
+    generated = tables()[index]
+    buffer = BytesIO()
+    generated.image.save(buffer, format="PNG")
+    return buffer.getvalue(), generated.grid
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", [0, 1], ids=["ruled", "unruled"])
+def test_a_scanned_table_comes_back_cell_by_cell(
+    client: TestClient, auth_headers: dict, index: int
+) -> None:
+    data, grid = table_png(index)
+    response = post(client, data, auth_headers, kind="table")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["kind"], body["fields"]) == ("table", {})
+    (table,) = body["tables"]
+    assert (table["rows"], table["columns"]) == (len(grid), len(grid[0]))
+    found = [["" for _ in grid[0]] for _ in grid]
+    for cell in table["cells"]:
+        found[cell["row"]][cell["column"]] = cell["text"]
+    assert found == grid
+    heading = next(cell for cell in table["cells"] if (cell["row"], cell["column"]) == (0, 0))
+    assert heading["box"][0] < heading["box"][2]
+
+
+@pytest.mark.slow
+def test_tables_as_csv_and_as_markdown(client: TestClient, auth_headers: dict) -> None:
+    data, grid = table_png(0)
+    as_csv = client.post(
+        "/v1/extract",
+        params={"format": "csv"},
+        files={"file": ("t.png", data)},
+        data={"kind": "table"},
+        headers=auth_headers,
+    )
+    assert as_csv.status_code == 200
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert list(csv.reader(io.StringIO(as_csv.text))) == grid
+    as_markdown = client.post(
+        "/v1/extract",
+        params={"format": "markdown"},
+        files={"file": ("t.png", data)},
+        data={"kind": "table"},
+        headers=auth_headers,
+    )
+    assert as_markdown.headers["content-type"].startswith("text/markdown")
+    lines = as_markdown.text.splitlines()
+    assert lines[0] == "| " + " | ".join(grid[0]) + " |"
+    assert lines[1] == "|" + "|".join(" --- " for _ in grid[0]) + "|"
+    assert len(lines) == len(grid) + 1
+
+
+def test_a_table_in_a_pdfs_text_layer(client: TestClient, auth_headers: dict) -> None:
+    grid = [
+        ["Region", "Units", "Revenue"],
+        ["North", "1200", "14400.00"],
+        ["South", "900", "10800.00"],
+    ]
+    response = post(client, pdf_with_table(grid), auth_headers, kind="table")
+    assert response.status_code == 200, response.text
+    (table,) = response.json()["tables"]
+    found = [["" for _ in grid[0]] for _ in grid]
+    for cell in table["cells"]:
+        found[cell["row"]][cell["column"]] = cell["text"]
+    assert found == grid
+    assert response.json()["pages"][0]["source"] == "text-layer"  # read from the PDF, no OCR

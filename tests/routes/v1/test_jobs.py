@@ -2,6 +2,7 @@
 
 import io
 import json
+import random
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,8 @@ from fastapi.testclient import TestClient
 
 from app.config import get_settings
 from app.main import create_app
+from app.routes.v1 import jobs as jobs_routes
+from bench.documents import COUNTRIES, invoice
 from tests.conftest import make_settings, text_image
 from tests.helpers.documents import dense_page, scanned_pdf
 from tests.helpers.waiting import poll, poll_for
@@ -311,3 +314,45 @@ def test_a_page_past_its_own_time_limit_fails_alone(tmp_path: Path) -> None:
         assert done["pages_failed"] == 1
         (page,) = client.get(f"/v1/jobs/{job['id']}/result", headers=AUTH).json()["pages"]
         assert "JOBS_PAGE_TIMEOUT_SECONDS" in page["error"]["detail"]
+
+
+@pytest.mark.slow
+def test_a_long_receipt_document_is_extracted_from_its_job(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scanned PDF of an invoice's pages as a job: format=extract gives what /v1/extract
+    gives, and format=markdown what /v1/ocr gives, for the whole document."""
+    document = invoice(random.Random(5), COUNTRIES[1], "DejaVuSans.ttf", "clean", "i")
+    buffer = io.BytesIO()
+    document.image.convert("RGB").save(buffer, format="PNG")
+    pdf = scanned_pdf([buffer.getvalue(), PAGES[0]], dpi=150)
+    job = submit(client, pdf)
+    assert finished(client, job["id"])["status"] == "succeeded"
+    response = client.get(
+        f"/v1/jobs/{job['id']}/result", params={"format": "extract"}, headers=AUTH
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["kind"] == "invoice"
+    values = {name: found["value"] for name, found in body["fields"].items()}
+    for name in ("total", "due_date", "customer_name", "document_number"):
+        assert values.get(name) == document.fields[name], name
+    assert [page["number"] for page in body["pages"]] == [1, 2]
+    assert body["fields"]["total"]["page"] == 1
+    as_receipt = client.get(
+        f"/v1/jobs/{job['id']}/result",
+        params={"format": "extract", "kind": "receipt"},
+        headers=AUTH,
+    )
+    assert as_receipt.json()["kind"] == "receipt"
+    markdown = client.get(
+        f"/v1/jobs/{job['id']}/result", params={"format": "markdown"}, headers=AUTH
+    )
+    assert markdown.headers["content-type"].startswith("text/markdown")
+    assert "| Description | Qty | Unit Price | Amount |" in markdown.text
+    assert "Page 1 says hello" in markdown.text  # the second page follows the first
+    # Extraction holds all the document's pages at once: a longer one is refused by name.
+    monkeypatch.setattr(jobs_routes, "EXTRACT_MAX_PAGES", 1)
+    refused = client.get(f"/v1/jobs/{job['id']}/result", params={"format": "extract"}, headers=AUTH)
+    assert refused.status_code == 422
+    assert "at most 1 pages" in refused.json()["detail"]

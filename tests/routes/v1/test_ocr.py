@@ -7,12 +7,12 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from app.ocr.engines.protocol import MAX_SIDE
 from app.ocr.reading.noise import is_noise
 from app.ocr.results import Word
-from tests.conftest import SettingsFactory, text_image
+from tests.conftest import DEJAVU, SettingsFactory, text_image
 from tests.helpers.documents import pdf_with_text_layer
 from tests.helpers.waiting import poll
 
@@ -448,3 +448,46 @@ def test_a_second_opinion_is_a_query_option(
     read = ocr(client, sent, auth_headers, **params).json()["pages"][0]
     assert any(step.startswith("second-opinion:") for step in read["steps"]) is present
     assert "TOTAL" in read["text"].upper()
+
+
+def document_page() -> bytes:
+    """A page with a title, a heading, a paragraph, a numbered list and an unruled table."""
+    image = Image.new("RGB", (1400, 1100), "white")
+    draw = ImageDraw.Draw(image)
+    title, heading, body = (ImageFont.truetype(str(DEJAVU), size) for size in (64, 44, 30))
+    draw.text((80, 60), "Harbour Report", fill="black", font=title)
+    draw.text((80, 190), "Summary of the year", fill="black", font=heading)
+    draw.text((80, 290), "Sales rose in every region this year,", fill="black", font=body)
+    draw.text((80, 335), "and most of all along the coast.", fill="black", font=body)
+    draw.text((80, 430), "1. More ships came in", fill="black", font=body)
+    draw.text((80, 475), "2. Fewer days were lost", fill="black", font=body)
+    rows = [("Region", "Ships", "Tonnes"), ("North", "120", "4,500"), ("South", "95", "3,100")]
+    for number, row in enumerate([*rows, ("Coast", "210", "8,900")]):
+        top = 580 + 60 * number
+        for column, text in enumerate(row):
+            right = 520 + 320 * column
+            left = 80 if column == 0 else right - draw.textlength(text, font=body)
+            draw.text((left, top), text, fill="black", font=body)
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_markdown_keeps_headings_paragraphs_lists_and_tables(
+    client: TestClient, auth_headers: dict
+) -> None:
+    response = ocr(client, document_page(), auth_headers, format="markdown")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/markdown")
+    blocks = response.text.strip().split("\n\n")
+    assert blocks[0] == "# Harbour Report"
+    assert blocks[1] == "## Summary of the year"
+    assert blocks[2] == "Sales rose in every region this year, and most of all along the coast."
+    assert blocks[3] == "1. More ships came in\n2. Fewer days were lost"
+    assert blocks[4].splitlines() == [
+        "| Region | Ships | Tonnes |",
+        "| --- | --- | --- |",
+        "| North | 120 | 4,500 |",
+        "| South | 95 | 3,100 |",
+        "| Coast | 210 | 8,900 |",
+    ]

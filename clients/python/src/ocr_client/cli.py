@@ -143,7 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("inputs", nargs="+", metavar="FILE", help="receipts or invoices")
     _add_connection_options(extract)
     extract.add_argument(
-        "--kind", choices=("auto", "receipt", "invoice"), default="auto", help="default: auto"
+        "--kind",
+        choices=("auto", "receipt", "invoice", "table"),
+        default="auto",
+        help="default: auto",
     )
     extract.add_argument("--lang", help="language(s), e.g. eng or deu (default: the server's)")
     extract.add_argument("--engine", choices=("auto", "tesseract", "neural"))

@@ -35,7 +35,7 @@ TextFormat = Literal["text", "hocr", "alto", "tsv"]
 Format = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
 # auto: Tesseract, and the neural reader on the pages it hesitates over.
 Engine = Literal["auto", "tesseract", "neural"]
-ExtractKind = Literal["auto", "receipt", "invoice"]
+ExtractKind = Literal["auto", "receipt", "invoice", "table"]
 Expect = Literal["json", "text", "bytes", "response"]
 Switch = Literal[
     "preprocess",
