@@ -94,8 +94,13 @@ def test_batch_of_folders_and_globs_with_progress(live_server: LiveServer, batch
 
 @pytest.mark.parametrize(
     ("fmt", "suffix", "marker"),
-    [("text", ".txt", b"chili powder"), ("hocr", ".hocr", b"ocr_page"), ("pdf", ".pdf", b"%PDF")],
-    ids=["text", "hocr", "pdf"],
+    [
+        ("text", ".txt", b"chili powder"),
+        ("markdown", ".md", b"chili powder"),
+        ("hocr", ".hocr", b"ocr_page"),
+        ("pdf", ".pdf", b"%PDF"),
+    ],
+    ids=["text", "markdown", "hocr", "pdf"],
 )
 def test_formats_are_written_with_their_suffix(
     live_server: LiveServer, samples_dir: Path, tmp_path: Path, fmt: str, suffix: str, marker: bytes

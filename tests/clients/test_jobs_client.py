@@ -132,6 +132,14 @@ def test_cli_reads_a_pdf_through_a_job_with_a_bar_of_its_pages(
     assert "page" in result.stderr
 
 
+def test_cli_reads_a_pdf_as_markdown_through_its_job(
+    live_server: LiveServer, two_pages: Path
+) -> None:
+    result = run_ocr("read", str(two_pages), "--format", "markdown", url=live_server.url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().split("\n\n") == list(PHRASES)  # a paragraph a page, in order
+
+
 def test_cli_jobs_status_of_an_unknown_job_is_404(live_server: LiveServer) -> None:
     result = run_ocr("jobs", "status", "j_does_not_exist", url=live_server.url)
     assert result.returncode == 1

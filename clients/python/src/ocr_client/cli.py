@@ -48,9 +48,9 @@ EXIT_UNAVAILABLE = 4
 DEFAULT_URL = "http://127.0.0.1:8000"
 URL_ENV = "OCR_URL"
 TOKEN_ENV = "OCR_TOKEN"  # noqa: S105 (a variable name, not a secret)
-FORMATS = ("text", "json", "hocr", "alto", "tsv", "pdf")
-EXTENSIONS = {"text": ".txt", "json": ".json", "hocr": ".hocr", "alto": ".xml", "tsv": ".tsv"}
-EXTENSIONS["pdf"] = ".pdf"
+FORMATS = ("text", "json", "markdown", "hocr", "alto", "tsv", "pdf")
+EXTENSIONS = {"text": ".txt", "json": ".json", "markdown": ".md", "hocr": ".hocr", "alto": ".xml"}
+EXTENSIONS.update(tsv=".tsv", pdf=".pdf")
 # What a folder given on the command line is searched for.
 INPUT_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".pdf"}

@@ -31,8 +31,9 @@ from ocr_client.models import Extraction, JobStatus, OCRResult, Prediction
 from ocr_client.retry import RetryPolicy
 
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
-TextFormat = Literal["text", "hocr", "alto", "tsv"]
-Format = Literal["json", "text", "hocr", "alto", "tsv", "pdf"]
+TextFormat = Literal["text", "markdown", "hocr", "alto", "tsv"]
+Format = Literal["json", "text", "markdown", "hocr", "alto", "tsv", "pdf"]
+EVERY_JOB_HAS = ("json", "text", "markdown")
 # auto: Tesseract, and the neural reader on the pages it hesitates over.
 Engine = Literal["auto", "tesseract", "neural"]
 ExtractKind = Literal["auto", "receipt", "invoice", "table"]
@@ -277,8 +278,8 @@ class OCRClient(_Base):
         format: Format = "json",
         filename: str | None = None,
     ) -> OCRResult | str | bytes:
-        """`POST /v1/ocr`: an image or document. JSON gives an `OCRResult`; text, hOCR, ALTO
-        and TSV give a `str`; PDF gives the searchable PDF's bytes. `switches` turns the
+        """`POST /v1/ocr`: an image or document. JSON gives an `OCRResult`; text, Markdown,
+        hOCR, ALTO and TSV give a `str`; PDF gives the searchable PDF's bytes. `switches` turns the
         preparation steps on or off (`{"deskew": False}`, `{"preprocess": False}`)."""
         call = _v1_call(read_file(file, filename), lang, psm, engine, dpi, pages, switches, format)
         data = self._send(call)
@@ -589,9 +590,9 @@ def _job_params(
     params = _options(lang, psm, engine, dpi, pages, switches)
     if formats is not None:
         names = formats.split(",") if isinstance(formats, str) else formats
-        # json and text come with every job: the service is asked only for the others.
+        # json, text and markdown come with every job: the service is asked for the others.
         extra = dict.fromkeys(
-            name.strip() for name in names if name.strip() not in ("", "json", "text")
+            name.strip() for name in names if name.strip() not in ("", *EVERY_JOB_HAS)
         )
         if extra:
             params["formats"] = ",".join(extra)
