@@ -544,7 +544,9 @@
             format === "text"
               ? new Blob([textArea.value], { type: "text/plain" })
               : await fetchFormat(format);
-          const extension = { text: ".txt", hocr: ".hocr.html", pdf: ".pdf" }[format];
+          const extension = { text: ".txt", markdown: ".md", hocr: ".hocr.html", pdf: ".pdf" }[
+            format
+          ];
           saveBlob(blob, baseName + extension);
         } catch (error) {
           say(messageOf(error), "error");
@@ -553,6 +555,28 @@
         }
       })
     );
+
+    const formatted = node.querySelector(".formatted");
+    const showFormatted = node.querySelector(".show-formatted");
+    showFormatted.addEventListener("click", async () => {
+      // The Markdown the service writes (headings, paragraphs, lists, tables), shown as such.
+      if (!formatted.hidden) {
+        formatted.hidden = true;
+        showFormatted.textContent = "Show formatted";
+        return;
+      }
+      showFormatted.disabled = true;
+      try {
+        const markdown = await (await fetchFormat("markdown")).text();
+        formatted.replaceChildren(...renderMarkdown(markdown));
+        formatted.hidden = false;
+        showFormatted.textContent = "Hide formatted";
+      } catch (error) {
+        say(messageOf(error), "error");
+      } finally {
+        showFormatted.disabled = false;
+      }
+    });
 
     const first = data.pages[0];
     const showable = /^image\/(png|jpeg|gif|webp|bmp)$/.test(file.type) && first;
@@ -638,10 +662,12 @@
         : "The items or sums do not add up: worth a look.";
       checks.classList.toggle("error", !data.checks.consistent);
     }
+    node.querySelector(".tables").replaceChildren(...data.tables.map(tableElement));
     node.querySelector(".text").value = data.text;
     node.querySelectorAll(".download").forEach((button) => {
       button.hidden = button.dataset.format !== "json";
     });
+    node.querySelector(".show-formatted").hidden = true;
     const baseName = (file.name || "pasted").replace(/\.[^.]+$/, "");
     node.querySelector('.download[data-format="json"]').addEventListener("click", () => {
       const blob = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
@@ -672,6 +698,76 @@
     node.querySelector(".toggle-boxes").addEventListener("change", (event) => {
       boxes.classList.toggle("hidden", !event.currentTarget.checked);
     });
+  }
+
+  function tableElement(found, index) {
+    // Cells by row and column; a cell spanning columns spans them here too.
+    const table = document.createElement("table");
+    table.className = "found-table";
+    const caption = document.createElement("caption");
+    caption.textContent = "Table " + (index + 1) + " (page " + found.page + ")";
+    table.append(caption);
+    const rows = Array.from({ length: found.rows }, () => document.createElement("tr"));
+    found.cells
+      .slice()
+      .sort((a, b) => a.row - b.row || a.column - b.column)
+      .forEach((cell) => {
+        const element = document.createElement(cell.row === 0 ? "th" : "td");
+        element.textContent = cell.text;
+        if (cell.column_span > 1) element.colSpan = cell.column_span;
+        rows[cell.row].append(element);
+      });
+    table.append(...rows);
+    return table;
+  }
+
+  // The service's Markdown as elements (never as HTML): headings, paragraphs, lists, tables.
+  function renderMarkdown(markdown) {
+    const cells = (line) =>
+      line.slice(1, -1).split(/(?<!\\)\|/).map((cell) => cell.trim().replace(/\\\|/g, "|"));
+    return markdown
+      .trim()
+      .split(/\n{2,}/)
+      .filter((block) => block.trim())
+      .map((block) => {
+        const lines = block.split("\n").filter((line) => line.trim());
+        const heading = /^(#{1,6}) (.*)$/.exec(block);
+        if (heading && lines.length === 1) {
+          const element = document.createElement("h" + Math.min(6, heading[1].length + 2));
+          element.textContent = heading[2];
+          return element;
+        }
+        if (lines.every((line) => /^- /.test(line)) || lines.every((line) => /^\d+\. /.test(line))) {
+          const list = document.createElement(/^- /.test(lines[0]) ? "ul" : "ol");
+          list.append(
+            ...lines.map((line) => {
+              const item = document.createElement("li");
+              item.textContent = line.replace(/^(- |\d+\. )/, "");
+              return item;
+            })
+          );
+          return list;
+        }
+        if (lines.length >= 2 && lines.every((line) => /^\|.*\|$/.test(line))) {
+          const table = document.createElement("table");
+          table.className = "found-table";
+          lines
+            .filter((_, index) => index !== 1) // the | --- | row
+            .forEach((line, index) => {
+              const row = document.createElement("tr");
+              cells(line).forEach((text) => {
+                const cell = document.createElement(index === 0 ? "th" : "td");
+                cell.textContent = text;
+                row.append(cell);
+              });
+              table.append(row);
+            });
+          return table;
+        }
+        const paragraph = document.createElement("p");
+        paragraph.textContent = block.replace(/\n/g, " ");
+        return paragraph;
+      });
   }
 
   function placedBox(bbox, page) {

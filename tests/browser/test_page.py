@@ -13,9 +13,10 @@ import requests
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, Response, Route, expect
 
-from bench.documents import COUNTRIES, receipt
+from bench.documents import COUNTRIES, receipt, tables
 from tests.conftest import TEST_TOKEN, LiveServer, text_image
 from tests.helpers.documents import dense_page, scanned_pdf
+from tests.routes.v1.test_ocr import document_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -640,3 +641,43 @@ def test_a_receipt_read_as_data_shows_its_fields_beside_the_image(
         page.click('.download[data-format="json"]')
     saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert saved["fields"]["total"]["value"] == document.fields["total"]
+
+
+def test_a_page_is_shown_formatted_and_its_markdown_downloaded(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "report.png"
+    path.write_bytes(document_page())
+    open_page(page, live_server)
+    read(page, path)
+    expect(page.locator("#status")).to_have_text("Done.")
+    page.click(".show-formatted")
+    formatted = page.locator(".formatted")
+    expect(formatted.locator("h3")).to_have_text("Harbour Report")
+    expect(formatted.locator("h4")).to_have_text("Summary of the year")
+    expect(formatted.locator("ol li")).to_have_count(2)
+    expect(formatted.locator("table tr")).to_have_count(4)
+    expect(formatted.locator("table th").first).to_have_text("Region")
+    with page.expect_download() as download:
+        page.click('.download[data-format="markdown"]')
+    assert download.value.suggested_filename == "report.md"
+    saved = Path(download.value.path()).read_text(encoding="utf-8")
+    assert saved.startswith("# Harbour Report\n")
+    page.click(".show-formatted")
+    expect(formatted).to_be_hidden()
+
+
+def test_a_table_read_as_data_is_shown_as_a_table(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    generated = tables()[1]
+    path = tmp_path / "table.png"
+    generated.image.save(path)
+    open_page(page, live_server)
+    page.select_option("#read-as", "extract")
+    read(page, path)
+    expect(page.locator("#status")).to_have_text("Done.")
+    shown = page.locator(".tables table")
+    expect(shown.locator("tr")).to_have_count(len(generated.grid))
+    expect(shown.locator("th")).to_have_text(generated.grid[0])
+    expect(shown.locator("tr").nth(1).locator("td")).to_have_text(generated.grid[1])

@@ -96,7 +96,7 @@ def status_body(request: Request, job: Job) -> JobStatusBody:
         started_at=_time(job.started_at),
         finished_at=_time(job.finished_at),
         expires_at=_time(job.expires_at),
-        formats=["json", "text", *job.options.formats],
+        formats=["json", "text", "markdown", "extract", *job.options.formats],
         links=JobLinks.model_validate({"self": prefix, "result": f"{prefix}/result"}),
     )
 
@@ -113,12 +113,12 @@ def _status_response(
 
 def _formats(value: str | None) -> tuple[str, ...]:
     names = {name.strip() for name in (value or "").split(",") if name.strip()}
-    names -= {"json", "text"}
+    names -= {"json", "text", "markdown", "extract"}  # every job has them
     unknown = names - set(RENDERER_FORMATS)
     if unknown:
         raise UnprocessableOption(
             f"formats={value!r}: {', '.join(sorted(unknown))} is not one of "
-            f"{', '.join(RENDERER_FORMATS)} (json and text are always there)."
+            f"{', '.join(RENDERER_FORMATS)} (json, text, markdown and extract are always there)."
         )
     return tuple(name for name in RENDERER_FORMATS if name in names)
 

@@ -98,7 +98,7 @@ def test_a_job_reads_every_page_like_v1_ocr(client: TestClient, document: bytes)
 @pytest.mark.parametrize("fmt", ["hocr", "alto", "tsv"])
 def test_renderer_formats_equal_v1_ocrs(client: TestClient, document: bytes, fmt: str) -> None:
     job = submit(client, document, formats=fmt)
-    assert job["formats"] == ["json", "text", fmt]
+    assert job["formats"] == ["json", "text", "markdown", "extract", fmt]
     assert finished(client, job["id"])["status"] == "succeeded"
     result = client.get(f"/v1/jobs/{job['id']}/result", params={"format": fmt}, headers=AUTH)
     direct = client.post(
