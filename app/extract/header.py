@@ -169,7 +169,10 @@ _GREETINGS = frozenset(
 _DIGITS_AS_LETTERS = str.maketrans("0158", "OISB")
 _POSTCODE = re.compile(r"(?<![\d-])\d{4,5}(?![\d-])")
 # British and Canadian postcodes: BS1 5AA, SW1A 1AA, K1A 0B1.
-_LETTERED_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b")
+# An S or an O where a postcode's inward digit is (`BS1 SAA`) is how OCR misreads a 5 or a 0.
+_LETTERED_POSTCODE = re.compile(
+    r"\b[A-Z]{1,2}\d[A-Z\d]? ?[\dSO][A-Z]{2}\b|\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b"
+)
 _PHONE = re.compile(r"\+?\d[\d\s\-()./]{6,}\d")
 
 
