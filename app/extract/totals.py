@@ -6,9 +6,10 @@ paid is the one that cash minus change confirms, else the one a rounding row lea
 the largest of those the label calls final (grand, incl., due), else the largest.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 
 from app.extract.amounts import Amount
@@ -17,6 +18,7 @@ from app.extract.lines import ReadRow
 from app.ocr.results import union
 
 ROUNDING_BELOW = Decimal(1)
+CENT = Decimal("0.01")
 
 
 class Role(Enum):
@@ -115,7 +117,7 @@ def find_totals(rows: Sequence[ReadRow]) -> Totals:
     total = _paid_total(priced, payment, change, rounding) or _unreadable_total(
         rows, priced, subtotal, rounding, payment, change
     )
-    tax = _tax(priced, subtotal, total)
+    tax = _mended_tax(_tax(priced, subtotal, total), subtotal, total)
     return Totals(
         total=total,
         subtotal=subtotal,
@@ -205,6 +207,28 @@ def _unreadable_total(
         subtotal.amount.currency,
     )
     return Priced(Role.FINAL_TOTAL, row, amount)
+
+
+def _mended_tax(tax: Priced | None, subtotal: Priced | None, total: Priced | None) -> Priced | None:
+    """A tax figure OCR misread (13.92 for 15.92) is mended when three printed things agree
+    against it: the subtotal, the total, and the rate on the tax's own row (`IVA 23%`): the
+    subtotal at that rate is the total less the subtotal. The field keeps the text as read and
+    half its confidence; without the three agreeing, the figure stays as read and the checks
+    say the document does not add up."""
+    if tax is None or subtotal is None or total is None:
+        return tax
+    net, gross = subtotal.amount.value, total.amount.value
+    if net + tax.amount.value == gross or gross <= net:
+        return tax
+    rate = re.search(r"(\d{1,2}(?:[.,]\d{1,2})?)\s*%", tax.row.label)
+    if rate is None:
+        return tax
+    at_rate = (net * Decimal(rate.group(1).replace(",", ".")) / 100).quantize(CENT, ROUND_HALF_UP)
+    if abs(at_rate - (gross - net)) > CENT:
+        return tax
+    read = tax.amount
+    mended = Amount(gross - net, read.text, read.bbox, read.confidence / 2, read.currency)
+    return Priced(tax.role, tax.row, mended)
 
 
 def _tax(priced: Sequence[Priced], subtotal: Priced | None, total: Priced | None) -> Priced | None:

@@ -225,3 +225,18 @@ def test_a_misread_legal_form_is_spelt_right() -> None:
         values(extract([page_from_rows(rows)], ["eng"]))["merchant_name"]
         == "AMANO MALAYSIA SDN BHD"
     )
+
+
+def test_a_misread_tax_figure_is_mended_when_subtotal_total_and_rate_agree() -> None:
+    rows = ["LOJA DO PORTO LDA.", "Rua Park 17", "4000-322 Porto",
+            ("Subtotal", "69,22"), ("IVA 23%", "13,92"), ("TOTAL", "85,14 €")]  # fmt: skip
+    tax = extract([page_from_rows(rows)], ["por"]).fields["tax"]
+    assert (tax.value, tax.text) == ("15.92", "13,92")  # the value mended, the text as read
+    assert tax.confidence < 92.0
+
+
+def test_a_tax_figure_that_disagrees_without_a_rate_stays_as_read() -> None:
+    rows = ["LOJA DO PORTO LDA.", ("Subtotal", "69,22"), ("IVA", "13,92"), ("TOTAL", "85,14 €")]
+    extraction = extract([page_from_rows(rows)], ["por"])
+    assert extraction.fields["tax"].value == "13.92"
+    assert extraction.checks.total_matches_parts is False
