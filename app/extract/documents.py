@@ -15,7 +15,13 @@ from app.extract.dates import (
     FoundDate,
     day_first_order,
 )
-from app.extract.header import MAX_ADDRESS_ROWS, Header, address_from, find_header
+from app.extract.header import (
+    MAX_ADDRESS_ROWS,
+    Header,
+    address_from,
+    address_text,
+    find_header,
+)
 from app.extract.items import find_items
 from app.extract.labels import Concept, words_of
 from app.extract.lines import ReadRow, read_rows
@@ -122,7 +128,7 @@ def _add_header(fields: dict[str, ExtractedField], header: Header) -> None:
         fields["merchant_name"] = _text_field(header.name_text, header.name)
     if header.address:
         text = ", ".join(row.text.strip(" ,") for row in header.address)
-        fields["merchant_address"] = _text_field(text, header.address)
+        fields["merchant_address"] = _text_field(address_text(text), header.address)
     if header.phone is not None:
         row, printed, value = header.phone
         fields["merchant_phone"] = ExtractedField(
@@ -244,7 +250,7 @@ def _add_customer(fields: dict[str, ExtractedField], rows: Sequence[ReadRow]) ->
         address = address_from(rest)
         if address:
             text = ", ".join(other.text.strip(" ,") for other in address)
-            fields["customer_address"] = _text_field(text, address)
+            fields["customer_address"] = _text_field(address_text(text), address)
         return
 
 

@@ -167,6 +167,7 @@ _GREETINGS = frozenset(
     {"welcome", "thank", "thanks", "tq", "order", "your", "please", "visit", "staff", "copy"}
 )
 _DIGITS_AS_LETTERS = str.maketrans("0158", "OISB")
+_LETTERS_AS_DIGITS = str.maketrans("SO", "50")
 _POSTCODE = re.compile(r"(?<![\d-])\d{4,5}(?![\d-])")
 # British and Canadian postcodes: BS1 5AA, SW1A 1AA, K1A 0B1.
 # An S or an O where a postcode's inward digit is (`BS1 SAA`) is how OCR misreads a 5 or a 0.
@@ -223,6 +224,17 @@ def address_from(head: Sequence[ReadRow]) -> list[ReadRow]:
         if len(lines) >= 2:
             return block[: block.index(lines[-1]) + 1]
     return []
+
+
+def address_text(text: str) -> str:
+    """An address as printed, with a British postcode's inward digit mended where OCR read
+    it as a letter (`BS1 SAA` is BS1 5AA: that place only ever holds a digit)."""
+
+    def mend(match: re.Match[str]) -> str:
+        inward = match.group(2)
+        return match.group(1) + inward[0].translate(_LETTERS_AS_DIGITS) + inward[1:]
+
+    return re.sub(r"\b([A-Z]{1,2}\d[A-Z\d]? ?)([SO][A-Z]{2})\b", mend, text)
 
 
 def _postcode(row: ReadRow, *, five_only: bool = False) -> bool:

@@ -240,3 +240,12 @@ def test_a_tax_figure_that_disagrees_without_a_rate_stays_as_read() -> None:
     extraction = extract([page_from_rows(rows)], ["por"])
     assert extraction.fields["tax"].value == "13.92"
     assert extraction.checks.total_matches_parts is False
+
+
+def test_a_british_postcodes_inward_digit_misread_as_a_letter_is_mended() -> None:
+    rows = ["ACME WIDGETS LTD", "40 Linden Road", "Bristol BS1 SAA", ("Total", "£3.00")]
+    address = extract([page_from_rows(rows)], ["eng"]).fields["merchant_address"]
+    assert (address.value, address.text) == (
+        "40 Linden Road, Bristol BS1 5AA",
+        "40 Linden Road\nBristol BS1 SAA",
+    )
