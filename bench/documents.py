@@ -311,10 +311,8 @@ def receipt(rng: random.Random, country: Country, font_name: str, look: str, nam
         "document_number": number,
         "currency": country.currency,
     }
-    sheet.row((merchant, "center"))
-    sheet.row((street, "center"))
-    sheet.row((city, "center"))
-    sheet.row((f"{labels['phone']} {phone}", "center"))
+    for line in (merchant, street, city, f"{labels['phone']} {phone}"):
+        sheet.row((line, "center"))
     if rng.random() < 0.7:
         sheet.row((f"{labels['tax_id']} {tax_id}", "center"))
         fields["merchant_tax_id"] = tax_id
@@ -397,11 +395,14 @@ def invoice(rng: random.Random, country: Country, font_name: str, look: str, nam
         "customer_address": f"{customer_street}, {customer_city}",
         "currency": country.currency,
     }
-    sheet.row((merchant, "left"))
-    sheet.row((street, "left"))
-    sheet.row((city, "left"))
-    sheet.row((f"{labels['phone']} {phone}", "left"))
-    sheet.row((f"{labels['tax_id']} {tax_id}", "left"))
+    for line in (
+        merchant,
+        street,
+        city,
+        f"{labels['phone']} {phone}",
+        f"{labels['tax_id']} {tax_id}",
+    ):
+        sheet.row((line, "left"))
     sheet.blank()
     sheet.row((labels["invoice"], "left"))
     sheet.row((f"{labels['invoice_number']} {number}", "left"))

@@ -93,8 +93,10 @@ def _extract_document(pages: Sequence[Page], languages: Sequence[str], kind: str
 
 
 def _kind(rows: Sequence[ReadRow], totals: Totals, asked: str) -> DocumentKind:
-    if asked in ("receipt", "invoice"):
-        return asked  # type: ignore[return-value]
+    if asked == "receipt":
+        return "receipt"
+    if asked == "invoice":
+        return "invoice"
     amounts = sum(len(row.amounts) for row in rows)
     if totals.total is None and totals.subtotal is None and amounts < 2:
         return "other"

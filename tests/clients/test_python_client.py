@@ -272,4 +272,4 @@ def test_extract_with_a_wrong_kind_is_the_services_422(
 ) -> None:
     path, _ = _receipt_png(tmp_path / "receipt.png")
     with OCRClient(live_server.url, TEST_TOKEN) as ocr, pytest.raises(UnprocessableError):
-        ocr.extract(path, kind="tables")  # type: ignore[arg-type]
+        ocr.extract(path, kind="tables")  # type: ignore[arg-type]  # a kind the service refuses, on purpose
