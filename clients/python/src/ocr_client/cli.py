@@ -28,6 +28,7 @@ from typing import Any, cast, get_args
 from tqdm import tqdm
 
 from ocr_client import __version__
+from ocr_client._requests import ReadOptions
 from ocr_client.client import AsyncJob, AsyncOCRClient, Switch
 from ocr_client.errors import (
     APIError,
@@ -241,20 +242,25 @@ def _switch(text: str) -> tuple[Switch, bool]:
     return cast(Switch, name), states[value.lower()]
 
 
-async def read_as_job(
-    client: AsyncOCRClient, job: Job, args: argparse.Namespace, show: bool
-) -> Any:
-    """Submit one file as a job, follow its pages on a bar, then fetch the result in
-    `args.format`. Interrupted (Ctrl-C), it cancels the job rather than leave it running."""
-    submitted: AsyncJob = await client.submit(
-        job.source,
+def _read_options(args: argparse.Namespace) -> ReadOptions:
+    """How the pages are to be read, the same whether a file goes as a job or in one request."""
+    return ReadOptions(
         lang=args.lang,
         psm=args.psm,
         engine=args.engine,
         dpi=args.dpi,
         pages=args.pages,
         switches=dict(args.switches),
-        formats=[args.format],
+    )
+
+
+async def read_as_job(
+    client: AsyncOCRClient, job: Job, args: argparse.Namespace, show: bool
+) -> Any:
+    """Submit one file as a job, follow its pages on a bar, then fetch the result in
+    `args.format`. Interrupted (Ctrl-C), it cancels the job rather than leave it running."""
+    submitted: AsyncJob = await client.submit(
+        job.source, formats=[args.format], **_read_options(args)
     )
     with tqdm(
         desc=str(job.source),
@@ -300,14 +306,7 @@ async def read_all(args: argparse.Namespace, jobs: list[Job]) -> list[Outcome]:
                         payload = await read_as_job(client, job, args, show_pages)
                     else:
                         payload = await client.ocr(
-                            job.source,
-                            lang=args.lang,
-                            psm=args.psm,
-                            engine=args.engine,
-                            dpi=args.dpi,
-                            pages=args.pages,
-                            switches=dict(args.switches),
-                            format=args.format,
+                            job.source, format=args.format, **_read_options(args)
                         )
                 except OCRError as error:
                     return Outcome(job, error=error)
@@ -407,13 +406,19 @@ async def _job_action(args: argparse.Namespace) -> JobStatus | None:
         return None
 
 
+def _failed(error: OCRError) -> int:
+    """A command about the service rather than files (jobs, languages) failed: the error said
+    once, and the exit code a file's failure would have."""
+    print(f"ocr: {_describe(error)}", file=sys.stderr)
+    return exit_code([Outcome(Job(Path("-"), "-"), error=error)])
+
+
 def run_jobs(args: argparse.Namespace) -> int:
     """`ocr jobs status ID` prints the status JSON; `ocr jobs cancel ID` prints nothing."""
     try:
         status = asyncio.run(_job_action(args))
     except OCRError as error:
-        print(f"ocr: {_describe(error)}", file=sys.stderr)
-        return exit_code([Outcome(Job(Path("-"), "-"), error=error)])
+        return _failed(error)
     if status is not None:
         print(json.dumps(status.raw, ensure_ascii=False, indent=2))
     return EXIT_OK
@@ -474,8 +479,7 @@ def run_languages(args: argparse.Namespace) -> int:
     try:
         languages = asyncio.run(_languages(args))
     except OCRError as error:
-        print(f"ocr: {_describe(error)}", file=sys.stderr)
-        return exit_code([Outcome(Job(Path("-"), "-"), error=error)])
+        return _failed(error)
     print("\n".join(languages))
     return EXIT_OK
 
