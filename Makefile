@@ -11,7 +11,7 @@ TESSERACT_LANGS ?= eng osd deu fra spa ita por nld
 # apt only when we are root or have password-less sudo; otherwise say what is missing.
 SUDO := $(shell if [ "$$(id -u)" = 0 ]; then echo; elif sudo -n true 2>/dev/null; then echo sudo -n; else echo none; fi)
 TESSDATA_FILES := $(foreach lang,$(TESSERACT_LANGS),/usr/share/tesseract-ocr/5/tessdata/$(lang).traineddata)
-# qpdf merges the pages of a searchable PDF with flat memory (app/ocr/merge.py).
+# qpdf merges the pages of a searchable PDF with flat memory (app/ocr/rendering/merge.py).
 APT_OCR := tesseract-ocr $(foreach lang,$(TESSERACT_LANGS),tesseract-ocr-$(lang)) qpdf fonts-dejavu-core
 APT_TEST := chromium fonts-dejavu-core redis-server
 
@@ -93,7 +93,7 @@ run: system-deps venv .dev-token .dev-callback-secret
 # A worker of the distributed layout: the same image and settings as the web instances, with
 # JOBS_BROKER_URL and STORAGE_URL set (README, "Past one machine").
 worker: system-deps venv
-	$(BIN)/python -m app.worker
+	$(BIN)/python -m app.jobs.worker
 
 WORKERS ?= 2
 # Redis, moto's S3 server, web instances on PORT and PORT+1, and WORKERS workers, on loopback.

@@ -1,1 +1,3 @@
-"""OCR microservice: images and documents in, text out."""
+"""OCR microservice: images and documents in, text out. Layers, each importing only those
+below it (tests/test_architecture.py holds them): main, api, jobs, extract, ocr, concurrency,
+schemas, core."""

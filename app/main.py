@@ -11,23 +11,24 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
-from app.auth import TokenGate
+from app.api.deps import resolve_settings
+from app.api.errors import error_response
+from app.api.metrics import Metrics
+from app.api.middleware.auth import TokenGate
+from app.api.middleware.body import BodySizeLimit
+from app.api.middleware.gateway import RootPath
+from app.api.middleware.ratelimit import RateLimiter
+from app.api.middleware.security import AllowListedCORS, SecurityHeaders
+from app.api.routes import docs, echo, metrics, page, predict, v1
 from app.concurrency.cpus import usable_cpus
 from app.concurrency.runner import OcrRunner
 from app.concurrency.sizing import pool_size
-from app.config import refusal
-from app.deps import resolve_settings
-from app.errors import ServiceError, error_response
-from app.gateway import RootPath
+from app.core.config import refusal
+from app.core.errors import ServiceError
+from app.core.logs import RequestContext, configure_logging
 from app.jobs.backend import start_jobs
-from app.logs import RequestContext, configure_logging
-from app.metrics import Metrics
-from app.middleware import BodySizeLimit
 from app.ocr.engines import check_default_language, create_engine, create_neural
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
-from app.ratelimit import RateLimiter
-from app.routes import docs, echo, metrics, page, predict, v1
-from app.security import AllowListedCORS, SecurityHeaders
 
 logger = logging.getLogger("app")
 

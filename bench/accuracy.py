@@ -31,12 +31,13 @@ from pathlib import Path
 from PIL import Image
 from tesserocr import OEM, PyTessBaseAPI
 
+from app.ocr.decoding.images import to_engine_mode, upright
 from app.ocr.engines.neural_engine import NeuralEngine
 from app.ocr.engines.protocol import RecognizeOptions
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
 from app.ocr.engines.tesserocr_engine import TesserocrEngine, set_image
-from app.ocr.images import to_engine_mode, upright
-from app.ocr.pipeline import PageOptions, recognize_page
+from app.ocr.pipeline.options import PageOptions
+from app.ocr.pipeline.page import recognize_page
 from bench.generated import write as write_generated
 from bench.metrics import bow_error, edits, normalise
 from bench.report import update

@@ -456,7 +456,7 @@ def main() -> int:
     finally:
         original.stop()
 
-    from app.config import Settings
+    from app.core.config import Settings
 
     max_wait = Settings.model_fields["ocr_max_wait_seconds"].default
     for name in images:

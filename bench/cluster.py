@@ -1,6 +1,6 @@
 """The distributed layout on one machine, all on loopback: a real redis-server, a real
 S3-compatible server (moto's server mode), web instances (`gunicorn app.main:app` on distinct
-ports) and worker processes (`python -m app.worker`). `make run-cluster` runs it until
+ports) and worker processes (`python -m app.jobs.worker`). `make run-cluster` runs it until
 Ctrl-C; `make bench-cluster` and the tests start the parts they need.
 
     python -m bench.cluster [--webs 2] [--workers 2] [--port 8000]
@@ -23,7 +23,7 @@ READY_LINE = "reading job pages"
 
 
 class WorkerProcess:
-    """`python -m app.worker`, optionally pinned to CPUs with taskset."""
+    """`python -m app.jobs.worker`, optionally pinned to CPUs with taskset."""
 
     def __init__(
         self,
@@ -45,7 +45,7 @@ class WorkerProcess:
         return self.process.pid
 
     def start(self, *, ready_timeout: float = 60) -> "WorkerProcess":
-        command = [sys.executable, "-m", "app.worker", "--threads", str(self.threads)]
+        command = [sys.executable, "-m", "app.jobs.worker", "--threads", str(self.threads)]
         if self.cpus is not None:
             command = ["taskset", "-c", self.cpus, *command]
         with self.log_path.open("ab") as log:

@@ -34,11 +34,12 @@ from PIL import Image
 
 from app.extract.documents import extract
 from app.extract.model import Extraction
+from app.ocr.decoding.images import upright
 from app.ocr.engines.neural_engine import NeuralEngine
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
 from app.ocr.engines.tesserocr_engine import TesserocrEngine
-from app.ocr.images import upright
-from app.ocr.pipeline import PageOptions, recognize_page
+from app.ocr.pipeline.options import PageOptions
+from app.ocr.pipeline.page import recognize_page
 from bench.documents import Document, GeneratedTable, documents, tables
 from bench.report import update
 

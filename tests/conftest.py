@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw, ImageFont
 
-from app.config import Settings, get_settings
+from app.core.config import Settings, get_settings
 from app.main import create_app
 from app.ocr.engines import create_engine
 from app.ocr.engines.neural_engine import NeuralEngine

@@ -39,8 +39,7 @@ def test_the_jobs_ceiling_reads_the_scan_the_document_stores() -> None:
     import numpy as np
     from PIL import Image
 
-    from app.ocr.documents import load_pages
-    from app.ocr.pipeline import Limits
+    from app.ocr.decoding.documents import Limits, load_pages
     from bench.jobs import document, stored_scan
 
     data = document(2)

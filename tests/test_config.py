@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from app.config import Settings, get_settings
-from app.errors import ConfigurationError
+from app.core.config import Settings, get_settings
+from app.core.errors import ConfigurationError
 from app.main import create_app
 from tests.conftest import make_settings
 

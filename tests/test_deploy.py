@@ -224,7 +224,7 @@ def test_workers_run_the_worker_command_of_the_same_image(spec: dict[str, Any]) 
     (worker,) = spec["workers"]
     assert NAME.match(worker["name"])
     assert worker["dockerfile_path"] == "Dockerfile"
-    assert worker["run_command"] == "python -m app.worker"
+    assert worker["run_command"] == "python -m app.jobs.worker"
     assert worker["github"] == spec["services"][0]["github"]
     assert "http_port" not in worker
     assert "routes" not in worker

@@ -5,11 +5,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.errors import ServiceError, UnprocessableOption
-from app.ocr.documents import load_pages, parse_pages
+from app.core.errors import ServiceError, UnprocessableOption
+from app.ocr.decoding.documents import Limits, load_pages, parse_pages
+from app.ocr.decoding.images import decode_image
 from app.ocr.engines.tessdata import check_languages
-from app.ocr.images import decode_image
-from app.ocr.pipeline import Limits
 from tests.conftest import TEST_TOKEN, LiveServer, text_image
 from tests.helpers.documents import pdf_with_text_layer
 

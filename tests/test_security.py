@@ -8,10 +8,10 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from app.errors import RateLimited
-from app.ratelimit import RateLimiter
-from app.security import SECURITY_HEADERS
-from app.storage import remove_older_than
+from app.api.echo_files import remove_older_than
+from app.api.middleware.ratelimit import RateLimiter
+from app.api.middleware.security import SECURITY_HEADERS
+from app.core.errors import RateLimited
 from tests.conftest import REPO_ROOT, TEST_TOKEN, SettingsFactory, text_image
 
 

@@ -28,8 +28,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
-from app.errors import ClientGone, DeadlineExceeded, ServiceBusy
-from app.ocr.stop import Stop
+from app.concurrency.stop import Stop
+from app.core.errors import ClientGone, DeadlineExceeded, ServiceBusy
 
 T = TypeVar("T")
 P = ParamSpec("P")

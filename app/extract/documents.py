@@ -10,11 +10,6 @@ from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
 
-from app.extract.amounts import Amount, currency_code
-from app.extract.dates import (
-    FoundDate,
-    day_first_order,
-)
 from app.extract.header import (
     MAX_ADDRESS_ROWS,
     Header,
@@ -23,11 +18,16 @@ from app.extract.header import (
     find_header,
 )
 from app.extract.items import find_items
-from app.extract.labels import Concept, words_of
-from app.extract.lines import ReadRow, read_rows
-from app.extract.locales import territory
 from app.extract.model import Checks, DocumentKind, ExtractedField, Extraction, Item
-from app.extract.rows import page_rows
+from app.extract.parsing.amounts import Amount, currency_code
+from app.extract.parsing.dates import (
+    FoundDate,
+    day_first_order,
+)
+from app.extract.parsing.labels import Concept, words_of
+from app.extract.parsing.lines import ReadRow, read_rows
+from app.extract.parsing.locales import territory
+from app.extract.parsing.rows import page_rows
 from app.extract.totals import Priced, Totals, find_totals
 from app.ocr.reading.tables import find_tables
 from app.ocr.results import Page, union

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from app.extract.labels import Concept, words_of
-from app.extract.lines import ReadRow
+from app.extract.parsing.labels import Concept, words_of
+from app.extract.parsing.lines import ReadRow
 
 # Rows this far down can still be the header: a receipt's own number, a logo's words, a
 # branch line and a registration line can all stand above the address.

@@ -10,9 +10,9 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from app.extract.labels import Concept
-from app.extract.lines import ReadRow
 from app.extract.model import Item
+from app.extract.parsing.labels import Concept
+from app.extract.parsing.lines import ReadRow
 from app.ocr.results import union
 
 MAX_DESCRIPTION_ROWS = 2

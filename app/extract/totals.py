@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 
-from app.extract.amounts import Amount
-from app.extract.labels import Concept
-from app.extract.lines import ReadRow
+from app.extract.parsing.amounts import Amount
+from app.extract.parsing.labels import Concept
+from app.extract.parsing.lines import ReadRow
 from app.ocr.results import union
 
 ROUNDING_BELOW = Decimal(1)

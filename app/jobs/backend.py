@@ -5,10 +5,10 @@ storage, pages read by worker processes and, with JOBS_THREADS, by this one)."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.config import Settings
+from app.core.config import Settings
 from app.jobs.files import JobFiles
-from app.jobs.pages import PageReading
-from app.jobs.processing import PageProcessor
+from app.jobs.reading.pages import PageReading
+from app.jobs.reading.processing import PageProcessor
 from app.jobs.service import JobService
 from app.jobs.store import JobStore
 from app.ocr.engines.protocol import OcrEngine, Recognizer

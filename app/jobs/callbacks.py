@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import SplitResult, urlsplit
 
-from app.errors import ServiceError
+from app.core.errors import ServiceError
 
 logger = logging.getLogger("app.jobs")
 

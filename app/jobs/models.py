@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from app.schemas import PreparationQuery, Switches
+from app.schemas.options import PreparationQuery, Switches
 
 
 class JobState(StrEnum):

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from app.errors import (
+from app.core.errors import (
     JobExpired,
     JobNotFound,
     ResultNotReady,
@@ -24,11 +24,11 @@ from app.errors import (
 from app.jobs import callbacks
 from app.jobs.files import JobFiles
 from app.jobs.models import Job, JobOptions, JobState, PageState
-from app.jobs.pages import page_file
 from app.jobs.queue import PageQueue
+from app.jobs.reading.pages import page_file
 from app.jobs.store import DuplicateKey, JobStore, NewJob
-from app.ocr.formats import OUTPUT_FORMATS
-from app.ocr.merge import merge
+from app.ocr.rendering.formats import OUTPUT_FORMATS
+from app.ocr.rendering.merge import merge
 from app.ocr.results import Page, page_from_json
 
 logger = logging.getLogger("app.jobs")

@@ -654,7 +654,7 @@ def test_the_clients_switches_are_the_services() -> None:
 
     from ocr_client import Switch
 
-    from app.schemas import PreparationQuery
+    from app.schemas.options import PreparationQuery
 
     assert set(get_args(Switch)) == set(PreparationQuery.model_fields)
 

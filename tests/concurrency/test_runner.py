@@ -7,8 +7,8 @@ import time
 import pytest
 
 from app.concurrency.runner import CostModel, OcrRunner, Work
-from app.errors import ClientGone, DeadlineExceeded, ServiceBusy
-from app.ocr.stop import Stop
+from app.concurrency.stop import Stop
+from app.core.errors import ClientGone, DeadlineExceeded, ServiceBusy
 from tests.helpers.waiting import apoll
 
 

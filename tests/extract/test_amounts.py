@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from app.extract.amounts import currency_code, parse_amount, row_amounts
 from app.extract.model import Token
-from app.extract.rows import Row
+from app.extract.parsing.amounts import currency_code, parse_amount, row_amounts
+from app.extract.parsing.rows import Row
 
 TOKEN = Token("x", (0, 0, 10, 10), 90.0, 1)
 

@@ -2,8 +2,8 @@ import datetime
 
 import pytest
 
-from app.extract.dates import day_first_order, find_dates, find_times
-from app.extract.locales import locale_day_first, territory
+from app.extract.parsing.dates import day_first_order, find_dates, find_times
+from app.extract.parsing.locales import locale_day_first, territory
 
 
 def dates(

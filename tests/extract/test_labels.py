@@ -1,6 +1,6 @@
 import pytest
 
-from app.extract.labels import Concept, concepts
+from app.extract.parsing.labels import Concept, concepts
 from app.extract.totals import Role, role_of
 
 

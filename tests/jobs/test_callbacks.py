@@ -15,7 +15,7 @@ import pytest
 import trustme
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from app.errors import ServiceError
+from app.core.errors import ServiceError
 from app.jobs import callbacks
 from app.jobs.callbacks import (
     CallbackRefused,

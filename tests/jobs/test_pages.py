@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import StorageUnavailable
+from app.concurrency.stop import Stop
+from app.core.errors import StorageUnavailable
 from app.jobs.embedded.local_files import LocalJobFiles
 from app.jobs.models import Job, JobOptions, JobState, PageState
-from app.jobs.pages import PageReading
+from app.jobs.reading.pages import PageReading
 from app.ocr.engines.protocol import OcrEngine
-from app.ocr.stop import Stop
 
 
 def job(pages: tuple[int, ...] = (1,)) -> Job:

@@ -14,7 +14,7 @@ import redis
 import redis.backoff
 import redis.retry
 
-from app.errors import JobStoreUnavailable
+from app.core.errors import JobStoreUnavailable
 from app.jobs.distributed.redis_store import RedisJobStore
 from app.jobs.embedded.sqlite_store import SqliteJobStore
 from app.jobs.models import Claim, JobOptions, JobState, PageState

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from app.ocr.decoding.images import upright
 from app.ocr.engines.protocol import OcrEngine
-from app.ocr.images import upright
-from app.ocr.pipeline import PageOptions, recognize_page
+from app.ocr.pipeline.options import PageOptions
+from app.ocr.pipeline.page import recognize_page
 from bench.metrics import bow_error, cer
 
 CASES = [

@@ -19,7 +19,8 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from app.concurrency.runner import OcrRunner
-from app.errors import (
+from app.concurrency.stop import Stop
+from app.core.errors import (
     ClientGone,
     EmptyUpload,
     EngineFailure,
@@ -29,25 +30,23 @@ from app.errors import (
     UnprocessableOption,
     UnsupportedMediaType,
 )
-from app.ocr import documents
-from app.ocr.documents import (
+from app.ocr.decoding.documents import (
     PDF_RENDER_DPI,
+    Limits,
     count_pages,
     is_pdf,
     load_pages,
     measure,
     page_dpi,
     parse_pages,
-    read_document,
-    read_page,
-    render_document,
-    render_page,
 )
 from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
-from app.ocr.formats import OUTPUT_FORMATS
-from app.ocr.pipeline import SAUVOLA, Limits, PageOptions, prepare
+from app.ocr.pipeline import documents
+from app.ocr.pipeline.documents import read_document, read_page, render_document, render_page
+from app.ocr.pipeline.options import PageOptions
+from app.ocr.pipeline.prepare import SAUVOLA, prepare
+from app.ocr.rendering.formats import OUTPUT_FORMATS
 from app.ocr.results import Page
-from app.ocr.stop import Stop
 from tests.conftest import hocr_lines, text_image
 from tests.helpers.documents import dense_page, pdf_with_text_layer, scanned_pdf
 

@@ -7,17 +7,14 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFilter
 
-from app.errors import EngineFailure
+from app.core.errors import EngineFailure
+from app.ocr.decoding.images import upright
 from app.ocr.engines.neural_engine import NeuralEngine
 from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
-from app.ocr.images import upright
-from app.ocr.pipeline import (
-    HESITANT_CONFIDENCE,
-    NEURAL_CONFIDENCE,
-    SECOND_OPINION_CONFIDENCE,
-    PageOptions,
-    recognize_page,
-)
+from app.ocr.pipeline.neural import NEURAL_CONFIDENCE
+from app.ocr.pipeline.options import PageOptions
+from app.ocr.pipeline.page import recognize_page
+from app.ocr.pipeline.readings import HESITANT_CONFIDENCE, SECOND_OPINION_CONFIDENCE
 from app.ocr.results import Page
 from bench.metrics import edits
 from tests.conftest import text_image

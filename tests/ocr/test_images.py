@@ -5,8 +5,8 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from app.errors import EmptyUpload, InvalidImage, PayloadTooLarge, UnsupportedMediaType
-from app.ocr.images import decode_image, open_image, to_engine_mode, upright
+from app.core.errors import EmptyUpload, InvalidImage, PayloadTooLarge, UnsupportedMediaType
+from app.ocr.decoding.images import decode_image, open_image, to_engine_mode, upright
 from tests.conftest import text_image
 
 

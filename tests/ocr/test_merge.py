@@ -12,11 +12,12 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from app.ocr.documents import load_pages, render_page
+from app.ocr.decoding.documents import Limits, load_pages
 from app.ocr.engines.protocol import OcrEngine
-from app.ocr.formats import OUTPUT_FORMATS
-from app.ocr.merge import merge, merge_bytes
-from app.ocr.pipeline import Limits, PageOptions
+from app.ocr.pipeline.documents import render_page
+from app.ocr.pipeline.options import PageOptions
+from app.ocr.rendering.formats import OUTPUT_FORMATS
+from app.ocr.rendering.merge import merge, merge_bytes
 from tests.conftest import REPO_ROOT, text_image
 
 LIMITS = Limits(max_pixels=40_000_000, max_pages=50)
@@ -188,8 +189,8 @@ def test_a_merged_pdf_keeps_each_pages_size(engine: OcrEngine) -> None:
 # process's memory at the fork.
 MERGE_IN_A_PROCESS = """
 import re, sys
-from app.ocr.formats import OUTPUT_FORMATS
-from app.ocr.merge import merge
+from app.ocr.rendering.formats import OUTPUT_FORMATS
+from app.ocr.rendering.merge import merge
 body, pages = open(sys.argv[1], "rb").read(), int(sys.argv[2])
 with open(sys.argv[3], "wb") as out:
     merge(OUTPUT_FORMATS["pdf"], (body for _ in range(pages)), out)

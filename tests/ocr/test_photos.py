@@ -7,10 +7,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.ocr import pipeline
+from app.ocr.decoding.documents import Limits
+from app.ocr.decoding.images import upright
 from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
-from app.ocr.images import upright
-from app.ocr.pipeline import Limits, PageOptions, Prepared, recognize_image, recognize_page
+from app.ocr.pipeline import page as pipeline_page
+from app.ocr.pipeline import prepare as pipeline_prepare
+from app.ocr.pipeline.options import PageOptions
+from app.ocr.pipeline.page import recognize_image, recognize_page
+from app.ocr.pipeline.prepare import Prepared
 from app.ocr.preparation.analysis import analyse
 from app.ocr.preparation.transforms import rotate
 from bench.generated import _encode, close_photo, photo
@@ -56,7 +60,7 @@ def test_a_preparation_that_loses_the_text_gives_way_to_the_page_as_sent(
         specks = np.random.default_rng(0).choice([0, 255], size=image.size[::-1], p=[0.02, 0.98])
         return Prepared(image=Image.fromarray(specks.astype(np.uint8)), steps=["lost"])
 
-    monkeypatch.setattr(pipeline, "improve", lose_the_text)
+    monkeypatch.setattr(pipeline_page, "improve", lose_the_text)
     page = recognize_page(image, engine_with_larger_models, PageOptions())
     assert "kept-as-sent" in page.steps
     assert "lost" not in page.steps
@@ -138,7 +142,7 @@ def test_the_floor_holds_with_no_idle_core_for_the_early_reading(
     either_engine: OcrEngine = request.getfixturevalue(engine_name)
     # The preparation loses every line again (corners painted white), and no core is free
     # to read the page as sent while it is prepared: it is read afterwards, and kept.
-    monkeypatch.setattr(pipeline, "rotate", white_wedged)
+    monkeypatch.setattr(pipeline_prepare, "rotate", white_wedged)
     page = recognize_image(
         REAL_PHOTO.read_bytes(), either_engine, PageOptions(lang="fra"), LIMITS,
         spare=no_idle_core,
@@ -164,7 +168,7 @@ def test_a_reading_with_far_fewer_lines_than_the_page_holds_is_checked(
         canvas.paste(first_line_only, (0, 0))
         return Prepared(image=canvas, steps=["one-line"], lines_seen=len(lines))
 
-    monkeypatch.setattr(pipeline, "improve", keep_one_line)
+    monkeypatch.setattr(pipeline_page, "improve", keep_one_line)
     page = recognize_page(image, engine, PageOptions(smooth=False), spare=no_idle_core)
     assert "kept-as-sent" in page.steps
     assert page.text_lines == lines

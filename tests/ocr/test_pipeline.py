@@ -12,18 +12,14 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from app.errors import PayloadTooLarge, ProcessingTimeout
+from app.core.errors import PayloadTooLarge, ProcessingTimeout
 from app.ocr.engines import create_engine
 from app.ocr.engines.protocol import MAX_SIDE, OcrEngine, RecognizeOptions
 from app.ocr.engines.tessdata import find_tessdata
-from app.ocr.pipeline import (
-    DARK_BORDER_SHARE,
-    HESITANT_CONFIDENCE,
-    MIN_RULE_SHARE,
-    PageOptions,
-    prepare,
-    recognize_page,
-)
+from app.ocr.pipeline.options import PageOptions
+from app.ocr.pipeline.page import recognize_page
+from app.ocr.pipeline.prepare import DARK_BORDER_SHARE, MIN_RULE_SHARE, prepare
+from app.ocr.pipeline.readings import HESITANT_CONFIDENCE
 from app.ocr.preparation.analysis import ANALYSIS_WIDTH, PageLook, analyse
 from app.ocr.preparation.geometry import Affine, rotation_map, scale_map
 from app.ocr.preparation.layout import PSM_AUTO, PSM_SINGLE_BLOCK, PSM_SINGLE_LINE, choose_psm

@@ -6,9 +6,8 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image, ImageChops
 
-from app.ocr.documents import load_pages
-from app.ocr.pipeline import Limits
-from app.ocr.split import page_files
+from app.ocr.decoding.documents import Limits, load_pages
+from app.ocr.decoding.split import page_files
 from tests.conftest import text_image
 from tests.helpers.documents import pdf_with_text_layer, scanned_pdf
 

@@ -20,8 +20,8 @@ from dramatiq.middleware import AgeLimit, CurrentMessage, Retries, TimeLimit
 from app.jobs.distributed.connection import redis_client
 from app.jobs.distributed.redis_store import RedisJobStore
 from app.jobs.models import Claim, Job, PageState
-from app.jobs.priority import lower_priority
-from app.jobs.processing import PageProcessor
+from app.jobs.reading.priority import lower_priority
+from app.jobs.reading.processing import PageProcessor
 from app.jobs.service import JobService
 
 logger = logging.getLogger("app.jobs")

@@ -33,7 +33,7 @@ import redis
 import redis.backoff
 import redis.retry
 
-from app.errors import JobStoreUnavailable
+from app.core.errors import JobStoreUnavailable
 from app.jobs.distributed.connection import redis_client
 from app.jobs.models import Claim, Job, JobOptions, JobState, PageOutcome, PageState
 from app.jobs.store import MAX_ATTEMPTS, DuplicateKey, NewJob, attempts_detail

@@ -35,10 +35,10 @@ from botocore.exceptions import (
     IncompleteReadError,
 )
 
-from app.config import Settings
-from app.errors import StorageUnavailable
+from app.core.config import Settings
+from app.core.errors import StorageUnavailable
 from app.jobs.files import DOCUMENT
-from app.ocr.split import page_files
+from app.ocr.decoding.split import page_files
 
 # boto3 ships no type information: its client is dynamic, built from the service's JSON model.
 S3Client = Any

@@ -18,8 +18,8 @@ import uuid
 
 from app.jobs.embedded.sqlite_store import SqliteJobStore
 from app.jobs.models import Job
-from app.jobs.priority import lower_priority
-from app.jobs.processing import PageProcessor
+from app.jobs.reading.priority import lower_priority
+from app.jobs.reading.processing import PageProcessor
 
 logger = logging.getLogger("app.jobs")
 

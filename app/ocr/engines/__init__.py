@@ -1,6 +1,6 @@
 """The OCR engines behind one protocol (protocol.py), and how to pick one by name."""
 
-from app.errors import ConfigurationError
+from app.core.errors import ConfigurationError
 from app.ocr.engines.neural_engine import NeuralEngine
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.engines.pytesseract_engine import PytesseractEngine

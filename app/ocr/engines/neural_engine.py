@@ -24,7 +24,7 @@ import numpy as np
 import onnxruntime
 from PIL import Image
 
-from app.errors import ConfigurationError, EngineFailure, ProcessingTimeout
+from app.core.errors import ConfigurationError, EngineFailure, ProcessingTimeout
 from app.ocr.engines.protocol import RecognizeOptions, check_size
 from app.ocr.results import BBox, Line, Page, Word, layout_text, union
 

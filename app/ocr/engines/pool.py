@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from tesserocr import OEM, PSM, PyTessBaseAPI
 
-from app.errors import EngineFailure
+from app.core.errors import EngineFailure
 
 
 class HandlePool:

@@ -5,7 +5,7 @@ from typing import Protocol
 
 from PIL import Image
 
-from app.errors import PayloadTooLarge
+from app.core.errors import PayloadTooLarge
 from app.ocr.results import Page
 
 MAX_SIDE = 32767  # Tesseract keeps pixel coordinates in 16-bit integers

@@ -8,10 +8,10 @@ from typing import Any
 import pytesseract
 from PIL import Image
 
-from app.errors import EngineFailure, ProcessingTimeout
+from app.core.errors import EngineFailure, ProcessingTimeout
 from app.ocr.engines.protocol import RecognizeOptions, check_size
 from app.ocr.engines.tessdata import installed_languages, model_folder
-from app.ocr.formats import OUTPUT_FORMATS, OutputFormat, page_files, read_output
+from app.ocr.rendering.formats import OUTPUT_FORMATS, OutputFormat, page_files, read_output
 from app.ocr.results import Line, Page, Word, layout_text, union
 
 

@@ -4,7 +4,7 @@ import os
 import shutil
 from pathlib import Path
 
-from app.errors import ConfigurationError, EngineFailure, UnknownLanguage
+from app.core.errors import ConfigurationError, EngineFailure, UnknownLanguage
 
 
 def find_tessdata(configured: str | None = None) -> str:

@@ -9,11 +9,11 @@ import tesserocr
 from PIL import Image
 from tesserocr import PSM, RIL, PyTessBaseAPI
 
-from app.errors import EngineFailure, ProcessingTimeout
+from app.core.errors import EngineFailure, ProcessingTimeout
+from app.ocr.decoding.images import to_engine_mode
 from app.ocr.engines.pool import HandlePool
 from app.ocr.engines.protocol import RecognizeOptions, check_size
 from app.ocr.engines.tessdata import installed_languages, model_folder
-from app.ocr.images import to_engine_mode
 from app.ocr.reading.spacing import ReadWord, line_words
 from app.ocr.results import Line, Page, layout_text
 

@@ -4,8 +4,8 @@ one-page document numbered as its page of the document (merge.py joins them)."""
 
 from PIL import Image
 
-from app.ocr.formats import OutputFormat
 from app.ocr.rendering import alto, hocr, pdf, tsv
+from app.ocr.rendering.formats import OutputFormat
 from app.ocr.results import Page
 
 

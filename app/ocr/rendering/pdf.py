@@ -8,7 +8,7 @@ from fpdf import FPDF
 from fpdf.enums import TextMode
 from PIL import Image
 
-from app.errors import ConfigurationError
+from app.core.errors import ConfigurationError
 from app.ocr.results import Page
 
 # A Unicode TrueType font from Debian's fonts-dejavu-core (make system-deps): fpdf2 embeds the

@@ -1,5 +1,5 @@
 """The distributed backend end to end, all real: redis-server, moto's S3 server, gunicorn web
-instances and `python -m app.worker` processes on loopback (bench/cluster.py)."""
+instances and `python -m app.jobs.worker` processes on loopback (bench/cluster.py)."""
 
 import base64
 import json
@@ -328,7 +328,7 @@ def test_a_worker_refuses_to_start_without_a_broker() -> None:
         if key not in ("JOBS_BROKER_URL", "STORAGE_URL")
     }
     done = subprocess.run(
-        [sys.executable, "-m", "app.worker"],
+        [sys.executable, "-m", "app.jobs.worker"],
         cwd=REPO_ROOT,
         env={**env, "APP_AUTH_TOKEN": TEST_TOKEN},
         capture_output=True,

@@ -16,12 +16,11 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from PIL import ImageChops
 
-from app.config import Settings
-from app.errors import StorageUnavailable
+from app.core.config import Settings
+from app.core.errors import StorageUnavailable
 from app.jobs.distributed.s3_files import S3JobFiles, s3_client
 from app.jobs.files import DOCUMENT
-from app.ocr.documents import load_pages
-from app.ocr.pipeline import Limits
+from app.ocr.decoding.documents import Limits, load_pages
 from bench.s3_server import S3Server
 from bench.server import free_port
 from tests.conftest import make_settings, text_image

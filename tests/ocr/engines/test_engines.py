@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.errors import EngineFailure, PayloadTooLarge, UnknownLanguage
+from app.core.errors import EngineFailure, PayloadTooLarge, UnknownLanguage
 from app.ocr.engines import create_engine
 from app.ocr.engines.protocol import MAX_SIDE, OcrEngine, RecognizeOptions
 from app.ocr.engines.tessdata import check_languages, find_accurate_tessdata, find_tessdata

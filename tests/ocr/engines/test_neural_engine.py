@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.errors import ConfigurationError, ProcessingTimeout
+from app.core.errors import ConfigurationError, ProcessingTimeout
 from app.ocr.engines import neural_engine
 from app.ocr.engines.neural_engine import MODEL_FILES, NeuralEngine, model_folder
 from app.ocr.engines.protocol import OcrEngine, RecognizeOptions

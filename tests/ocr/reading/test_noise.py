@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from app.ocr.engines.protocol import OcrEngine
-from app.ocr.pipeline import PageOptions, recognize_page
+from app.ocr.pipeline.options import PageOptions
+from app.ocr.pipeline.page import recognize_page
 from app.ocr.reading.noise import drop_noise, is_noise, is_stray
 from app.ocr.results import Line, Page, Word, layout_text
 from bench.metrics import bow_error

@@ -4,7 +4,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from app.ocr.engines.protocol import OcrEngine
-from app.ocr.pipeline import PageOptions, recognize_page
+from app.ocr.pipeline.options import PageOptions
+from app.ocr.pipeline.page import recognize_page
 from app.ocr.reading.rows import keep_rows_whole
 from app.ocr.results import Line, Page, Word, layout_text
 from tests.conftest import DEJAVU

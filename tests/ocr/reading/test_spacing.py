@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from app.ocr.decoding.images import to_engine_mode
 from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
-from app.ocr.images import to_engine_mode
 from app.ocr.reading.spacing import ReadWord, line_words
 
 HEIGHT = 30

@@ -16,8 +16,8 @@ from PIL import Image
 
 from app.ocr.engines.neural_engine import NeuralEngine
 from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
-from app.ocr.formats import OUTPUT_FORMATS
 from app.ocr.rendering import render_tree
+from app.ocr.rendering.formats import OUTPUT_FORMATS
 from app.ocr.results import Page
 from tests.conftest import text_image
 

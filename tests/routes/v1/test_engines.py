@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageFilter
 
-from app.deps import get_neural
+from app.api.deps import get_neural
 from app.ocr.engines.neural_engine import NeuralEngine
 from tests.conftest import SettingsFactory, text_image
 from tests.helpers.waiting import poll_for

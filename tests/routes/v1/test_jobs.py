@@ -13,9 +13,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.config import get_settings
+from app.api.routes.v1 import jobs as jobs_routes
+from app.core.config import get_settings
 from app.main import create_app
-from app.routes.v1 import jobs as jobs_routes
 from bench.documents import COUNTRIES, invoice
 from tests.conftest import make_settings, text_image
 from tests.helpers.documents import dense_page, scanned_pdf

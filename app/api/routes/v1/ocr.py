@@ -1,0 +1,155 @@
+"""POST /v1/ocr: documents and images, options, boxes and standard output formats."""
+
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.deps import (
+    AuthDep,
+    EngineDep,
+    LimitsDep,
+    NeuralDep,
+    RateLimitDep,
+    RunnerDep,
+    SettingsDep,
+    UploadDep,
+    measure_work,
+)
+from app.api.routes.v1.engines import engine_details, engines_used
+from app.api.routes.v1.options import ReadingOptionsDep
+from app.concurrency.stop import Stop
+from app.ocr.pipeline.documents import read_document, render_document
+from app.ocr.pipeline.options import PageOptions
+from app.ocr.rendering.formats import OUTPUT_FORMATS
+from app.ocr.rendering.markdown import MEDIA_TYPE, render_markdown
+from app.ocr.results import Page
+from app.schemas.pages import ErrorBody, PageResult
+from app.schemas.results import OcrResult
+from app.schemas.service import EngineInfo
+
+router = APIRouter(tags=["ocr"])
+
+T = TypeVar("T")
+
+FormatName = Literal["json", "text", "markdown", "hocr", "alto", "tsv", "pdf"]
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "JSON by default; with `format`, a standard format.",
+        "content": {
+            media_type.split(";")[0]: {}
+            for media_type in [*(fmt.media_type for fmt in OUTPUT_FORMATS.values()), MEDIA_TYPE]
+        },
+    },
+    **{status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 429, 503, 504)},
+}
+
+
+@router.post(
+    "/ocr", dependencies=[AuthDep, RateLimitDep], response_model=OcrResult, responses=_RESPONSES
+)
+async def ocr(
+    request: Request,
+    upload: UploadDep,
+    settings: SettingsDep,
+    engine: EngineDep,
+    neural: NeuralDep,
+    runner: RunnerDep,
+    limits: LimitsDep,
+    reading: ReadingOptionsDep,
+    output: Annotated[
+        FormatName,
+        Query(
+            alias="format",
+            description="`json` (page -> line -> word tree with boxes), `text`, `markdown` "
+            "(headings, paragraphs, lists and tables), `hocr`, `alto`, `tsv`, or `pdf` (one "
+            "searchable PDF for all pages).",
+            examples=["json", "hocr", "pdf"],
+            openapi_examples={
+                name: {"summary": summary, "value": name}
+                for name, summary in (
+                    ("json", "Pages, lines and words with boxes (application/json)"),
+                    ("text", "Plain text (text/plain)"),
+                    ("markdown", "Headings, paragraphs, lists, tables (text/markdown)"),
+                    ("hocr", "hOCR (text/html)"),
+                    ("alto", "ALTO XML (application/xml)"),
+                    ("tsv", "Tesseract TSV (text/tab-separated-values)"),
+                    ("pdf", "One searchable PDF (application/pdf)"),
+                )
+            },
+        ),
+    ] = "json",
+) -> OcrResult | Response:
+    """Read an image (PNG, JPEG, TIFF, WebP, BMP, GIF) or a PDF. Send the file as `file`.
+
+    The kind of file is told from its bytes. Every page of a TIFF is read; a PDF's pages are
+    rendered at 300 dpi, and a page that already carries a text layer returns that text
+    without OCR (`"source": "text-layer"`). The JSON is a page -> line -> word tree whose boxes
+    are in the pixels of the page as sent (after EXIF rotation); each page names the engine
+    that read it (`engine`). Other `format`s are rendered from the same reading, whatever the
+    engine, with their standard media types and their boxes in the pixels of the pages as
+    sent; `pdf` is one searchable PDF of all the pages, showing them as sent.
+    """
+    received = time.monotonic()
+    language, selection = reading.lang, reading.pages
+    timeout = settings.request_timeout_seconds
+    stop = Stop.after(timeout, received)
+    options = PageOptions(
+        lang=language,
+        psm=reading.psm,
+        dpi=reading.dpi,
+        timeout_seconds=timeout,
+        stop=stop,
+        engine=reading.engine,
+        neural=neural,
+        **reading.switches,
+    )
+    # Seconds per megapixel differ by language, by engine, by preparation and by format:
+    # each is learned apart.
+    preparation = "prepared" if options.preprocess else "as-sent"
+    kind = f"{language}:{reading.engine}:{preparation}:{output}"
+    work = await measure_work(upload, limits, selection, kind)
+
+    async def admitted(job: Callable[[], T]) -> T:
+        return await runner.submit(job, work=work, stop=stop, disconnected=request.is_disconnected)
+
+    if output not in ("json", "text", "markdown"):
+        fmt = OUTPUT_FORMATS[output]
+        body = await admitted(
+            partial(render_document, upload, engine, options, limits, fmt, selection, runner.spare)
+        )
+        return Response(content=body, media_type=fmt.media_type)
+
+    started: list[float] = []
+
+    def read() -> list[Page]:
+        started.append(time.monotonic())
+        return read_document(upload, engine, options, limits, selection, runner.spare)
+
+    result_pages = await admitted(read)
+    done = time.monotonic()
+    if output == "markdown":
+        return Response(content=render_markdown(result_pages), media_type=MEDIA_TYPE)
+    if output == "text":
+        # What Tesseract's text renderer writes (page texts, form feeds between them), read like
+        # the JSON: the same preparation, and a PDF page's own text layer is kept as it is.
+        text = "\f".join(page.text for page in result_pages)
+        media_type = OUTPUT_FORMATS["text"].media_type
+        return Response(content=text, media_type=media_type)
+    return OcrResult(
+        text="\f".join(page.text for page in result_pages),
+        pages=[PageResult.model_validate(page) for page in result_pages],
+        lang=language,
+        engine=EngineInfo(name=engine.name, version=engine.version()),
+        engines=engines_used(
+            [page.engine for page in result_pages], engine_details(engine, neural)
+        ),
+        timings_ms={
+            "queue": round((started[0] - received) * 1000, 1),
+            "ocr": round((done - started[0]) * 1000, 1),
+            "total": round((done - received) * 1000, 1),
+        },
+    )

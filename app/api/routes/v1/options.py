@@ -1,0 +1,132 @@
+"""The reading options /v1/ocr and /v1/jobs share, as query parameters, checked alike."""
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query
+
+from app.api.deps import EngineDep, NeuralDep, SettingsDep
+from app.core.errors import UnprocessableOption
+from app.ocr.decoding.documents import parse_pages
+from app.ocr.engines.tessdata import check_languages
+from app.schemas.options import PreparationQuery, Switches
+
+# 0 is orientation detection only and 2 is layout without OCR: neither gives text.
+SUPPORTED_PSM = (1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)
+
+LangQuery = Annotated[
+    str | None,
+    Query(
+        description="Tesseract language(s), `+`-joined; see GET /v1/languages. "
+        "Default: DEFAULT_LANG.",
+        examples=["eng", "eng+fra"],
+        openapi_examples={
+            "english": {"summary": "English", "value": "eng"},
+            "french": {"summary": "French", "value": "fra"},
+            "two": {"summary": "English and French on one page", "value": "eng+fra"},
+        },
+        max_length=200,
+    ),
+]
+PsmQuery = Annotated[
+    int | None,
+    Query(
+        description="Tesseract page segmentation mode (1, 3-13). Default: chosen per page.",
+        examples=[6],
+        openapi_examples={
+            "auto": {"summary": "3: automatic page segmentation", "value": 3},
+            "block": {"summary": "6: one uniform block of text", "value": 6},
+            "line": {"summary": "7: a single text line", "value": 7},
+            "sparse": {"summary": "11: sparse text, as much as possible", "value": 11},
+        },
+    ),
+]
+DpiQuery = Annotated[
+    int | None,
+    Query(
+        ge=50,
+        le=2400,
+        description="Resolution hint (dots per inch) for images whose file carries none; "
+        "PDF pages are always rendered at 300.",
+        examples=[300],
+        openapi_examples={"scan": {"summary": "A 300 dpi scan", "value": 300}},
+    ),
+]
+EngineName = Literal["auto", "tesseract", "neural"]
+EngineQuery = Annotated[
+    EngineName | None,
+    Query(
+        description="Which engine reads the pages: `tesseract`; `neural` (PP-OCRv6 through "
+        "RapidOCR, after the same preparation); or `auto`, Tesseract, and the neural reader on "
+        "the pages Tesseract hesitates over (receipts, forms, photos), whose reading is taken "
+        "when it finds as much text. "
+        "Default: OCR_ENGINE. See GET /v1/engines.",
+        examples=["auto"],
+        openapi_examples={
+            "auto": {
+                "summary": "Tesseract, and the neural reader where it hesitates",
+                "value": "auto",
+            },
+            "tesseract": {"summary": "Tesseract alone", "value": "tesseract"},
+            "neural": {"summary": "The neural reader alone", "value": "neural"},
+        },
+    ),
+]
+PagesQuery = Annotated[
+    str | None,
+    Query(
+        description="Pages to read, 1-based: `1-3,7`. Default: all.",
+        examples=["1-3,7"],
+        openapi_examples={
+            "first": {"summary": "The first page", "value": "1"},
+            "some": {"summary": "Pages 1 to 3 and 7", "value": "1-3,7"},
+        },
+        max_length=200,
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingOptions:
+    """The checked options: the language(s) installed, a psm that gives text, the pages."""
+
+    lang: str
+    psm: int | None
+    dpi: int | None
+    pages: set[int] | None
+    switches: Switches
+    engine: EngineName = "auto"
+
+
+async def reading_options(
+    prepare: Annotated[PreparationQuery, Query()],
+    settings: SettingsDep,
+    engine: EngineDep,
+    neural: NeuralDep,
+    lang: LangQuery = None,
+    psm: PsmQuery = None,
+    dpi: DpiQuery = None,
+    pages: PagesQuery = None,
+    engine_name: Annotated[EngineQuery, Query(alias="engine")] = None,
+) -> ReadingOptions:
+    language = check_languages(lang or settings.default_lang, engine.languages())
+    if psm is not None and psm not in SUPPORTED_PSM:
+        raise UnprocessableOption(f"psm={psm} is not supported; use one of {SUPPORTED_PSM}.")
+    chosen = engine_name or settings.ocr_engine
+    if chosen == "neural":
+        check_neural_languages(language, neural.languages())
+    return ReadingOptions(language, psm, dpi, parse_pages(pages), prepare.switches(), chosen)
+
+
+def check_neural_languages(language: str, readable: list[str]) -> None:
+    """A clear 422 when the neural reader cannot read a language asked for."""
+    missing = [part for part in language.split("+") if part not in readable]
+    if missing:
+        raise UnprocessableOption(
+            f"engine=neural cannot read {', '.join(missing)}: its dictionary covers "
+            f"{', '.join(readable)}. engine=tesseract (or auto) reads every installed "
+            "language; see GET /v1/engines."
+        )
+
+
+ReadingOptionsDep = Annotated[ReadingOptions, Depends(reading_options)]
