@@ -14,9 +14,9 @@ from PIL import Image
 from playwright.sync_api import BrowserContext, Page, Response, Route, expect
 
 from bench.documents import COUNTRIES, receipt, tables
+from tests.api.routes.v1.test_ocr import document_page
 from tests.conftest import TEST_TOKEN, LiveServer, text_image
 from tests.helpers.documents import dense_page, scanned_pdf
-from tests.routes.v1.test_ocr import document_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
