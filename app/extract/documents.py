@@ -20,10 +20,7 @@ from app.extract.header import (
 from app.extract.items import find_items
 from app.extract.model import Checks, DocumentKind, ExtractedField, Extraction, Item
 from app.extract.parsing.amounts import Amount, currency_code
-from app.extract.parsing.dates import (
-    FoundDate,
-    day_first_order,
-)
+from app.extract.parsing.dates import FoundDate, day_first_order
 from app.extract.parsing.labels import Concept, words_of
 from app.extract.parsing.lines import ReadRow, read_rows
 from app.extract.parsing.locales import territory

@@ -1,24 +1,12 @@
 """POST /: the token-protected prediction, with the original service's response contract."""
 
-import time
 from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from app.api.deps import (
-    AuthDep,
-    EngineDep,
-    LimitsDep,
-    NeuralDep,
-    RateLimitDep,
-    RunnerDep,
-    SettingsDep,
-    UploadDep,
-    measure_work,
-)
-from app.concurrency.stop import Stop
-from app.ocr.pipeline.options import PageOptions
+from app.api.deps import AuthDep, RateLimitDep
+from app.api.reading import InteractiveDep
 from app.ocr.pipeline.page import recognize_image
 from app.schemas.pages import ErrorBody, Prediction
 
@@ -30,31 +18,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/", dependencies=[AuthDep, RateLimitDep], responses=_ERRORS)
-async def predict(
-    request: Request,
-    upload: UploadDep,
-    settings: SettingsDep,
-    engine: EngineDep,
-    neural: NeuralDep,
-    runner: RunnerDep,
-    limits: LimitsDep,
-) -> Prediction:
+async def predict(reading: InteractiveDep) -> Prediction:
     """Read the text of one image. Send `Authorization: Bearer <token>` and the image as `file`."""
-    timeout = settings.request_timeout_seconds
-    stop = Stop.after(timeout, time.monotonic())
-    options = PageOptions(
-        lang=settings.default_lang,
-        timeout_seconds=timeout,
-        stop=stop,
-        engine=settings.ocr_engine,
-        neural=neural,
-    )
-    kind = f"{settings.default_lang}:{settings.ocr_engine}"
-    work = await measure_work(upload, limits, None, kind=kind)
-    page = await runner.submit(
-        partial(recognize_image, upload, engine, options, limits, runner.spare),
-        work=work,
-        stop=stop,
-        disconnected=request.is_disconnected,
-    )
+    settings = reading.settings
+    options = reading.options()
+    read = partial(
+        recognize_image, reading.upload, reading.engine, options, reading.limits,
+        reading.runner.spare,
+    )  # fmt: skip
+    page = await reading.run(read, kind=f"{settings.default_lang}:{settings.ocr_engine}")
     return Prediction(results=page.text_lines, original=page.text)

@@ -19,11 +19,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from app.core.errors import (
-    InvalidImage,
-    PayloadTooLarge,
-    UnprocessableOption,
-)
+from app.core.errors import InvalidImage, PayloadTooLarge, UnprocessableOption
 from app.ocr.decoding.images import (
     DECODE_ERRORS,
     IMAGE_SIGNATURES,

@@ -14,10 +14,7 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from app.concurrency.stop import Stop
-from app.core.errors import (
-    ClientGone,
-    ProcessingTimeout,
-)
+from app.core.errors import ClientGone, ProcessingTimeout
 from app.ocr.decoding.documents import Document, Limits, SourcePage, opened, page_dpi, selected
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.pipeline.options import PageOptions, Spare

@@ -20,9 +20,7 @@ from app.ocr.pipeline.prepare import (
     plain,
 )
 from app.ocr.pipeline.readings import HESITANT_CONFIDENCE, blank, finished, recognize
-from app.ocr.preparation.analysis import (
-    UNEVEN_BACKGROUND,
-)
+from app.ocr.preparation.analysis import UNEVEN_BACKGROUND
 from app.ocr.preparation.layout import receipt_shaped
 from app.ocr.reading.noise import is_noise
 from app.ocr.reading.order import reading_order

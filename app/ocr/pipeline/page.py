@@ -40,13 +40,9 @@ from app.ocr.pipeline.readings import (
     wants_second_opinion,
     with_second_opinion,
 )
-from app.ocr.preparation.analysis import (
-    bitonal,
-)
+from app.ocr.preparation.analysis import bitonal
 from app.ocr.preparation.layout import PSM_AUTO, PSM_SINGLE_BLOCK
-from app.ocr.preparation.transforms import (
-    smooth,
-)
+from app.ocr.preparation.transforms import smooth
 from app.ocr.reading.consensus import merge
 from app.ocr.reading.rows import rows_apart
 from app.ocr.results import Page

@@ -1,30 +1,18 @@
 """POST /v1/extract: a receipt's or an invoice's fields, items and checks."""
 
-import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Query, Response
 
-from app.api.deps import (
-    AuthDep,
-    EngineDep,
-    LimitsDep,
-    NeuralDep,
-    RateLimitDep,
-    RunnerDep,
-    SettingsDep,
-    UploadDep,
-    measure_work,
-)
+from app.api.deps import AuthDep, RateLimitDep
+from app.api.options import ReadingOptionsDep
+from app.api.reading import InteractiveDep
 from app.api.routes.v1.engines import engine_details, engines_used
-from app.api.routes.v1.options import ReadingOptionsDep
-from app.concurrency.stop import Stop
 from app.extract.documents import extract as extract_document
 from app.extract.model import Extraction
 from app.ocr.engines.neural_engine import NeuralEngine
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.pipeline.documents import read_document
-from app.ocr.pipeline.options import PageOptions
 from app.ocr.rendering.markdown import CSV_MEDIA_TYPE, MEDIA_TYPE, table_markdown, tables_csv
 from app.ocr.results import Page
 from app.schemas.extraction import ExtractPage, ExtractResult
@@ -51,13 +39,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     responses=_RESPONSES,
 )
 async def extract(
-    request: Request,
-    upload: UploadDep,
-    settings: SettingsDep,
-    engine: EngineDep,
-    neural: NeuralDep,
-    runner: RunnerDep,
-    limits: LimitsDep,
+    interactive: InteractiveDep,
     reading: ReadingOptionsDep,
     kind: Annotated[
         ExtractKindName,
@@ -84,46 +66,27 @@ async def extract(
     and its `box` on the page as sent. Reading takes the same options as /v1/ocr (`lang`,
     `engine`, `pages`, preparation).
     """
-    received = time.monotonic()
-    stop = Stop.after(settings.request_timeout_seconds, received)
-    options = PageOptions(
-        lang=reading.lang,
-        psm=reading.psm,
-        dpi=reading.dpi,
-        timeout_seconds=settings.request_timeout_seconds,
-        stop=stop,
-        engine=reading.engine,
-        neural=neural,
-        **reading.switches,
-    )
+    options = interactive.options(reading)
     preparation = "prepared" if options.preprocess else "as-sent"
-    work = await measure_work(
-        upload, limits, reading.pages, f"{reading.lang}:{reading.engine}:{preparation}:json"
-    )
-    marks: dict[str, float] = {}
+    upload, engine = interactive.upload, interactive.engine
 
     def read_and_extract() -> tuple[list[Page], Extraction]:
-        marks["started"] = time.monotonic()
-        pages = read_document(upload, engine, options, limits, reading.pages, runner.spare)
-        marks["read"] = time.monotonic()
+        pages = read_document(
+            upload, engine, options, interactive.limits, reading.pages, interactive.runner.spare
+        )
+        interactive.mark("ocr")
         return pages, extract_document(pages, reading.lang.split("+"), kind)
 
-    pages, extraction = await runner.submit(
-        read_and_extract, work=work, stop=stop, disconnected=request.is_disconnected
+    pages, extraction = await interactive.run(
+        read_and_extract, f"{reading.lang}:{reading.engine}:{preparation}:json", reading.pages
     )
-    done = time.monotonic()
     if output == "csv":
         return Response(content=tables_csv(extraction.tables), media_type=CSV_MEDIA_TYPE)
     if output == "markdown":
         text = "\n\n".join(table_markdown(table) for table in extraction.tables)
         return Response(content=text + "\n" if text else "", media_type=MEDIA_TYPE)
-    timings = {
-        "queue": round((marks["started"] - received) * 1000, 1),
-        "ocr": round((marks["read"] - marks["started"]) * 1000, 1),
-        "extract": round((done - marks["read"]) * 1000, 1),
-        "total": round((done - received) * 1000, 1),
-    }
-    return extraction_result(pages, extraction, reading.lang, engine, neural, timings)
+    timings = interactive.timings_ms("ocr", "extract")
+    return extraction_result(pages, extraction, reading.lang, engine, interactive.neural, timings)
 
 
 def extraction_result(

@@ -13,9 +13,9 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import PASSED_GATE, AuthDep, EngineDep, NeuralDep, RateLimitDep, SettingsDep
+from app.api.options import ReadingOptionsDep
 from app.api.routes.v1.engines import engine_details, engines_used
 from app.api.routes.v1.extract import ExtractKindName, extraction_result
-from app.api.routes.v1.options import ReadingOptionsDep
 from app.api.uploads import stream_upload
 from app.core.errors import UnprocessableOption
 from app.extract.documents import extract as extract_document

@@ -1,31 +1,17 @@
 """POST /v1/ocr: documents and images, options, boxes and standard output formats."""
 
-import time
-from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from app.api.deps import (
-    AuthDep,
-    EngineDep,
-    LimitsDep,
-    NeuralDep,
-    RateLimitDep,
-    RunnerDep,
-    SettingsDep,
-    UploadDep,
-    measure_work,
-)
+from app.api.deps import AuthDep, RateLimitDep
+from app.api.options import ReadingOptionsDep
+from app.api.reading import InteractiveDep
 from app.api.routes.v1.engines import engine_details, engines_used
-from app.api.routes.v1.options import ReadingOptionsDep
-from app.concurrency.stop import Stop
 from app.ocr.pipeline.documents import read_document, render_document
-from app.ocr.pipeline.options import PageOptions
 from app.ocr.rendering.formats import OUTPUT_FORMATS
 from app.ocr.rendering.markdown import MEDIA_TYPE, render_markdown
-from app.ocr.results import Page
 from app.schemas.pages import ErrorBody, PageResult
 from app.schemas.results import OcrResult
 from app.schemas.service import EngineInfo
@@ -52,13 +38,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     "/ocr", dependencies=[AuthDep, RateLimitDep], response_model=OcrResult, responses=_RESPONSES
 )
 async def ocr(
-    request: Request,
-    upload: UploadDep,
-    settings: SettingsDep,
-    engine: EngineDep,
-    neural: NeuralDep,
-    runner: RunnerDep,
-    limits: LimitsDep,
+    interactive: InteractiveDep,
     reading: ReadingOptionsDep,
     output: Annotated[
         FormatName,
@@ -93,44 +73,20 @@ async def ocr(
     engine, with their standard media types and their boxes in the pixels of the pages as
     sent; `pdf` is one searchable PDF of all the pages, showing them as sent.
     """
-    received = time.monotonic()
-    language, selection = reading.lang, reading.pages
-    timeout = settings.request_timeout_seconds
-    stop = Stop.after(timeout, received)
-    options = PageOptions(
-        lang=language,
-        psm=reading.psm,
-        dpi=reading.dpi,
-        timeout_seconds=timeout,
-        stop=stop,
-        engine=reading.engine,
-        neural=neural,
-        **reading.switches,
-    )
+    options = interactive.options(reading)
+    upload, engine, limits = interactive.upload, interactive.engine, interactive.limits
+    spare, selection = interactive.runner.spare, reading.pages
     # Seconds per megapixel differ by language, by engine, by preparation and by format:
     # each is learned apart.
     preparation = "prepared" if options.preprocess else "as-sent"
-    kind = f"{language}:{reading.engine}:{preparation}:{output}"
-    work = await measure_work(upload, limits, selection, kind)
-
-    async def admitted(job: Callable[[], T]) -> T:
-        return await runner.submit(job, work=work, stop=stop, disconnected=request.is_disconnected)
-
+    kind = f"{reading.lang}:{reading.engine}:{preparation}:{output}"
     if output not in ("json", "text", "markdown"):
         fmt = OUTPUT_FORMATS[output]
-        body = await admitted(
-            partial(render_document, upload, engine, options, limits, fmt, selection, runner.spare)
-        )
+        render = partial(render_document, upload, engine, options, limits, fmt, selection, spare)
+        body = await interactive.run(render, kind, selection)
         return Response(content=body, media_type=fmt.media_type)
-
-    started: list[float] = []
-
-    def read() -> list[Page]:
-        started.append(time.monotonic())
-        return read_document(upload, engine, options, limits, selection, runner.spare)
-
-    result_pages = await admitted(read)
-    done = time.monotonic()
+    read = partial(read_document, upload, engine, options, limits, selection, spare)
+    result_pages = await interactive.run(read, kind, selection)
     if output == "markdown":
         return Response(content=render_markdown(result_pages), media_type=MEDIA_TYPE)
     if output == "text":
@@ -142,14 +98,10 @@ async def ocr(
     return OcrResult(
         text="\f".join(page.text for page in result_pages),
         pages=[PageResult.model_validate(page) for page in result_pages],
-        lang=language,
+        lang=reading.lang,
         engine=EngineInfo(name=engine.name, version=engine.version()),
         engines=engines_used(
-            [page.engine for page in result_pages], engine_details(engine, neural)
+            [page.engine for page in result_pages], engine_details(engine, interactive.neural)
         ),
-        timings_ms={
-            "queue": round((started[0] - received) * 1000, 1),
-            "ocr": round((done - started[0]) * 1000, 1),
-            "total": round((done - received) * 1000, 1),
-        },
+        timings_ms=interactive.timings_ms("ocr"),
     )
