@@ -18,6 +18,7 @@ from app.api.middleware.auth import TokenGate
 from app.api.middleware.body import BodySizeLimit
 from app.api.middleware.gateway import RootPath
 from app.api.middleware.ratelimit import RateLimiter
+from app.api.middleware.request_context import RequestContext
 from app.api.middleware.security import AllowListedCORS, SecurityHeaders
 from app.api.routes import docs, echo, metrics, page, predict, v1
 from app.concurrency.cpus import usable_cpus
@@ -25,7 +26,7 @@ from app.concurrency.runner import OcrRunner
 from app.concurrency.sizing import pool_size
 from app.core.config import refusal
 from app.core.errors import ServiceError
-from app.core.logs import RequestContext, configure_logging
+from app.core.logs import configure_logging
 from app.jobs.backend import start_jobs
 from app.ocr.engines import check_default_language, create_engine, create_neural
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
@@ -125,21 +126,20 @@ def create_app() -> FastAPI:
     )
     # Outermost last: ids and headers wrap everything, the body limit sits next to the app,
     # and the token is checked before it: an unauthenticated body is never read.
-    app.add_middleware(BodySizeLimit)
-    app.add_middleware(TokenGate)
-    app.add_middleware(AllowListedCORS)
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(RequestContext)
-    app.add_middleware(RootPath)
+    for middleware in (
+        BodySizeLimit,
+        TokenGate,
+        AllowListedCORS,
+        SecurityHeaders,
+        RequestContext,
+        RootPath,
+    ):
+        app.add_middleware(middleware)
     app.add_exception_handler(ServiceError, handle_service_error)
     app.add_exception_handler(Exception, handle_unexpected_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(page.router)
-    app.include_router(echo.router)
-    app.include_router(predict.router)
-    app.include_router(v1.router)
-    app.include_router(docs.router)
-    app.include_router(metrics.router)
+    for routes in (page, echo, predict, v1, docs, metrics):
+        app.include_router(routes.router)
     return app
 
 

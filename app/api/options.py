@@ -8,6 +8,7 @@ from fastapi import Depends, Query
 from app.api.deps import EngineDep, NeuralDep, SettingsDep
 from app.core.errors import UnprocessableOption
 from app.ocr.decoding.documents import parse_pages
+from app.ocr.engines import unreadable
 from app.ocr.engines.tessdata import check_languages
 from app.schemas.options import PreparationQuery, Switches
 
@@ -120,8 +121,7 @@ async def reading_options(
 
 def check_neural_languages(language: str, readable: list[str]) -> None:
     """A clear 422 when the neural reader cannot read a language asked for."""
-    missing = [part for part in language.split("+") if part not in readable]
-    if missing:
+    if missing := unreadable(language, readable):
         raise UnprocessableOption(
             f"engine=neural cannot read {', '.join(missing)}: its dictionary covers "
             f"{', '.join(readable)}. engine=tesseract (or auto) reads every installed "

@@ -98,8 +98,12 @@ _BUSINESS_WORDS = frozenset(
         "perniagaan",
     }
 )
+# Streets written as one word with their name (Hauptstrasse, Bahnhofstr., Kerkstraat), and
+# standing alone as well.
+_ONE_WORD_STREETS = ("strasse", "str", "weg", "platz", "gasse", "allee", "straat")
 _STREET_WORDS = frozenset(
     {
+        *_ONE_WORD_STREETS,
         "jalan",
         "jln",
         "taman",
@@ -119,12 +123,6 @@ _STREET_WORDS = frozenset(
         "blvd",
         "boulevard",
         "way",
-        "strasse",
-        "str",
-        "weg",
-        "platz",
-        "gasse",
-        "allee",
         "rue",
         "place",
         "chemin",
@@ -135,7 +133,6 @@ _STREET_WORDS = frozenset(
         "avenida",
         "plaza",
         "rua",
-        "straat",
         "laan",
         "plein",
         "level",
@@ -150,19 +147,7 @@ _STREET_WORDS = frozenset(
     }
 )
 # German and Dutch streets are one word: Hauptstrasse, Bahnhofstr., Lindenweg, Kerkstraat.
-_STREET_ENDINGS = (
-    "strasse",
-    "str",
-    "weg",
-    "platz",
-    "gasse",
-    "allee",
-    "damm",
-    "ring",
-    "straat",
-    "laan",
-    "gracht",
-)
+_STREET_ENDINGS = (*_ONE_WORD_STREETS, "damm", "ring", "laan", "gracht")
 _GREETINGS = frozenset(
     {"welcome", "thank", "thanks", "tq", "order", "your", "please", "visit", "staff", "copy"}
 )

@@ -4,9 +4,10 @@ import asyncio
 import json
 
 from starlette._utils import get_route_path
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.api.deps import started_settings, too_large_detail
+from app.api.middleware.base import HttpMiddleware
 
 # Room for the multipart envelope (boundaries, part headers) around a file at the limit.
 MULTIPART_OVERHEAD_BYTES = 16 * 1024
@@ -14,18 +15,12 @@ MULTIPART_OVERHEAD_BYTES = 16 * 1024
 JOBS_PATH = "/v1/jobs"
 
 
-class BodySizeLimit:
+class BodySizeLimit(HttpMiddleware):
     """Refuse a request body over MAX_UPLOAD_BYTES: at once from Content-Length when it is
     declared, otherwise as soon as the bytes received pass the limit, so nothing buffers past
     it. A client that stalls mid-body for BODY_TIMEOUT_SECONDS gets a 408 and is let go."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         settings = started_settings(scope["app"])
         limit, setting = settings.max_upload_bytes, "MAX_UPLOAD_BYTES"
         if scope["method"] == "POST" and get_route_path(scope).rstrip("/") == JOBS_PATH:

@@ -37,6 +37,8 @@ class Concept(Enum):
     REGISTRATION = "registration"  # company numbers that are not tax ids
 
 
+# "To pay" in the languages read: a total's word, and the final total's.
+_TO_PAY = ("payable", "zahlen", "payer", "pagar", "pagare", "betalen", "bayar")
 _VOCABULARY: dict[Concept, tuple[str, ...]] = {
     Concept.TOTAL: (
         "total",
@@ -50,17 +52,11 @@ _VOCABULARY: dict[Concept, tuple[str, ...]] = {
         "totaal",
         "importe",
         "montant",
-        "payable",
         "amount",
         "amt",
         "betrag",
         "endbetrag",
-        "zahlen",
-        "payer",
-        "pagar",
-        "pagare",
-        "betalen",
-        "bayar",
+        *_TO_PAY,
         "sum",
     ),
     Concept.FINAL: (
@@ -72,14 +68,8 @@ _VOCABULARY: dict[Concept, tuple[str, ...]] = {
         "besar",
         "keseluruhan",
         "due",
-        "payable",
         "balance",
-        "zahlen",
-        "payer",
-        "pagar",
-        "pagare",
-        "betalen",
-        "bayar",
+        *_TO_PAY,
         "endbetrag",
     ),
     Concept.INCLUSIVE: ("incl", "inclusive", "including", "inc", "ttc", "inkl", "compris"),

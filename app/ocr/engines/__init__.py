@@ -22,10 +22,14 @@ def create_neural(*, device: str, max_readers: int) -> NeuralEngine:
     return NeuralEngine(max_readers=max_readers, device=device)
 
 
+def unreadable(language: str, readable: list[str]) -> list[str]:
+    """The parts of a `+`-joined language that are not among an engine's `readable` ones."""
+    return [part for part in language.split("+") if part not in readable]
+
+
 def check_default_language(default_lang: str, readable: list[str]) -> None:
     """Refuse to start with OCR_ENGINE=neural and a DEFAULT_LANG the neural reader lacks."""
-    missing = [part for part in default_lang.split("+") if part not in readable]
-    if missing:
+    if missing := unreadable(default_lang, readable):
         raise ConfigurationError(
             f"OCR_ENGINE=neural cannot read DEFAULT_LANG={default_lang} ({', '.join(missing)} "
             f"is not in its dictionary: {', '.join(readable)}); use OCR_ENGINE=auto or "
