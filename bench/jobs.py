@@ -28,9 +28,10 @@ from pathlib import Path
 import requests
 from PIL import Image
 
-from bench.bench import EngineCeiling, a4_page, verdict
+from bench.bench import EngineCeiling, verdict
 from bench.report import update
 from bench.server import GunicornServer
+from bench.traffic import a4_page
 
 TOKEN = "bench-jobs-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -49,7 +50,7 @@ def document(pages: int) -> bytes:
 def small_image() -> bytes:
     from PIL import ImageDraw, ImageFont
 
-    from bench.bench import FONT
+    from bench.traffic import FONT
 
     image = Image.new("L", (700, 90), 255)
     font = ImageFont.truetype(str(FONT), 40) if FONT.exists() else ImageFont.load_default(40)

@@ -11,70 +11,12 @@ server's RSS at the start and the end when given its pid.
 """
 
 import argparse
-import http.client
 import json
 import os
 import sys
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
 
-from bench.bench import TOKEN, Load, a4_page, drive, multipart
 from bench.rss import rss_mb
-
-WARM_UP_SECONDS = 12
-MAX_IN_FLIGHT = 256  # arrivals past this many unanswered ones are counted as timeouts
-
-
-def open_loop(url: str, image: bytes, rate: float, seconds: float, name: str,
-              token: str = TOKEN, timeout: float = 120) -> Load:  # fmt: skip
-    """A request every 1/`rate` seconds for `seconds`, each on a new connection. 503s and
-    their latency land in `refused_ms`."""
-    load = Load(name=name, clients=0)
-    lock = threading.Lock()
-    target = urlsplit(url)
-    path = target.path.rstrip("/") + "/"
-    body, content_type = multipart(image)
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": content_type}
-
-    def one() -> None:
-        started = time.perf_counter()
-        connection = http.client.HTTPConnection(
-            target.hostname or "127.0.0.1", target.port, timeout=timeout
-        )
-        try:
-            connection.request("POST", path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            status = response.status
-            if status == 429 or (status == 503 and not response.getheader("Retry-After")):
-                status = 0  # a refusal must say when to come back; no rate limit is on
-        except TimeoutError:
-            status = -1
-        except (OSError, http.client.HTTPException):
-            status = 0
-        finally:
-            connection.close()
-        with lock:
-            load.record(status, (time.perf_counter() - started) * 1000)
-
-    started = time.monotonic()
-    with ThreadPoolExecutor(MAX_IN_FLIGHT) as pool:
-        sent = 0
-        while (now := time.monotonic()) < started + seconds:
-            due = started + sent / rate
-            if now < due:
-                time.sleep(due - now)
-                continue
-            pool.submit(one)
-            sent += 1
-    load.seconds = time.monotonic() - started
-    load.clients = sent
-    from app.concurrency.cpus import usable_cpus
-
-    load.close_window(time.monotonic(), usable_cpus())
-    return load
+from bench.traffic import TOKEN, WARM_UP_SECONDS, a4_page, drive, open_loop
 
 
 def overload(

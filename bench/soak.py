@@ -12,8 +12,8 @@ import sys
 import threading
 import time
 
-from bench.bench import SAMPLE, TOKEN, a4_page, drive
 from bench.server import GunicornServer
+from bench.traffic import SAMPLE, TOKEN, a4_page, drive
 
 
 def main() -> int:

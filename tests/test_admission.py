@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from bench.bench import Load, a4_page, drive
+from bench.traffic import Load, a4_page, drive
 from tests.conftest import TEST_TOKEN, LiveServer, read_http_response, text_image
 from tests.helpers.waiting import poll
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.bench import steady_rate
+from bench.traffic import steady_rate
 
 
 @pytest.mark.parametrize(

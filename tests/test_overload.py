@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from app.ocr.engines.protocol import RecognizeOptions
-from bench.bench import a4_page
 from bench.load import overload
+from bench.traffic import a4_page
 from tests.conftest import TEST_TOKEN, LiveServer, crash_next_handle, text_image
 
 pytestmark = pytest.mark.e2e
