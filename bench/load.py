@@ -20,14 +20,19 @@ from bench.traffic import TOKEN, WARM_UP_SECONDS, a4_page, drive, open_loop
 
 
 def overload(
-    url: str, seconds: float, rate: float, pid: int | None = None, token: str = TOKEN
+    url: str,
+    seconds: float,
+    rate: float,
+    pid: int | None = None,
+    token: str = TOKEN,
+    warm_up_seconds: float = WARM_UP_SECONDS,
 ) -> dict[str, object]:
     """Full pages at `rate` a second (4 x what the server reads) after a warm-up at full
     load, with the server's RSS before and after."""
     page = a4_page()
     # Warm up at full load, so every engine handle, thread and allocator arena exists before
     # the first measurement: growth after that is what sustained overload costs.
-    drive(url, page, 4, WARM_UP_SECONDS, "warm-up", token=token)
+    drive(url, page, 4, warm_up_seconds, "warm-up", token=token)
     rss_start = rss_mb(pid) if pid else None
     load = open_loop(url, page, rate, seconds, f"overload {rate:g} pages/s", token=token)
     rss_end = rss_mb(pid) if pid else None

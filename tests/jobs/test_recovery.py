@@ -33,7 +33,7 @@ def test_a_killed_service_finishes_the_job_without_reading_a_page_twice(
     start_server, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "data"
-    document = scanned_pdf([dense_page(number) for number in range(1, PAGES + 1)])
+    document = scanned_pdf([dense_page(number, lines=20) for number in range(1, PAGES + 1)])
     server = start_server(DATA_DIR=str(data_dir))
     response = requests.post(
         f"{server.url}/v1/jobs", files={"file": ("book.pdf", document)}, headers=AUTH, timeout=60

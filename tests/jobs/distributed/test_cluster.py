@@ -187,7 +187,7 @@ def test_a_worker_killed_in_the_middle_of_a_page_leaves_every_page_exactly_once(
     web = cluster.start_web(**ACCEPT_ONLY)
     doomed = cluster.start_worker(threads=1)
     survivor = cluster.start_worker(threads=1)
-    job_id = submit(web.url, scanned_pdf([dense_page(n) for n in range(1, 9)]))
+    job_id = submit(web.url, scanned_pdf([dense_page(n, lines=20) for n in range(1, 9)]))
 
     # The doomed worker has read a page and is in the middle of the next: two pages running
     # with one thread a worker means both workers hold one (between two pages, a worker holds
@@ -223,7 +223,7 @@ def test_redis_restarted_mid_job_loses_no_accepted_job(start_cluster: StartClust
     cluster = start_cluster(appendonly=True)
     web = cluster.start_web(**ACCEPT_ONLY)
     worker = cluster.start_worker(threads=1)
-    running = submit(web.url, scanned_pdf([dense_page(n) for n in range(1, 5)]))
+    running = submit(web.url, scanned_pdf([dense_page(n, lines=20) for n in range(1, 5)]))
     waiting = submit(web.url, small_pages(3))
     poll_for(lambda: True if pages_read(worker) else None, 120)
 
@@ -306,7 +306,7 @@ def test_sigterm_finishes_the_page_in_hand_and_hands_the_rest_back(
     cluster = start_cluster(redelivery_seconds=600)
     web = cluster.start_web(**ACCEPT_ONLY)
     stopping = cluster.start_worker(threads=1)
-    job_id = submit(web.url, scanned_pdf([dense_page(n) for n in range(1, 7)]))
+    job_id = submit(web.url, scanned_pdf([dense_page(n, lines=20) for n in range(1, 7)]))
     poll_for(lambda: True if pages_read(stopping) else None, 120)
 
     assert stopping.stop(timeout=60) == 0
