@@ -208,3 +208,19 @@ def test_the_checks_catch_an_upward_import_and_a_cycle(tmp_path: Path) -> None:
         "app/core/errors.py:1 app.core.errors -> app.api.routes",
     ]
     assert cycles(import_graph(modules)) == [["app.api.routes", "app.core.errors"]]
+
+
+LONG_MODULE_LINES = 300
+
+
+def test_a_module_over_300_lines_says_why_at_its_top() -> None:
+    unexplained = []
+    for path in APP.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        docstring = " ".join((ast.get_docstring(ast.parse(source)) or "").split())
+        if (
+            len(source.splitlines()) > LONG_MODULE_LINES
+            and "over 300 lines" not in docstring.lower()
+        ):
+            unexplained.append(str(path.relative_to(APP.parent)))
+    assert unexplained == []

@@ -16,6 +16,9 @@ With `gap_filler`, one job more than `threads` runs while jobs are short. Betwee
 each thread spends a few percent of its time waiting for the GIL and for the event loop; the
 extra job fills those gaps. Full pages gain nothing from it and would all slow down, so then
 `threads` run.
+
+One module, over 300 lines: admission, the queue and the threads decide together under one lock,
+so they are not split.
 """
 
 import asyncio

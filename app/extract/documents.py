@@ -3,6 +3,9 @@
 `extract` reads the page tree once into rows (rows.py, lines.py), finds the sums (totals.py),
 the header (header.py), the dates, the document number and the customer, the items between
 the header and the sums (items.py), and checks the arithmetic.
+
+Over 300 lines: it decides what no part owns (the kind, the date, the number, the customer, the
+checks).
 """
 
 import re

@@ -4,6 +4,9 @@ above the first item.
 The address is the run of rows that reads as one (a house number, a street word, a postcode)
 and ends at its postcode; the name is the row above it that names a business (a legal form
 such as SDN BHD or GmbH first), joined with the rows it continues when a name wraps.
+
+Over 300 lines: the merchant's fields are found together (the name is the row above the
+address), and the word lists they need are most of its length.
 """
 
 import re

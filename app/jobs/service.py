@@ -3,6 +3,9 @@
 Where records and files live is the store's and the files' business (the embedded SQLite
 store and DATA_DIR by default, Redis and an S3-compatible bucket past one machine); who reads
 the pages is the queue's.
+
+One module, over 300 lines, on purpose: it is the one place the job's rules live (the store,
+files and queue are thin interfaces); split, they would scatter.
 """
 
 import json

@@ -3,6 +3,8 @@ TOTAI, and receipts abbreviate (`SUB-TTL`, `DISC`, `AMT`).
 
 Each word of a label is matched against a vocabulary of label words (rapidfuzz), each of which
 stands for a concept; the concepts present decide what the row holds.
+
+Over 300 lines: most of it is the vocabulary, in the eight languages read.
 """
 
 import re

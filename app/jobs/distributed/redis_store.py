@@ -21,6 +21,9 @@ Keys, all under the prefix `p` (default "ocr"):
 
 The scripts derive a job's key names from the prefix themselves rather than taking them all
 as KEYS, so this wants one Redis server (with replicas, if any), not Redis Cluster.
+
+One module, over 300 lines: the key layout above and the Lua scripts that depend on it are one
+contract, read together.
 """
 
 import functools

@@ -8,6 +8,9 @@ against the store again; `read` alone always asks the store.
 
 A store that cannot be reached or fails is `StorageUnavailable` (503 with Retry-After), never
 a hang: every request has STORAGE_TIMEOUT_SECONDS to connect and to answer.
+
+One module, over 300 lines: the cache's rules and the mapping of the store's errors share the
+one class's state.
 """
 
 import base64

@@ -4,6 +4,9 @@ instance shares (WAL mode, each write one short transaction).
 A page is claimed with a lease its reader renews while it reads; a page whose lease ran out
 (its process died) is claimed again, so a job accepted is finished by whichever process is
 left or starts next.
+
+Over 300 lines: one class implementing JobStore against one schema; its SQL is most of its
+length.
 """
 
 import sqlite3

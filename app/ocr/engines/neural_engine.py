@@ -5,6 +5,9 @@ never reaches for its downloader. Each reader (a RapidOCR instance with its own 
 loaded once and kept) reads one page at a time on one thread, so N readings use N cores as
 the runner's admission by cores expects; a reading past its timeout is stopped inside ONNX
 Runtime (RunOptions.terminate, set from a timer thread), not left running.
+
+One module, over 300 lines: mapping RapidOCR's output into the page tree and keeping its
+sessions both depend on RapidOCR's internals, which this module alone knows.
 """
 
 import ctypes

@@ -2,6 +2,9 @@
 unit of work), and `read_document` and `render_document` are those over every page, done on idle
 cores alongside (`_in_page_order`) and merged (rendering/merge.py) exactly as the jobs assemble
 theirs.
+
+One module, over 300 lines: how a document's pages are shared between the request's thread and
+idle cores (`_Shared`) is what both `read_document` and `render_document` are made of.
 """
 
 import threading

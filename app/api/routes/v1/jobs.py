@@ -1,4 +1,8 @@
-"""/v1/jobs: documents of any size, read in the background, with progress."""
+"""/v1/jobs: documents of any size, read in the background, with progress.
+
+Over 300 lines: one router for the resource (submit, status, result in each format, cancel,
+delete) with its OpenAPI descriptions, as every route module here.
+"""
 
 import asyncio
 import itertools
