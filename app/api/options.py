@@ -121,12 +121,14 @@ async def reading_options(
 
 def check_neural_languages(language: str, readable: list[str]) -> None:
     """A clear 422 when the neural reader cannot read a language asked for."""
-    if missing := unreadable(language, readable):
-        raise UnprocessableOption(
-            f"engine=neural cannot read {', '.join(missing)}: its dictionary covers "
-            f"{', '.join(readable)}. engine=tesseract (or auto) reads every installed "
-            "language; see GET /v1/engines."
-        )
+    missing = ", ".join(unreadable(language, readable))
+    if not missing:
+        return
+    covered = ", ".join(readable)
+    detail = f"engine=neural cannot read {missing}: its dictionary covers {covered}."
+    raise UnprocessableOption(
+        f"{detail} engine=tesseract (or auto) reads every installed language; see GET /v1/engines."
+    )
 
 
 ReadingOptionsDep = Annotated[ReadingOptions, Depends(reading_options)]
