@@ -12,8 +12,15 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
-from app.api.deps import EngineDep, LimitsDep, NeuralDep, RunnerDep, SettingsDep, UploadDep
-from app.api.deps import measure_work as measured
+from app.api.deps import (
+    EngineDep,
+    LimitsDep,
+    NeuralDep,
+    RunnerDep,
+    SettingsDep,
+    UploadDep,
+    measure_work,
+)
 from app.api.options import ReadingOptions
 from app.concurrency.runner import OcrRunner
 from app.concurrency.stop import Stop
@@ -32,6 +39,8 @@ def _milliseconds(start: float, end: float) -> float:
 
 @dataclass(slots=True)
 class Interactive:
+    """A request's upload with what reads it, from the moment it was received."""
+
     request: Request
     upload: bytes
     settings: Settings
@@ -78,7 +87,7 @@ class Interactive:
             self.mark("started")
             return job()
 
-        work = await measured(self.upload, self.limits, pages, kind)
+        work = await measure_work(self.upload, self.limits, pages, kind)
         result = await self.runner.submit(
             timed, work=work, stop=self.stop, disconnected=self.request.is_disconnected
         )
