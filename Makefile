@@ -6,6 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Python keeps its compiled modules (and pytest its rewritten tests) even where the shell says not
+# to: without them every test process compiles the whole tree again before its first test.
+export PYTHONDONTWRITEBYTECODE :=
 TESSERACT_LANGS ?= eng osd deu fra spa ita por nld
 
 # apt only when we are root or have password-less sudo; otherwise say what is missing.
@@ -110,7 +113,7 @@ test: system-deps-test venv typecheck
 
 # The tier every commit runs (pre-commit): no server, no browser, no eval set, no larger model.
 test-fast: system-deps venv
-	$(BIN)/pytest -q -n $(TEST_PROCESSES) -m "not e2e and not browser and not eval and not slow"
+	$(BIN)/pytest -q -n $(TEST_PROCESSES) --dist worksteal -m "not e2e and not browser and not eval and not slow"
 
 # Strict on the service and the benchmarks; the client for the oldest Python it supports.
 typecheck: venv

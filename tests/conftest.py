@@ -1,5 +1,7 @@
 """Shared fixtures: sample files, an in-process client, settings overrides, a real server."""
 
+from __future__ import annotations
+
 import functools
 import os
 import re
@@ -8,7 +10,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi import FastAPI
@@ -16,16 +18,16 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw, ImageFont
 
 from app.core.config import Settings, get_settings
-from app.main import create_app
-from app.ocr.engines import create_engine
-from app.ocr.engines.neural_engine import NeuralEngine
-from app.ocr.engines.protocol import OcrEngine
-from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
-from app.ocr.engines.tesserocr_engine import TesserocrEngine
-from bench.cluster import Cluster
-from bench.redis_server import RedisServer
-from bench.s3_server import S3Server
 from bench.server import GunicornServer
+
+# The app, its engines and the cluster load in the fixtures that need them: pytest's controlling
+# process (under xdist it runs no test) then starts without them.
+if TYPE_CHECKING:
+    from app.ocr.engines.neural_engine import NeuralEngine
+    from app.ocr.engines.protocol import OcrEngine
+    from bench.cluster import Cluster
+    from bench.redis_server import RedisServer
+    from bench.s3_server import S3Server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("OCR_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -83,6 +85,9 @@ def eval_dir() -> Path:
 @pytest.fixture(scope="session")
 def engine() -> Iterator[OcrEngine]:
     """The tesserocr engine with the standard models only: the fast tier's engine."""
+    from app.ocr.engines import create_engine
+    from app.ocr.engines.tessdata import find_tessdata
+
     created = create_engine("tesserocr", tessdata=find_tessdata(), max_handles=4)
     yield created
     created.close()
@@ -91,6 +96,8 @@ def engine() -> Iterator[OcrEngine]:
 @pytest.fixture(scope="session")
 def neural() -> Iterator[NeuralEngine]:
     """The neural reader, its models loaded and warmed up once."""
+    from app.ocr.engines.neural_engine import NeuralEngine
+
     reader = NeuralEngine(max_readers=2)
     reader.warm_up()
     yield reader
@@ -100,6 +107,9 @@ def neural() -> Iterator[NeuralEngine]:
 @pytest.fixture(scope="session")
 def subprocess_engine() -> Iterator[OcrEngine]:
     """The pytesseract engine: a tesseract process per reading."""
+    from app.ocr.engines import create_engine
+    from app.ocr.engines.tessdata import find_tessdata
+
     created = create_engine("pytesseract", tessdata=find_tessdata(), max_handles=1)
     yield created
     created.close()
@@ -116,6 +126,9 @@ def either_engine(request: pytest.FixtureRequest) -> OcrEngine:
 @pytest.fixture(scope="session")
 def engine_with_larger_models() -> Iterator[OcrEngine]:
     """The tesserocr engine as the service loads it: standard and larger models."""
+    from app.ocr.engines import create_engine
+    from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
+
     engine = create_engine(
         "tesserocr",
         tessdata=find_tessdata(),
@@ -140,7 +153,9 @@ def use_settings(app: FastAPI, settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app_instance(tmp_path_factory: pytest.TempPathFactory):
+def app_instance(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    from app.main import create_app
+
     app = create_app()
     upload_dir = tmp_path_factory.mktemp("uploads")
     base = make_settings(upload_dir=upload_dir)
@@ -243,7 +258,7 @@ class LiveServer(GunicornServer):
         super().__init__({"APP_AUTH_TOKEN": TEST_TOKEN, "DATA_DIR": data_dir, **(env or {})})
         self.data_dir = Path(self.env["DATA_DIR"])
 
-    def start(self, log_dir: Path | None = None) -> "LiveServer":
+    def start(self, log_dir: Path | None = None) -> LiveServer:
         super().start(log_dir)
         return self
 
@@ -276,6 +291,8 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """A real redis-server without persistence, shared by the tests of a run."""
+    from bench.redis_server import RedisServer
+
     server = RedisServer().start()
     yield server
     server.remove()
@@ -284,6 +301,8 @@ def redis_server() -> Iterator[RedisServer]:
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     """A real S3-compatible server (moto's server mode), shared by the tests of a run."""
+    from bench.s3_server import S3Server
+
     server = S3Server().start(log_dir=tmp_path_factory.mktemp("s3-server"))
     yield server
     server.stop()
@@ -293,6 +312,8 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
 def start_cluster(tmp_path: Path) -> Iterator[Callable[..., Cluster]]:
     """The distributed layout's shared parts of the test's own (a real redis-server and S3
     server), started; the test starts web instances and workers on it; all stopped after."""
+    from bench.cluster import Cluster
+
     started: list[Cluster] = []
 
     def start(**options: Any) -> Cluster:
@@ -326,6 +347,8 @@ class CrashingHandle:
 
 def crash_next_handle(engine: object, lang: str = "eng") -> CrashingHandle:
     """Make the idle handle the next request of `lang` takes crash inside Tesseract."""
+    from app.ocr.engines.tesserocr_engine import TesserocrEngine
+
     assert isinstance(engine, TesserocrEngine)
     idle = engine._pool.idle(engine._tessdata, lang)
     idle[-1] = CrashingHandle(idle[-1])

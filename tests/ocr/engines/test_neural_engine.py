@@ -225,6 +225,7 @@ print(rss_mb() - before, rss_mb())
 """
 
 
+@pytest.mark.eval  # reads an SROIE receipt from ../shared/eval, in a process of its own
 def test_a_reading_gives_back_the_memory_it_used() -> None:
     # In a process of its own: what the process keeps after a reading is what it measures.
     import subprocess

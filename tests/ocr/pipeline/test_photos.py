@@ -91,10 +91,8 @@ def test_the_real_photo_reads_in_french_in_reading_order(
     assert "kept-as-sent" not in page.steps
 
 
-@pytest.mark.parametrize(
-    ("seed", "angle", "exposure"),
-    [(1, 1.0, 0.65), pytest.param(4, 0.9, 0.7, marks=pytest.mark.slow)],
-)
+@pytest.mark.slow  # each reads a generated 12-megapixel photo: seconds of its own
+@pytest.mark.parametrize(("seed", "angle", "exposure"), [(1, 1.0, 0.65), (4, 0.9, 0.7)])
 def test_close_photos_with_little_ink_read_once_deskewed(
     engine: OcrEngine, seed: int, angle: float, exposure: float
 ) -> None:
@@ -132,10 +130,8 @@ def test_an_empty_reading_claims_no_confidence(engine: OcrEngine) -> None:
     assert page.confidence == 0.0
 
 
-@pytest.mark.parametrize(
-    "engine_name",
-    ["engine", pytest.param("subprocess_engine", marks=pytest.mark.slow)],  # a process a reading
-)
+@pytest.mark.slow  # each reads the 12-megapixel photo twice: seconds of its own
+@pytest.mark.parametrize("engine_name", ["engine", "subprocess_engine"])
 def test_the_floor_holds_with_no_idle_core_for_the_early_reading(
     engine_name: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -343,7 +343,8 @@ class TestLimits:
             assert response.status_code == 413
             assert "MAX_IMAGE_PIXELS" in response.json()["detail"]
 
-    @pytest.mark.parametrize("output", ["json", "hocr"])
+    # A 32,000-pixel strip read twice a format: the rendered one takes seconds, not a fast test.
+    @pytest.mark.parametrize("output", ["json", pytest.param("hocr", marks=pytest.mark.slow)])
     def test_a_side_longer_than_the_engine_reads(
         self, client: TestClient, auth_headers: dict, output: str
     ) -> None:
