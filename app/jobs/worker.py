@@ -29,6 +29,7 @@ from app.core.logs import configure_logging
 from app.jobs.backend import JobsBackend, start_jobs
 from app.ocr.engines import create_engine, create_neural
 from app.ocr.engines.tessdata import find_accurate_tessdata, find_tessdata
+from app.ocr.pipeline.language import warm_language
 
 logger = logging.getLogger("app.jobs.worker")
 
@@ -77,7 +78,7 @@ def read_pages(threads: int | None) -> int:
         ),
         max_handles=threads,
     )
-    engine.warm_up(settings.default_lang)
+    engine.warm_up(warm_language(settings.default_lang))
     neural = create_neural(device=settings.ocr_device, max_readers=threads)
     neural.warm_up()
     stopping = threading.Event()

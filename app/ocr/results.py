@@ -33,6 +33,15 @@ class Line:
     paragraph: int = 0  # lines of one paragraph share it: their text has no blank line between
 
 
+@dataclass(frozen=True, slots=True)
+class DetectedLanguage:
+    """A language `lang=auto` found on a page, by its Tesseract code, with the identifier's
+    confidence (0 to 1) that the page's text, or on a mixed page its share of it, is in it."""
+
+    language: str
+    confidence: float
+
+
 @dataclass(slots=True)
 class Page:
     text: str
@@ -48,6 +57,7 @@ class Page:
     # The reading found most of its lines upside down (the neural reader's line classifier):
     # the page wants turning before its lines can be put in order.
     upside_down: bool = False
+    languages: tuple[DetectedLanguage, ...] = ()  # what lang=auto detected, likeliest first
 
     @property
     def text_lines(self) -> list[str]:
@@ -81,6 +91,10 @@ def page_from_json(data: Mapping[str, Any]) -> Page:
         rotation=int(data.get("rotation", 0)),
         source=str(data.get("source", "ocr")),
         engine=str(data.get("engine", "tesseract")),
+        languages=tuple(
+            DetectedLanguage(str(found["language"]), float(found["confidence"]))
+            for found in data.get("languages", [])
+        ),
     )
 
 

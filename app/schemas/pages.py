@@ -41,6 +41,17 @@ class LineResult(BaseModel):
     words: list[WordResult]
 
 
+class LanguageResult(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    language: str = Field(description="A Tesseract language code.", examples=["fra"])
+    confidence: float = Field(
+        description="0 to 1: the language identifier's confidence that the page's text (on "
+        "a page that mixes languages, this language's share of it) is in this language.",
+        examples=[0.97],
+    )
+
+
 class PageResult(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -64,6 +75,12 @@ class PageResult(BaseModel):
         "(Tesseract's lines with the neural reader's words where it was surer), or "
         "`text-layer` (a PDF page's own text); details in the response's `engines`.",
         examples=["tesseract"],
+    )
+    languages: list[LanguageResult] = Field(
+        default_factory=list,
+        description="With `lang=auto`: the languages found on the page and read with, "
+        "likeliest first (the page was read with them `+`-joined). Empty when the "
+        "language was named.",
     )
     error: ErrorBody | None = Field(
         default=None,

@@ -94,6 +94,7 @@ class PageReading:
             stop=stop,
             engine=job.options.engine,
             neural=self.neural,
+            vocabulary=job.options.vocabulary,
             **job.options.switches,
         )
         try:

@@ -5,6 +5,7 @@ from app.ocr.engines.neural_engine import NeuralEngine
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.engines.pytesseract_engine import PytesseractEngine
 from app.ocr.engines.tesserocr_engine import TesserocrEngine
+from app.ocr.reading.languages import AUTO_LANGUAGE
 
 
 def create_engine(
@@ -28,7 +29,10 @@ def unreadable(language: str, readable: list[str]) -> list[str]:
 
 
 def check_default_language(default_lang: str, readable: list[str]) -> None:
-    """Refuse to start with OCR_ENGINE=neural and a DEFAULT_LANG the neural reader lacks."""
+    """Refuse to start with OCR_ENGINE=neural and a DEFAULT_LANG the neural reader lacks
+    (`auto` chooses among the languages it reads)."""
+    if default_lang == AUTO_LANGUAGE:
+        return
     if missing := unreadable(default_lang, readable):
         raise ConfigurationError(
             f"OCR_ENGINE=neural cannot read DEFAULT_LANG={default_lang} ({', '.join(missing)} "

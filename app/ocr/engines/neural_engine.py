@@ -18,7 +18,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from PIL import Image
 
 from app.core.errors import ConfigurationError, EngineFailure, ProcessingTimeout
 from app.ocr.engines.protocol import RecognizeOptions, check_size
+from app.ocr.engines.vocabulary import Vocabulary
 from app.ocr.results import BBox, Line, Page, Word, layout_text, union
 
 # The models the wheel ships, by RapidOCR's name for the stage that uses each.
@@ -89,14 +90,24 @@ def release_freed_memory() -> None:
 
 class _Stoppable:
     """An ONNX Runtime session that runs with the reading's RunOptions, so that the reading
-    can be stopped from another thread. Everything else is the session's own."""
+    can be stopped from another thread. The recogniser's also weighs its output classes by the
+    reading's mask before they are decoded: a character the request does not allow scores
+    nothing, and the decoder takes the likeliest character it allows at that place (not a
+    character deleted after the fact). Everything else is the session's own."""
 
-    def __init__(self, session: onnxruntime.InferenceSession, local: threading.local) -> None:
+    def __init__(
+        self, session: onnxruntime.InferenceSession, local: threading.local, *, masked: bool
+    ) -> None:
         self._session = session
         self._local = local
+        self._masked = masked
 
     def run(self, output_names: Sequence[str], input_feed: dict[str, np.ndarray]) -> Any:
-        return self._session.run(output_names, input_feed, getattr(self._local, "run", None))
+        outputs = self._session.run(output_names, input_feed, getattr(self._local, "run", None))
+        mask = getattr(self._local, "mask", None) if self._masked else None
+        if mask is not None:
+            outputs[0] = outputs[0] * mask  # (lines, steps, classes) by (classes,)
+        return outputs
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
@@ -107,6 +118,18 @@ class _Reader:
     ocr: Any  # rapidocr.RapidOCR: untyped
     local: threading.local
     sessions: tuple[onnxruntime.InferenceSession, ...]
+    classes: tuple[str, ...]  # the recogniser's output classes: CTC's blank, then characters
+    masks: dict[Vocabulary, np.ndarray] = field(default_factory=dict)
+
+    def mask(self, vocabulary: Vocabulary) -> np.ndarray | None:
+        """1 for each class the reading may output (the blank always), 0 for the others."""
+        if not (vocabulary.chars_allow or vocabulary.chars_deny):
+            return None
+        if vocabulary not in self.masks:
+            allowed = [index == 0 or vocabulary.allows(character)
+                       for index, character in enumerate(self.classes)]  # fmt: skip
+            self.masks[vocabulary] = np.asarray(allowed, dtype=np.float32)
+        return self.masks[vocabulary]
 
 
 CUDA_PROVIDER = "CUDAExecutionProvider"
@@ -184,6 +207,7 @@ class NeuralEngine:
                 timer.daemon = True
                 timer.start()
             reader.local.run = run
+            reader.local.mask = reader.mask(options.vocabulary)
             reader.local.turned = 0
             try:
                 output = reader.ocr(pixels)
@@ -193,6 +217,7 @@ class NeuralEngine:
                 raise EngineFailure(f"The neural reader failed on this page: {error}") from None
             finally:
                 reader.local.run = None
+                reader.local.mask = None
                 if timer is not None:
                     timer.cancel()
                 # A reading allocates and frees a hundred megabytes or more, which glibc
@@ -270,7 +295,7 @@ class NeuralEngine:
         stages = (ocr._load_det_model(), ocr._load_cls_model(), ocr._load_rec_model())
         sessions = tuple(stage.session.session for stage in stages)
         for stage, session in zip(stages, sessions, strict=True):
-            stage.session.session = _Stoppable(session, local)
+            stage.session.session = _Stoppable(session, local, masked=stage is stages[2])
         # The classifier's verdict on each line (upright or turned 180 degrees) is what tells
         # an upside-down page, and RapidOCR's output drops it: kept for the reading.
         classify = ocr.cls_and_rotate
@@ -284,7 +309,7 @@ class NeuralEngine:
             return rotated, verdicts
 
         ocr.cls_and_rotate = classify_and_keep
-        return _Reader(ocr, local, sessions)
+        return _Reader(ocr, local, sessions, tuple(stages[2].postprocess_op.character))
 
 
 # The detector scales the longer side to DETECTION_MAX_SIDE and each side to a multiple of 32:

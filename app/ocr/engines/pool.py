@@ -8,7 +8,7 @@ the least recently used idle handle of another language is ended to make room.
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from tesserocr import OEM, PSM, PyTessBaseAPI
@@ -35,7 +35,19 @@ class HandlePool:
         return self._idle[(folder, lang)]
 
     @contextmanager
-    def handle(self, lang: str, folder: str) -> Iterator[PyTessBaseAPI]:
+    def handle(
+        self, lang: str, folder: str, init_variables: Mapping[str, str] | None = None
+    ) -> Iterator[PyTessBaseAPI]:
+        """A handle of `lang`. With `init_variables` (which Tesseract reads only as it loads a
+        model, such as a request's word list), a handle of its own, within the same bound,
+        ended after the reading so that nothing of it reaches another request."""
+        if init_variables:
+            api = self._load_own(lang, folder, init_variables)
+            try:
+                yield api
+            finally:
+                self._discard(api)
+            return
         key = (folder, lang)
         api = self._acquire(key)
         try:
@@ -65,8 +77,22 @@ class HandlePool:
                     break
                 if not self._evict_one_idle():
                     self._lock.wait()
+        return self._load(folder, lang, {})
+
+    def _load_own(self, lang: str, folder: str, variables: Mapping[str, str]) -> PyTessBaseAPI:
+        with self._lock:
+            while self._total >= self._max_handles:
+                if not self._evict_one_idle():
+                    self._lock.wait()
+            self._total += 1
+        return self._load(folder, lang, variables)
+
+    def _load(self, folder: str, lang: str, variables: Mapping[str, str]) -> PyTessBaseAPI:
+        """A new handle, its place in the bound already taken (and given back on failure)."""
         try:
-            return PyTessBaseAPI(path=folder, lang=lang, oem=OEM.LSTM_ONLY)
+            return PyTessBaseAPI(
+                path=folder, lang=lang, oem=OEM.LSTM_ONLY, variables=dict(variables)
+            )
         except RuntimeError as error:
             with self._lock:
                 self._total -= 1

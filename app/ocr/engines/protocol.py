@@ -6,6 +6,7 @@ from typing import Protocol
 from PIL import Image
 
 from app.core.errors import PayloadTooLarge
+from app.ocr.engines.vocabulary import NO_VOCABULARY, Vocabulary
 from app.ocr.results import Page
 
 MAX_SIDE = 32767  # Tesseract keeps pixel coordinates in 16-bit integers
@@ -33,6 +34,19 @@ class RecognizeOptions:
     variables: tuple[tuple[str, str], ...] = ()
     # Read with the larger, slower models (OcrEngine.accurate_languages) instead.
     accurate: bool = False
+    # The characters the reading may say, and the request's own words and patterns.
+    vocabulary: Vocabulary = NO_VOCABULARY
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptGuess:
+    """Tesseract's orientation and script detection: the script's name ("Latin", "Cyrillic"...)
+    and confidence, and the counter-clockwise turn that makes the page upright."""
+
+    script: str = ""
+    confidence: float = 0.0
+    rotation: int = 0
+    rotation_confidence: float = 0.0
 
 
 class Recognizer(Protocol):
@@ -66,6 +80,10 @@ class OcrEngine(Protocol):
 
     def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
         """(degrees to turn the page counter-clockwise to make it upright, confidence)."""
+        ...
+
+    def detect_script(self, image: Image.Image) -> ScriptGuess:
+        """The page's script and orientation; an empty guess when there is too little text."""
         ...
 
     def warm_up(self, lang: str) -> None:

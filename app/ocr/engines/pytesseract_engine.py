@@ -9,8 +9,9 @@ import pytesseract
 from PIL import Image
 
 from app.core.errors import EngineFailure, ProcessingTimeout
-from app.ocr.engines.protocol import RecognizeOptions, check_size
+from app.ocr.engines.protocol import RecognizeOptions, ScriptGuess, check_size
 from app.ocr.engines.tessdata import installed_languages, model_folder
+from app.ocr.engines.vocabulary import word_files
 from app.ocr.rendering.formats import OUTPUT_FORMATS, OutputFormat, page_files, read_output
 from app.ocr.results import Line, Page, Word, layout_text, union
 
@@ -62,17 +63,26 @@ class PytesseractEngine:
         )
 
     def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
+        guess = self.detect_script(image)
+        return guess.rotation, guess.rotation_confidence
+
+    def detect_script(self, image: Image.Image) -> ScriptGuess:
         with page_files([image], [None]) as (list_file, _):
             command = [pytesseract.pytesseract.tesseract_cmd, list_file, "stdout", "--psm", "0",
                        "-l", "osd", "--tessdata-dir", self._tessdata]  # fmt: skip
             try:
                 found = pytesseract.pytesseract.osd_to_dict(_run(command, None).decode())
             except (EngineFailure, ProcessingTimeout):  # too little text to tell
-                return 0, 0.0
+                return ScriptGuess()
         if "rotate" not in found:
-            return 0, 0.0
-        # Tesseract's "Rotate" is the clockwise turn that makes the page upright.
-        return (360 - int(found["rotate"])) % 360, float(found["orientation_conf"])
+            return ScriptGuess()
+        return ScriptGuess(
+            script=str(found.get("script", "")),
+            confidence=float(found.get("script_conf", 0.0)),
+            # Tesseract's "Rotate" is the clockwise turn that makes the page upright.
+            rotation=(360 - int(found["rotate"])) % 360,
+            rotation_confidence=float(found["orientation_conf"]),
+        )
 
     def _run_renderer(
         self,
@@ -83,13 +93,16 @@ class PytesseractEngine:
         default_dpi: int | None,
     ) -> bytes:
         pages = page_files(map(check_size, images), dpis, default_dpi)
-        with pages as (list_file, output_base):
+        variables = options.variables + options.vocabulary.variables()
+        with pages as (list_file, output_base), word_files(options.vocabulary) as word_lists:
             command = [
                 pytesseract.pytesseract.tesseract_cmd, list_file, output_base,
                 "-l", options.lang, "--psm", str(options.psm),
                 "--tessdata-dir",
                 model_folder(self._tessdata, self._accurate_tessdata, options.accurate),
-                *(arg for name, value in options.variables for arg in ("-c", f"{name}={value}")),
+                *(arg for name, value in variables for arg in ("-c", f"{name}={value}")),
+                # Read as the model loads, so not `-c`: the options tesseract has for them.
+                *(arg for name, path in word_lists.items() for arg in (WORD_LISTS[name], path)),
                 # The renderer by its variable, not its config file: the larger models'
                 # folder has no configs/.
                 "-c", f"{fmt.tesseract_variable}=1",
@@ -126,6 +139,8 @@ def _seconds(timeout: float | None) -> float | None:
     no limit at all."""
     return None if timeout is None else max(0.001, timeout)
 
+
+WORD_LISTS = {"user_words_file": "--user-words", "user_patterns_file": "--user-patterns"}
 
 # A tesseract process per reading must not also spin OpenMP threads on every core: each call
 # gets this environment, and the service's own is left alone.

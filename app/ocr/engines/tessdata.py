@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 from app.core.errors import ConfigurationError, EngineFailure, UnknownLanguage
+from app.ocr.reading.languages import AUTO_LANGUAGE
 
 
 def find_tessdata(configured: str | None = None) -> str:
@@ -46,12 +47,16 @@ def installed_languages(tessdata: str) -> list[str]:
 
 
 def check_languages(lang: str, installed: list[str]) -> str:
-    """`lang` as Tesseract takes it (`eng`, `eng+fra`), each part installed, or UnknownLanguage."""
+    """`lang` as Tesseract takes it (`eng`, `eng+fra`), each part installed, or `auto` (found
+    per page among the installed ones); else UnknownLanguage."""
+    if lang == AUTO_LANGUAGE:
+        return lang
     parts = lang.split("+")
     unknown = [part for part in parts if part not in installed]
     if not lang or unknown:
         raise UnknownLanguage(
             f"Language {'+'.join(unknown) or lang!r} is not installed. Installed: "
-            f"{', '.join(installed)}. Combine several with '+', e.g. eng+fra."
+            f"{', '.join(installed)}. Combine several with '+', e.g. eng+fra, or use auto "
+            "to have each page's languages found."
         )
     return lang

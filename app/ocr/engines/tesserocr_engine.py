@@ -12,8 +12,9 @@ from tesserocr import PSM, RIL, PyTessBaseAPI
 from app.core.errors import EngineFailure, ProcessingTimeout
 from app.ocr.decoding.images import to_engine_mode
 from app.ocr.engines.pool import HandlePool
-from app.ocr.engines.protocol import RecognizeOptions, check_size
+from app.ocr.engines.protocol import RecognizeOptions, ScriptGuess, check_size
 from app.ocr.engines.tessdata import installed_languages, model_folder
+from app.ocr.engines.vocabulary import word_files
 from app.ocr.reading.spacing import ReadWord, line_words
 from app.ocr.results import Line, Page, layout_text
 
@@ -52,7 +53,12 @@ class TesserocrEngine:
 
     def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
         folder = self._folder(options.accurate)
-        with self._pool.handle(options.lang, folder) as api, _variables(api, options.variables):
+        variables = options.variables + options.vocabulary.variables()
+        with (
+            word_files(options.vocabulary) as init_variables,
+            self._pool.handle(options.lang, folder, init_variables) as api,
+            _variables(api, variables),
+        ):
             api.SetPageSegMode(options.psm)
             set_image(api, check_size(image), options.dpi)
             timeout_ms = _milliseconds(options.timeout_seconds)
@@ -75,16 +81,25 @@ class TesserocrEngine:
         )
 
     def detect_orientation(self, image: Image.Image) -> tuple[int, float]:
+        guess = self.detect_script(image)
+        return guess.rotation, guess.rotation_confidence
+
+    def detect_script(self, image: Image.Image) -> ScriptGuess:
         with self._pool.handle("osd", self._tessdata) as api:
             api.SetPageSegMode(PSM.OSD_ONLY)
             set_image(api, image, None)
             try:
                 found = api.DetectOrientationScript()
             except RuntimeError:  # too little text to tell
-                return 0, 0.0
+                return ScriptGuess()
         if not found:
-            return 0, 0.0
-        return int(found["orient_deg"]), float(found["orient_conf"])
+            return ScriptGuess()
+        return ScriptGuess(
+            script=str(found["script_name"]),
+            confidence=float(found["script_conf"]),
+            rotation=int(found["orient_deg"]),
+            rotation_confidence=float(found["orient_conf"]),
+        )
 
     def close(self) -> None:
         self._pool.close()

@@ -53,10 +53,13 @@ def neural_reader(options: PageOptions) -> Recognizer:
 
 def auto_neural(options: PageOptions) -> Recognizer | None:
     """The neural reader, when `auto` may use it on this page: loaded, reading every
-    language asked for, and no Tesseract layout (`psm`) asked for."""
+    language asked for, and no Tesseract layout (`psm`) or word list asked for."""
     neural = options.neural
-    # A page segmentation mode asked for is a layout only Tesseract follows.
+    # A page segmentation mode asked for is a layout only Tesseract follows, and the request's
+    # words and patterns are Tesseract's dictionary: the neural reader has none.
     if options.engine != "auto" or neural is None or options.psm is not None:
+        return None
+    if options.vocabulary.has_word_lists:
         return None
     covered = neural.languages()
     return neural if all(part in covered for part in options.lang.split("+")) else None

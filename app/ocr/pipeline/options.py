@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app.concurrency.stop import Stop
 from app.ocr.engines.protocol import Recognizer
+from app.ocr.engines.vocabulary import NO_VOCABULARY, Vocabulary
 from app.ocr.results import Page
 
 # Runs a reading now on an otherwise idle core, or returns None when there is none.
@@ -42,6 +43,7 @@ class PageOptions:
     engine: str = "auto"
     neural: Recognizer | None = None
     rows: bool = True  # join a row's pieces into one line (Tesseract's readings)
+    vocabulary: Vocabulary = NO_VOCABULARY  # the characters allowed, the request's words
 
 
 def decide(switch: bool | None, page_says: bool) -> bool:

@@ -14,6 +14,7 @@ from app.ocr.decoding.documents import Limits
 from app.ocr.decoding.images import decode_image, upright
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.pipeline.floor import UNREAD_CONFIDENCE, Floor, lost_text, suspect
+from app.ocr.pipeline.language import detect_languages, with_languages
 from app.ocr.pipeline.neural import (
     as_much_text,
     auto_neural,
@@ -44,6 +45,7 @@ from app.ocr.preparation.analysis import bitonal
 from app.ocr.preparation.layout import PSM_AUTO, PSM_SINGLE_BLOCK
 from app.ocr.preparation.transforms import smooth
 from app.ocr.reading.consensus import merge
+from app.ocr.reading.languages import AUTO_LANGUAGE
 from app.ocr.reading.rows import rows_apart
 from app.ocr.results import Page
 
@@ -55,7 +57,15 @@ def recognize_page(
 
     With `spare`, an idle core reads the page as it is while it is being analysed: most
     pages need no preparation, and then that early reading is the one wanted, so the page
-    takes no longer than the engine's own reading of it."""
+    takes no longer than the engine's own reading of it.
+
+    With `lang=auto` the page's languages are found first (language.py) and the page read in
+    them, as if they had been named."""
+    if options.lang == AUTO_LANGUAGE:
+        languages = detect_languages(image, engine, options)
+        page = recognize_page(image, engine, with_languages(options, languages), spare)
+        page.languages = languages
+        return page
     started = time.monotonic()
     if options.engine == "neural":
         return read_neurally(image, engine, neural_reader(options), options)

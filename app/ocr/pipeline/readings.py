@@ -44,6 +44,7 @@ def recognize(
             timeout_seconds=timeout,
             variables=prepared.variables,
             accurate=accurate,
+            vocabulary=options.vocabulary,
         ),
     )
 

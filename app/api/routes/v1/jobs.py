@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import PASSED_GATE, AuthDep, EngineDep, NeuralDep, RateLimitDep, SettingsDep
-from app.api.options import ReadingOptionsDep
+from app.api.options import LayoutQuery, ReadingOptionsDep, check_layout
 from app.api.routes.v1.engines import engine_details, engines_used
 from app.api.routes.v1.extract import ExtractKindName, extraction_result
 from app.api.uploads import stream_upload
@@ -32,6 +32,7 @@ from app.ocr.engines.protocol import OcrEngine
 from app.ocr.rendering.formats import OUTPUT_FORMATS
 from app.ocr.rendering.markdown import MEDIA_TYPE as MARKDOWN_MEDIA_TYPE
 from app.ocr.rendering.markdown import render_markdown
+from app.ocr.rendering.preserved import preserved_text
 from app.schemas.extraction import ExtractResult
 from app.schemas.jobs import JobLinks, JobStatusBody
 from app.schemas.pages import ErrorBody
@@ -204,6 +205,7 @@ async def submit_job(
         switches=reading.switches,
         formats=renderer_formats,
         engine=reading.engine,
+        vocabulary=reading.vocabulary,
     )
     new = NewJob(
         id=job_id,
@@ -255,10 +257,14 @@ async def job_result(
         ExtractKindName,
         Query(description="With `format=extract`: as /v1/extract's `kind`."),
     ] = "auto",
+    layout: LayoutQuery = "reading",
 ) -> Response:
     """The job's result, as /v1/ocr (or, with `format=extract`, /v1/extract) gives it for the
     whole document: 409 until the job has finished, 410 once it has expired."""
+    check_layout(layout, output)
     job = await asyncio.to_thread(jobs.finished_job, owner, job_id)
+    if output == "text" and layout == "preserve":
+        return await _streamed(_preserved_result(jobs, job), OUTPUT_FORMATS["text"].media_type)
     if output == "markdown":
         return await _streamed(_markdown_result(jobs, job), MARKDOWN_MEDIA_TYPE)
     if output == "extract":
@@ -312,6 +318,12 @@ def _extract_result(
         "extract": round((time.monotonic() - started) * 1000, 1),
     }
     return extraction_result(pages, extraction, job.options.lang, engine, neural, timings)
+
+
+def _preserved_result(jobs: JobService, job: Job) -> Iterator[bytes]:
+    """/v1/ocr's text with layout=preserve, a page at a time."""
+    for index, page in enumerate(jobs.pages_read(job)):
+        yield (("\f" if index else "") + preserved_text(page)).encode()
 
 
 def _text_result(jobs: JobService, job: Job) -> Iterator[bytes]:

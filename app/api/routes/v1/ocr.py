@@ -6,12 +6,13 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import AuthDep, RateLimitDep
-from app.api.options import ReadingOptionsDep
+from app.api.options import LayoutQuery, ReadingOptionsDep, check_layout
 from app.api.reading import InteractiveDep
 from app.api.routes.v1.engines import engine_details, engines_used
 from app.ocr.pipeline.documents import read_document, render_document
 from app.ocr.rendering.formats import OUTPUT_FORMATS
 from app.ocr.rendering.markdown import MEDIA_TYPE, render_markdown
+from app.ocr.rendering.preserved import preserved_text
 from app.schemas.pages import ErrorBody, PageResult
 from app.schemas.results import OcrResult
 from app.schemas.service import EngineInfo
@@ -62,6 +63,7 @@ async def ocr(
             },
         ),
     ] = "json",
+    layout: LayoutQuery = "reading",
 ) -> OcrResult | Response:
     """Read an image (PNG, JPEG, TIFF, WebP, BMP, GIF) or a PDF. Send the file as `file`.
 
@@ -73,6 +75,7 @@ async def ocr(
     engine, with their standard media types and their boxes in the pixels of the pages as
     sent; `pdf` is one searchable PDF of all the pages, showing them as sent.
     """
+    check_layout(layout, output)
     options = interactive.options(reading)
     upload, engine, limits = interactive.upload, interactive.engine, interactive.limits
     spare, selection = interactive.runner.spare, reading.pages
@@ -92,7 +95,9 @@ async def ocr(
     if output == "text":
         # What Tesseract's text renderer writes (page texts, form feeds between them), read like
         # the JSON: the same preparation, and a PDF page's own text layer is kept as it is.
-        text = "\f".join(page.text for page in result_pages)
+        text = "\f".join(
+            preserved_text(page) if layout == "preserve" else page.text for page in result_pages
+        )
         media_type = OUTPUT_FORMATS["text"].media_type
         return Response(content=text, media_type=media_type)
     return OcrResult(

@@ -1,0 +1,70 @@
+"""`lang=auto`: the page's script from Tesseract's script detection, then its languages from a
+first reading of a sample of its lines, told by the language identifier among the installed
+languages of that script."""
+
+from dataclasses import replace
+
+from PIL import Image
+
+from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
+from app.ocr.pipeline.options import PageOptions
+from app.ocr.pipeline.prepare import OSD_SIZE
+from app.ocr.preparation.sampling import text_sample
+from app.ocr.reading.languages import AUTO_LANGUAGE, identifiable, identify, of_script
+from app.ocr.results import DetectedLanguage
+
+FIRST_READING_LANGUAGE = "eng"  # the sample's first reading: plain Latin letters, no accents
+MIN_SCRIPT_CONFIDENCE = 1.0  # Tesseract's script confidence: under this, the script is a guess
+MIN_ROTATION_CONFIDENCE = 2.0  # a sideways sample is turned before it is read
+
+
+def candidates(engine: OcrEngine, options: PageOptions) -> list[str]:
+    """The installed languages `lang=auto` may choose, the neural reader's alone when it is to
+    read the page."""
+    installed = identifiable(engine.languages())
+    if options.engine == "neural" and options.neural is not None:
+        covered = set(options.neural.languages())
+        installed = [code for code in installed if code in covered]
+    return installed
+
+
+def fallback_language(choices: list[str]) -> str:
+    """What a page with too little text to tell is read in: English where it is installed."""
+    return (
+        FIRST_READING_LANGUAGE if FIRST_READING_LANGUAGE in choices or not choices else choices[0]
+    )
+
+
+def warm_language(lang: str) -> str:
+    """The language to load at start for a default of `lang`: the first reading's for auto."""
+    return FIRST_READING_LANGUAGE if lang == AUTO_LANGUAGE else lang
+
+
+def detect_languages(
+    image: Image.Image, engine: OcrEngine, options: PageOptions
+) -> tuple[DetectedLanguage, ...]:
+    """The languages to read `image` with, likeliest first, each with its confidence; the
+    fallback language at confidence 0 when the page says too little to tell."""
+    choices = candidates(engine, options)
+    small = image.copy()
+    small.thumbnail((OSD_SIZE, OSD_SIZE))
+    guess = engine.detect_script(small)
+    if guess.confidence >= MIN_SCRIPT_CONFIDENCE:
+        choices = of_script(guess.script, choices)
+    sample = text_sample(image)
+    if guess.rotation % 360 and guess.rotation_confidence >= MIN_ROTATION_CONFIDENCE:
+        sample = text_sample(image.rotate(guess.rotation, expand=True))
+    timeout = options.timeout_seconds
+    if options.stop is not None:
+        options.stop.check()
+        timeout = options.stop.bound(timeout)
+    first = fallback_language(choices)
+    reading = engine.recognize(
+        sample, RecognizeOptions(lang=first, dpi=options.dpi, timeout_seconds=timeout)
+    )
+    found = identify(reading.text, choices)
+    return found or (DetectedLanguage(first, 0.0),)
+
+
+def with_languages(options: PageOptions, languages: tuple[DetectedLanguage, ...]) -> PageOptions:
+    return replace(options, lang="+".join(found.language for found in languages))
