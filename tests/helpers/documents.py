@@ -131,3 +131,15 @@ def blank_png(side: int) -> bytes:
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def two_columns(gap: int = 600) -> Image.Image:
+    """A real image of two columns, items and amounts, `gap` pixels apart."""
+    from tests.conftest import text_image
+
+    left = Image.open(BytesIO(text_image("Item\nSoap\nBread", size=32))).convert("L")
+    right = Image.open(BytesIO(text_image("Amount\n3.20\n1.05", size=32))).convert("L")
+    sheet = Image.new("L", (left.width + right.width + gap, left.height), 255)
+    sheet.paste(left, (0, 0))
+    sheet.paste(right, (left.width + gap, 0))
+    return sheet

@@ -6,16 +6,23 @@ from dataclasses import replace
 
 from PIL import Image
 
-from app.ocr.engines.protocol import OcrEngine, RecognizeOptions
+from app.ocr.engines.protocol import OcrEngine, RecognizeOptions, ScriptGuess
 from app.ocr.pipeline.options import PageOptions
 from app.ocr.pipeline.prepare import OSD_SIZE
 from app.ocr.preparation.sampling import text_sample
-from app.ocr.reading.languages import AUTO_LANGUAGE, identifiable, identify, of_script
-from app.ocr.results import DetectedLanguage
+from app.ocr.reading.languages import (
+    AUTO_LANGUAGE,
+    identifiable,
+    identify,
+    of_script,
+    scripts_of,
+)
+from app.ocr.results import DetectedLanguage, Page
 
 FIRST_READING_LANGUAGE = "eng"  # the sample's first reading: plain Latin letters, no accents
 MIN_SCRIPT_CONFIDENCE = 1.0  # Tesseract's script confidence: under this, the script is a guess
 MIN_ROTATION_CONFIDENCE = 2.0  # a sideways sample is turned before it is read
+UNSURE_SAMPLE_CONFIDENCE = 50.0  # a sample read with less is perhaps not upright
 
 
 def candidates(engine: OcrEngine, options: PageOptions) -> list[str]:
@@ -44,26 +51,41 @@ def detect_languages(
     image: Image.Image, engine: OcrEngine, options: PageOptions
 ) -> tuple[DetectedLanguage, ...]:
     """The languages to read `image` with, likeliest first, each with its confidence; the
-    fallback language at confidence 0 when the page says too little to tell."""
+    fallback language at confidence 0 when the page says too little to tell.
+
+    Script detection is asked only where it can change the answer: when the candidates are
+    written in more than one script, or when the sample reads as no text, being perhaps a
+    sideways page (the guess then turns the sample)."""
     choices = candidates(engine, options)
+    guess: ScriptGuess | None = None
+    if len(scripts_of(choices)) > 1:
+        guess = _script(image, engine)
+        if guess.confidence >= MIN_SCRIPT_CONFIDENCE:
+            choices = of_script(guess.script, choices)
+    first = fallback_language(choices)
+    reading = _read_sample(text_sample(image), engine, options, first)
+    if reading.confidence < UNSURE_SAMPLE_CONFIDENCE:
+        guess = guess or _script(image, engine)
+        if guess.rotation % 360 and guess.rotation_confidence >= MIN_ROTATION_CONFIDENCE:
+            turned = text_sample(image.rotate(guess.rotation, expand=True))
+            reading = _read_sample(turned, engine, options, first)
+    return identify(reading.text, choices) or (DetectedLanguage(first, 0.0),)
+
+
+def _script(image: Image.Image, engine: OcrEngine) -> ScriptGuess:
     small = image.copy()
     small.thumbnail((OSD_SIZE, OSD_SIZE))
-    guess = engine.detect_script(small)
-    if guess.confidence >= MIN_SCRIPT_CONFIDENCE:
-        choices = of_script(guess.script, choices)
-    sample = text_sample(image)
-    if guess.rotation % 360 and guess.rotation_confidence >= MIN_ROTATION_CONFIDENCE:
-        sample = text_sample(image.rotate(guess.rotation, expand=True))
+    return engine.detect_script(small)
+
+
+def _read_sample(sample: Image.Image, engine: OcrEngine, options: PageOptions, lang: str) -> Page:
     timeout = options.timeout_seconds
     if options.stop is not None:
         options.stop.check()
         timeout = options.stop.bound(timeout)
-    first = fallback_language(choices)
-    reading = engine.recognize(
-        sample, RecognizeOptions(lang=first, dpi=options.dpi, timeout_seconds=timeout)
+    return engine.recognize(
+        sample, RecognizeOptions(lang=lang, dpi=options.dpi, timeout_seconds=timeout)
     )
-    found = identify(reading.text, choices)
-    return found or (DetectedLanguage(first, 0.0),)
 
 
 def with_languages(options: PageOptions, languages: tuple[DetectedLanguage, ...]) -> PageOptions:

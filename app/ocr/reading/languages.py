@@ -34,6 +34,7 @@ SCRIPT_LANGUAGES: dict[str, frozenset[str]] = {
 _TESSERACT_CODES = {"chi_sim": "zho", "chi_tra": "zho", "nor": "nob"}
 AUTO_LANGUAGE = "auto"  # the `lang` that asks for the page's languages to be found
 MIN_LETTERS = 20  # fewer letters than this say too little to tell a language by
+MIN_SECTION_WORDS = 10  # a run of fewer words in another language is no mix
 MIX_SHARE = 0.2  # a language on less of a mixed page's words than this is taken for noise
 MAX_LANGUAGES = 3  # Tesseract reads a page in a few languages at once, and slower each
 
@@ -49,6 +50,14 @@ def lingua_language(code: str) -> Language | None:
 def identifiable(installed: Iterable[str]) -> list[str]:
     """The installed Tesseract languages the identifier can name (not `osd`, say)."""
     return [code for code in installed if lingua_language(code) is not None]
+
+
+def scripts_of(languages: Sequence[str]) -> set[str]:
+    """The scripts `languages` are written in ("?" for a language of no script known here)."""
+    return {
+        next((script for script, codes in SCRIPT_LANGUAGES.items() if code in codes), "?")
+        for code in languages
+    }
 
 
 def of_script(script: str, languages: Sequence[str]) -> list[str]:
@@ -84,6 +93,10 @@ def identify(text: str, candidates: Sequence[str]) -> tuple[DetectedLanguage, ..
     by_language = {lingua_language(code): code for code in codes}
     words: dict[str, int] = {}
     for section in detector.detect_multiple_languages_of(text):
+        if section.word_count < MIN_SECTION_WORDS:
+            # A few words that happen to look foreign (names, numbers, misread words): on a
+            # page of one language the search for a mix finds many such sections.
+            continue
         code = by_language[section.language]
         words[code] = words.get(code, 0) + section.word_count
     total = sum(words.values())

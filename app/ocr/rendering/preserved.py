@@ -1,6 +1,7 @@
 """`format=text&layout=preserve`: text whose words stand where they stand on the page, on a
 fixed character grid (as `pdftotext -layout` writes), from the words' boxes of any engine."""
 
+import itertools
 import statistics
 
 from app.ocr.results import Line, Page, Word
@@ -17,19 +18,27 @@ def preserved_text(page: Page) -> str:
         return ""
     cell = statistics.median((word.bbox[2] - word.bbox[0]) / len(word.text) for word in words)
     cell = max(cell, 1.0)
-    heights = [line.bbox[3] - line.bbox[1] for line in page.lines if line.words]
-    pitch = max(statistics.median(heights) * 1.2, 1.0)
+    rows = _rows([line for line in page.lines if line.words])
+    middles = [statistics.mean((line.bbox[1] + line.bbox[3]) / 2 for line in row) for row in rows]
+    pitch = _pitch(middles, statistics.median(line.bbox[3] - line.bbox[1] for line in page.lines))
     left = min(word.bbox[0] for word in words)
     out: list[str] = []
     previous_middle: float | None = None
-    for row in _rows([line for line in page.lines if line.words]):
-        middle = statistics.mean((line.bbox[1] + line.bbox[3]) / 2 for line in row)
+    for row, middle in zip(rows, middles, strict=True):
         if previous_middle is not None:
             blank = round((middle - previous_middle) / pitch) - 1
             out.extend([""] * min(max(blank, 0), MAX_BLANK_LINES))
         previous_middle = middle
         out.append(_row_text([w for line in row for w in line.words], left, cell))
     return "\n".join(out) + "\n"
+
+
+def _pitch(middles: list[float], line_height: float) -> float:
+    """The page's line pitch: the usual distance between two rows that follow each other,
+    gaps of a blank line or more left out."""
+    steps = [below - above for above, below in itertools.pairwise(middles)]
+    usual = [step for step in steps if step < 1.8 * line_height]
+    return max(statistics.median(usual) if usual else 1.2 * line_height, 1.0)
 
 
 def _rows(lines: list[Line]) -> list[list[Line]]:

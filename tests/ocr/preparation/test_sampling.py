@@ -1,0 +1,25 @@
+"""The sample of lines lang=auto reads first."""
+
+from app.ocr.preparation.sampling import LINES_A_PLACE, PLACES, text_rows, text_sample
+from bench.languages import language_page
+
+
+def test_a_full_page_is_sampled_by_whole_lines_from_three_places() -> None:
+    generated = language_page("fra", 0)
+    page = generated.image
+    rows = text_rows(page)
+    assert len(rows) == len(generated.truth.splitlines())  # each line found, none cut in two
+    pitch = 30 * 1.6  # the generated page's line pitch at size 30
+    assert all(bottom - top < 1.5 * pitch for top, bottom in rows)  # one line a row
+    sample = text_sample(page)
+    assert sample.width == page.width
+    # Six of its lines and the white between them: a share of the page to read.
+    assert sample.height < page.height * 0.5
+    assert len(text_rows(sample)) == len(PLACES) * LINES_A_PLACE
+
+
+def test_a_page_of_few_lines_is_its_own_sample() -> None:
+    generated = language_page("deu", 0, repeats=1, width=4000)
+    page = generated.image
+    assert len(text_rows(page)) == len(generated.truth.splitlines()) <= len(PLACES) * LINES_A_PLACE
+    assert text_sample(page) is page
