@@ -18,7 +18,7 @@ TESSDATA_FILES := $(foreach lang,$(TESSERACT_LANGS),/usr/share/tesseract-ocr/5/t
 APT_OCR := tesseract-ocr $(foreach lang,$(TESSERACT_LANGS),tesseract-ocr-$(lang)) qpdf fonts-dejavu-core
 APT_TEST := chromium fonts-dejavu-core redis-server
 
-.PHONY: help run worker run-cluster test test-fast typecheck lint lock bench bench-jobs bench-cluster bench-accuracy bench-extract soak smoke system-deps system-deps-test system-deps-cluster venv clean _apt-venv
+.PHONY: help run worker run-cluster test test-fast typecheck lint lock bench bench-jobs bench-cluster bench-accuracy bench-extract bench-options soak smoke system-deps system-deps-test system-deps-cluster venv clean _apt-venv
 
 help:
 	@echo "make run    serve the app on http://127.0.0.1:$(PORT) (installs what is missing)"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench  throughput benchmark; make bench-jobs  jobs benchmark; make bench-cluster  workers benchmark"
 	@echo "make bench-accuracy  accuracy benchmark"
 	@echo "make bench-extract  receipts and invoices as data: fields right, engines side by side"
+	@echo "make bench-options  lang=auto, chars_allow and words against reading without them"
 
 define apt_install
 	@missing=""; for pkg in $(1); do dpkg -s "$$pkg" >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
@@ -151,6 +152,11 @@ bench-cluster: system-deps-cluster venv
 # Receipts and invoices as data: fields right on real SROIE receipts and on generated documents, engines side by side: make bench-extract [QUICK=1].
 bench-extract: system-deps venv
 	$(BIN)/python -m bench.extract $(if $(QUICK),--quick)
+
+# lang=auto against the named language (pick rate, CER, time), chars_allow on meters, words on
+# invented names, each beside the reading without it: make bench-options [QUICK=1].
+bench-options: system-deps venv
+	$(BIN)/python -m bench.options $(if $(QUICK),--quick)
 
 bench-accuracy: system-deps venv
 	$(BIN)/python -m bench.accuracy $(if $(QUICK),--quick) $(if $(NO_NEURAL),--no-neural)
