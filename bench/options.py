@@ -27,6 +27,7 @@ from app.ocr.engines.vocabulary import Vocabulary
 from app.ocr.pipeline.options import PageOptions
 from app.ocr.pipeline.page import recognize_page
 from app.ocr.results import Page
+from bench.documents import COUNTRIES, receipt
 from bench.languages import FONTS, language_pages
 from bench.metrics import cer
 
@@ -125,6 +126,30 @@ def bench_lang_auto(engine: OcrEngine, per_language: int) -> None:
           f"{short_auto / short_named:.2f}x")  # fmt: skip
 
 
+def bench_lang_auto_receipts(engine: OcrEngine, per_country: int) -> None:
+    """Receipts are short lines: too little for a sample, so lang=auto reads them whole."""
+    picked = total = 0
+    wrong: dict[str, int] = {}
+    for seed in range(per_country):
+        for country in COUNTRIES:
+            document = receipt(random.Random(seed), country, "DejaVuSansMono.ttf", "clean", "r")
+            page = recognize_page(
+                document.image.convert("L"), engine, PageOptions(lang="auto", engine="tesseract")
+            )
+            chosen = "+".join(found.language for found in page.languages)
+            total += 1
+            picked += chosen == country.language
+            if chosen != country.language:
+                key = f"{country.language} as {chosen}"
+                wrong[key] = wrong.get(key, 0) + 1
+    print(f"lang=auto, generated receipts ({total}, {per_country} in each of {len(COUNTRIES)} "
+          "countries' languages)")  # fmt: skip
+    print(
+        f"  picked the receipt's language: {picked}/{total} ({picked / total:.1%})"
+        + (f"; wrong: {', '.join(f'{k} {v}' for k, v in sorted(wrong.items()))}" if wrong else "")
+    )
+
+
 def bench_eurotext(engine: OcrEngine) -> None:
     image_path = EVAL / "tesseract-test" / "eurotext.tif"
     if not image_path.is_file():
@@ -211,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     for lang in ("eng", "osd"):
         engine.warm_up(lang)
     bench_lang_auto(engine, 1 if args.quick else 5)
+    bench_lang_auto_receipts(engine, 4 if args.quick else 20)
     bench_eurotext(engine)
     bench_chars_allow(engine, neural, 10 if args.quick else 40)
     bench_words(engine)

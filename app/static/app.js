@@ -56,13 +56,15 @@
     return tokenInput ? { Authorization: "Bearer " + tokenInput.value.trim() } : {};
   }
 
-  // --- languages from the service itself.
+  // --- languages from the service itself, after "Automatic" (lang=auto: each page's found).
   fetch(form.dataset.languages)
     .then((response) => (response.ok ? response.json() : null))
     .then((data) => {
       if (!data) return;
+      const chosen = langSelect.value;
       langSelect.replaceChildren(
-        ...data.languages.map((code) => new Option(code, code, false, code === data.default))
+        langSelect.options[0],
+        ...data.languages.map((code) => new Option(code, code, false, code === chosen))
       );
     })
     .catch(() => {});
@@ -515,6 +517,9 @@
       })
     );
     pageErrors.hidden = failedPages.length === 0;
+    const languages = node.querySelector(".languages");
+    languages.textContent = languageLine(data.pages);
+    languages.hidden = !languages.textContent;
     const text = data.pages
       .filter((page) => !page.error)
       .map((page) => page.text.trim())
@@ -594,6 +599,25 @@
     node.querySelector(".toggle-boxes").addEventListener("change", (event) => {
       boxes.classList.toggle("hidden", !event.currentTarget.checked);
     });
+  }
+
+  // With lang=auto, the languages the service found: "Language: French (0.97)", from the
+  // first page that says (the others are most often in the same).
+  function languageLine(pages) {
+    const page = pages.find((each) => each.languages && each.languages.length);
+    if (!page) return "";
+    const found = page.languages.map(
+      (each) => languageName(each.language) + " (" + each.confidence.toFixed(2) + ")"
+    );
+    return (found.length > 1 ? "Languages: " : "Language: ") + found.join(", ");
+  }
+
+  function languageName(code) {
+    try {
+      return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code;
+    } catch (_) {
+      return code; // not a language tag (chi_sim): Tesseract's code as it is
+    }
   }
 
   // --- a receipt's or an invoice's data: its fields as a small form beside the image, each

@@ -6,6 +6,7 @@ import random
 import re
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pypdfium2 as pdfium
 import pytest
@@ -176,17 +177,52 @@ def test_several_files_and_a_pdf(page: Page, live_server: LiveServer, tmp_path: 
 def test_language_picker_comes_from_the_service(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url + "/")
     options = page.locator("#lang option")
-    expect(options).to_contain_text(["deu", "eng", "fra"])
-    expect(page.locator("#lang")).to_have_value("eng")
+    expect(options).to_contain_text(["Automatic", "deu", "eng", "fra"])
+    expect(options.first).to_have_text("Automatic")
+    expect(page.locator("#lang")).to_have_value("auto")
 
 
 def test_french_through_the_picker(page: Page, live_server: LiveServer, tmp_path: Path) -> None:
     french = tmp_path / "fr.png"
     french.write_bytes(text_image("Une fenêtre élégante", size=44))
     open_page(page, live_server)
+    expect(page.locator("#lang option[value=fra]")).to_be_attached()
     page.select_option("#lang", "fra")
-    read(page, french)
+    with page.expect_request(lambda request: "/v1/ocr?" in request.url) as sent:
+        read(page, french)
+    assert parse_qs(urlparse(sent.value.url).query)["lang"] == ["fra"]
     expect(page.locator(".result .text")).to_have_value(re.compile("fenêtre élégante"))
+    expect(page.locator(".result .languages")).to_be_hidden()  # named, not found
+
+
+def test_automatic_language_by_default_and_the_one_found_is_shown(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    french = tmp_path / "fr.png"
+    french.write_bytes(text_image("Une fenêtre élégante donne sur le jardin fleuri", size=44))
+    open_page(page, live_server)
+    with page.expect_request(lambda request: "/v1/ocr?" in request.url) as sent:
+        read(page, french)
+    assert parse_qs(urlparse(sent.value.url).query)["lang"] == ["auto"]
+    expect(page.locator(".result .text")).to_have_value(re.compile("fenêtre élégante"))
+    expect(page.locator(".result .languages")).to_have_text(
+        re.compile(r"^Languages?: French \(\d\.\d\d\)")
+    )
+
+
+def test_automatic_language_reaches_a_job_too(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    document = tmp_path / "fr.pdf"
+    document.write_bytes(
+        scanned_pdf([text_image("Une fenêtre élégante donne sur le jardin fleuri", size=44)])
+    )
+    open_page(page, live_server)
+    with page.expect_request(lambda request: "/v1/jobs?" in request.url) as sent:
+        read(page, document)
+    assert parse_qs(urlparse(sent.value.url).query)["lang"] == ["auto"]
+    expect(page.locator("#status")).to_have_text("Done.")
+    expect(page.locator(".result .languages")).to_have_text(re.compile(r"French"))
 
 
 def test_token_is_kept_in_the_session_and_never_in_the_url(
@@ -611,6 +647,8 @@ def test_a_receipt_read_as_data_shows_its_fields_beside_the_image(
     document.image.save(path)
     open_page(page, live_server)
     page.select_option("#read-as", "extract")
+    # Named: what is shown of the fields, not which language "Automatic" finds (below).
+    page.select_option("#lang", "eng")
     read(page, path)
     expect(page.locator("#status")).to_have_text("Done.")
     total = page.locator('.fields dd[data-field="total"]')
@@ -641,6 +679,21 @@ def test_a_receipt_read_as_data_shows_its_fields_beside_the_image(
         page.click('.download[data-format="json"]')
     saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert saved["fields"]["total"]["value"] == document.fields["total"]
+
+
+def test_a_receipt_read_in_the_automatic_language_keeps_its_date(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    document = receipt(random.Random(11), COUNTRIES[0], "DejaVuSansMono.ttf", "clean", "r")
+    path = tmp_path / "receipt.png"
+    document.image.save(path)
+    open_page(page, live_server)
+    page.select_option("#read-as", "extract")
+    read(page, path)
+    expect(page.locator("#status")).to_have_text("Done.")
+    expect(page.locator('.fields dd[data-field="transaction_date"]')).to_have_text(
+        document.fields["transaction_date"], timeout=2000
+    )
 
 
 def test_a_page_is_shown_formatted_and_its_markdown_downloaded(

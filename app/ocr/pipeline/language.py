@@ -22,6 +22,7 @@ from app.ocr.results import DetectedLanguage, Page
 FIRST_READING_LANGUAGE = "eng"  # the sample's first reading: plain Latin letters, no accents
 MIN_SCRIPT_CONFIDENCE = 1.0  # Tesseract's script confidence: under this, the script is a guess
 MIN_ROTATION_CONFIDENCE = 2.0  # a sideways sample is turned before it is read
+MIN_SAMPLE_LETTERS = 200  # a sample with fewer: a page of short lines, read whole instead
 UNSURE_SAMPLE_CONFIDENCE = 50.0  # a sample read with less is perhaps not upright
 
 
@@ -63,13 +64,22 @@ def detect_languages(
         if guess.confidence >= MIN_SCRIPT_CONFIDENCE:
             choices = of_script(guess.script, choices)
     first = fallback_language(choices)
-    reading = _read_sample(text_sample(image), engine, options, first)
+    sample = text_sample(image)
+    reading = _read_sample(sample, engine, options, first)
+    if sample is not image and _letters(reading.text) < MIN_SAMPLE_LETTERS:
+        # Six short lines (a receipt's, a form's) say too little to tell a language by:
+        # Lingua takes "Date: Orange juice Coffee Subtotal" for Dutch. The whole page is read.
+        reading = _read_sample(image, engine, options, first)
     if reading.confidence < UNSURE_SAMPLE_CONFIDENCE:
         guess = guess or _script(image, engine)
         if guess.rotation % 360 and guess.rotation_confidence >= MIN_ROTATION_CONFIDENCE:
             turned = text_sample(image.rotate(guess.rotation, expand=True))
             reading = _read_sample(turned, engine, options, first)
     return identify(reading.text, choices) or (DetectedLanguage(first, 0.0),)
+
+
+def _letters(text: str) -> int:
+    return sum(character.isalpha() for character in text)
 
 
 def _script(image: Image.Image, engine: OcrEngine) -> ScriptGuess:

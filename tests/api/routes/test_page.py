@@ -30,3 +30,12 @@ def test_page_hides_token_field_when_auth_is_skipped(
 ) -> None:
     override_settings(app_auth_token=None, debug=True, skip_auth=True)
     assert 'type="password"' not in client.get("/").text
+
+
+def test_the_language_picker_starts_on_automatic(client: TestClient) -> None:
+    html = client.get("/").text
+    picker = re.search(r'<select id="lang" name="lang">(.*?)</select>', html, re.S)
+    assert picker is not None
+    options = re.findall(r"<option [^>]*>[^<]*</option>", picker.group(1))
+    # The page's script adds the installed languages after it, from GET /v1/languages.
+    assert options == ['<option value="auto" selected>Automatic</option>']

@@ -1,5 +1,6 @@
 """lang=auto in the pipeline: the page's languages found, then the page read in them."""
 
+import random
 from dataclasses import dataclass
 
 import pytest
@@ -10,6 +11,7 @@ from app.ocr.pipeline.language import candidates, detect_languages
 from app.ocr.pipeline.options import PageOptions
 from app.ocr.pipeline.page import recognize_page
 from app.ocr.results import Page
+from bench.documents import COUNTRIES, receipt
 from bench.languages import language_page
 from bench.metrics import cer
 
@@ -64,3 +66,12 @@ def test_engine_neural_chooses_only_among_the_languages_it_reads(engine: OcrEngi
     assert "osd" not in installed
     neural = candidates(engine, PageOptions(lang="auto", engine="neural", neural=ReadsOnly()))
     assert neural == ["eng", "fra"]
+
+
+def test_a_page_of_short_lines_is_told_from_all_of_it(engine: OcrEngine) -> None:
+    # Six lines of this receipt ("Date: 09/03/2025 Orange juice Coffee Subtotal") read as
+    # Dutch to the identifier; the whole receipt reads as the English it is.
+    receipt_page = receipt(random.Random(11), COUNTRIES[0], "DejaVuSansMono.ttf", "clean", "r")
+    assert COUNTRIES[0].language == "eng"
+    found = detect_languages(receipt_page.image.convert("L"), engine, PageOptions(lang="auto"))
+    assert [item.language for item in found] == ["eng"]

@@ -3,7 +3,7 @@ for documents of any size) and the `ocr` command."""
 
 __version__ = "1.0.0"
 
-from ocr_client.client import AsyncJob, AsyncOCRClient, Engine, Job, OCRClient, Switch
+from ocr_client.client import AsyncJob, AsyncOCRClient, Engine, Job, Layout, OCRClient, Switch
 from ocr_client.errors import (
     APIError,
     AuthenticationError,
@@ -28,6 +28,7 @@ from ocr_client.models import (
     Field,
     Item,
     JobStatus,
+    Language,
     Line,
     OCRResult,
     Page,
@@ -52,6 +53,8 @@ __all__ = [
     "JobFailedError",
     "JobStatus",
     "JobTimeoutError",
+    "Language",
+    "Layout",
     "Line",
     "NotFoundError",
     "OCRClient",

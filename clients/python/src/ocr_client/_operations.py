@@ -14,6 +14,7 @@ from ocr_client._requests import (
     FileInput,
     Format,
     JobOptions,
+    Layout,
     OCROptions,
     ProgressCallback,
     TextFormat,
@@ -68,8 +69,12 @@ def ocr(
 ) -> Operation[OCRResult | str | bytes]:
     """`POST /v1/ocr`: an image or document. JSON gives an `OCRResult`; text, Markdown,
     hOCR, ALTO and TSV give a `str`; PDF gives the searchable PDF's bytes. `switches` turns the
-    preparation steps on or off (`{"deskew": False}`, `{"preprocess": False}`). The other
-    options: `lang`, `psm`, `engine`, `dpi`, `pages`, `filename`."""
+    preparation steps on or off (`{"deskew": False}`, `{"preprocess": False}`). `lang` names
+    the languages (`eng+fra`), or `auto` to have each page's found (`Page.languages`).
+    `chars_allow` and `chars_deny` limit the characters read; `words` and `patterns` (lists)
+    are the request's own vocabulary, for Tesseract. `layout="preserve"` (with
+    `format="text"`) puts each word at its column on the page. The other options: `psm`,
+    `engine`, `dpi`, `pages`, `filename`."""
     _requests.accept("ocr", options, OCROptions.__optional_keys__)
     response = yield from exchange(_requests.ocr(file, format, options), client.retry)
     return _responses.document(response, format)
@@ -102,7 +107,8 @@ def submit(
     text (hocr, alto, tsv, pdf). `callback_url` is POSTed when the job ends. The
     `idempotency_key` (a fresh UUID when not given) makes the client's own retries, and
     yours with the same key, return the same job instead of a second one. The reading
-    options are those of `ocr`: `lang`, `psm`, `engine`, `dpi`, `pages`, `switches`."""
+    options are those of `ocr`: `lang`, `psm`, `engine`, `dpi`, `pages`, `switches`,
+    `chars_allow`, `chars_deny`, `words`, `patterns` (a job's `layout` is `result`'s)."""
     _requests.accept("submit", options, JobOptions.__optional_keys__)
     response = yield from exchange(_requests.submit(file, options), client.retry)
     status, _ = _responses.job_status(response)
@@ -162,17 +168,25 @@ def wait(
 
 
 @overload
-def result(job: AnyJob, format: Literal["json"] = ...) -> Operation[OCRResult]: ...
+def result(
+    job: AnyJob, format: Literal["json"] = ..., *, layout: Layout | None = ...
+) -> Operation[OCRResult]: ...
 @overload
-def result(job: AnyJob, format: TextFormat) -> Operation[str]: ...
+def result(job: AnyJob, format: TextFormat, *, layout: Layout | None = ...) -> Operation[str]: ...
 @overload
-def result(job: AnyJob, format: Literal["pdf"]) -> Operation[bytes]: ...
-def result(job: AnyJob, format: Format = "json") -> Operation[OCRResult | str | bytes]:
+def result(
+    job: AnyJob, format: Literal["pdf"], *, layout: Layout | None = ...
+) -> Operation[bytes]: ...
+def result(
+    job: AnyJob, format: Format = "json", *, layout: Layout | None = None
+) -> Operation[OCRResult | str | bytes]:
     """`GET /v1/jobs/{id}/result`: what `ocr()` gives for the whole document (a page that
-    could not be read has `error` and no lines). `ResultNotReadyError` (409) until the
-    job succeeded; `UnprocessableError` (422) for a format it was not submitted with;
-    `JobExpiredError` (410) once the service no longer keeps it."""
-    response = yield from exchange(_requests.job_result(job.id, format), job.client.retry)
+    could not be read has `error` and no lines); `layout="preserve"` with `format="text"`
+    as for `ocr()`. `ResultNotReadyError` (409) until the job succeeded;
+    `UnprocessableError` (422) for a format it was not submitted with; `JobExpiredError`
+    (410) once the service no longer keeps it."""
+    request = _requests.job_result(job.id, format, layout)
+    response = yield from exchange(request, job.client.retry)
     return _responses.document(response, format)
 
 

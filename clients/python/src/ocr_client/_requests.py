@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,8 @@ Format = Literal["json", "text", "markdown", "hocr", "alto", "tsv", "pdf"]
 EVERY_JOB_HAS = ("json", "text", "markdown")
 # auto: Tesseract, and the neural reader on the pages it hesitates over.
 Engine = Literal["auto", "tesseract", "neural"]
+# With format="text": reading, the lines in reading order; preserve, each word at its column.
+Layout = Literal["reading", "preserve"]
 ExtractKind = Literal["auto", "receipt", "invoice", "table"]
 Switch = Literal[
     "preprocess",
@@ -43,7 +45,8 @@ ProgressCallback = Callable[[JobStatus], None]
 
 class ReadOptions(TypedDict, total=False):
     """How the service reads the pages, as `ocr()` and `submit()` take them: every one may be
-    left out (None), and the service then decides."""
+    left out (None), and the service then decides. `lang="auto"` has each page's languages
+    found (`Page.languages`); `words` and `patterns` go as one query parameter each."""
 
     lang: str | None
     psm: int | None
@@ -51,17 +54,23 @@ class ReadOptions(TypedDict, total=False):
     dpi: int | None
     pages: str | None
     switches: Mapping[Switch, bool] | None
+    chars_allow: str | None
+    chars_deny: str | None
+    words: Sequence[str] | None
+    patterns: Sequence[str] | None
 
 
 class OCROptions(ReadOptions, total=False):
     """The keyword arguments of `ocr()` besides `format`."""
 
     filename: str | None
+    layout: Layout | None
 
 
-class JobOptions(OCROptions, total=False):
-    """The keyword arguments of `submit()`."""
+class JobOptions(ReadOptions, total=False):
+    """The keyword arguments of `submit()` (a job's `layout` is asked of `Job.result`)."""
 
+    filename: str | None
     formats: Iterable[Format] | None
     callback_url: str | None
     idempotency_key: str | None
@@ -106,13 +115,17 @@ def stream_file(file: FileInput, filename: str | None = None) -> Upload:
     return read_file(file, filename)
 
 
+Params = dict[str, str | list[str]]
+"""A request's query: a list is sent as the parameter repeated, once for each of its values."""
+
+
 @dataclass(frozen=True)
 class Request:
     """One HTTP request, sent as it is on every attempt."""
 
     method: str
     path: str
-    params: dict[str, str] | None = None
+    params: Params | None = None
     upload: Upload | None = None
     headers: dict[str, str] | None = None
     form: dict[str, str] | None = None
@@ -137,13 +150,18 @@ def arguments(request: Request) -> Iterator[dict[str, Any]]:
     yield args
 
 
-def _params(options: ReadOptions) -> dict[str, str]:
-    params: dict[str, str] = {}
-    named = ("lang", "psm", "engine", "dpi", "pages")
+def _params(options: ReadOptions) -> Params:
+    params: Params = {}
+    named = ("lang", "psm", "engine", "dpi", "pages", "chars_allow", "chars_deny")
     for key in named:
         value = options.get(key)
         if value is not None:
             params[key] = str(value)
+    for key, listed in (("words", options.get("words")), ("patterns", options.get("patterns"))):
+        # One word given as a string is that word, not its letters.
+        values = [listed] if isinstance(listed, str) else list(listed or ())
+        if values:
+            params[key] = values
     for name, on in (options.get("switches") or {}).items():
         params[name] = "true" if on else "false"
     return params
@@ -155,7 +173,10 @@ def predict(file: FileInput, filename: str | None) -> Request:
 
 def ocr(file: FileInput, format: Format, options: OCROptions) -> Request:
     upload = read_file(file, options.get("filename"))
-    params = {"format": format, **_params(options)}
+    params: Params = {"format": format, **_params(options)}
+    layout = options.get("layout")
+    if layout is not None:
+        params["layout"] = layout
     return Request("POST", "/v1/ocr", params=params, upload=upload)
 
 
@@ -189,6 +210,9 @@ def job(job_id: str, method: str = "GET") -> Request:
     return Request(method, f"/v1/jobs/{quote(job_id, safe='')}")
 
 
-def job_result(job_id: str, format: Format) -> Request:
+def job_result(job_id: str, format: Format, layout: Layout | None = None) -> Request:
     path = f"{job(job_id).path}/result"
-    return Request("GET", path, params={"format": format})
+    params: Params = {"format": format}
+    if layout is not None:
+        params["layout"] = layout
+    return Request("GET", path, params=params)

@@ -94,7 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     read = commands.add_parser("read", help="read the text of files, folders or globs")
     read.add_argument("inputs", nargs="+", metavar="FILE", help="files, folders or globs")
     _add_connection_options(read)
-    read.add_argument("--lang", help="language(s), e.g. eng or eng+fra (default: the server's)")
+    read.add_argument(
+        "--lang",
+        help="language(s), e.g. eng or eng+fra, or auto: found on each page "
+        "(default: the server's)",
+    )
     read.add_argument("--psm", type=int, help="Tesseract page segmentation mode")
     read.add_argument(
         "--engine",
@@ -103,6 +107,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     read.add_argument("--dpi", type=int, help="resolution hint for images without one")
     read.add_argument("--pages", help="pages of a document to read, e.g. 1-3,7")
+    read.add_argument(
+        "--chars-allow", metavar="CHARS", help="the only characters to read, e.g. 0123456789."
+    )
+    read.add_argument("--chars-deny", metavar="CHARS", help="characters never to read, e.g. |")
+    read.add_argument(
+        "--word",
+        dest="words",
+        action="append",
+        metavar="WORD",
+        help="a word of this document the dictionary lacks (repeatable; Tesseract)",
+    )
+    read.add_argument(
+        "--pattern",
+        dest="patterns",
+        action="append",
+        metavar="PATTERN",
+        help=r"a pattern in Tesseract's user-patterns syntax, e.g. '\A\A-\d\d\d\d' "
+        "(repeatable)",
+    )
+    read.add_argument(
+        "--layout",
+        choices=("reading", "preserve"),
+        help="with --format text: lines in reading order (default), or preserve: each word "
+        "at its column on the page",
+    )
     read.add_argument(
         "--switch",
         dest="switches",
@@ -251,6 +280,10 @@ def _read_options(args: argparse.Namespace) -> ReadOptions:
         dpi=args.dpi,
         pages=args.pages,
         switches=dict(args.switches),
+        chars_allow=args.chars_allow,
+        chars_deny=args.chars_deny,
+        words=args.words,
+        patterns=args.patterns,
     )
 
 
@@ -288,7 +321,7 @@ async def read_as_job(
             "read (their `error` is in the JSON)",
             file=sys.stderr,
         )
-    return await submitted.result(format=args.format)
+    return await submitted.result(format=args.format, layout=args.layout)
 
 
 async def read_all(args: argparse.Namespace, jobs: list[Job]) -> list[Outcome]:
@@ -306,7 +339,10 @@ async def read_all(args: argparse.Namespace, jobs: list[Job]) -> list[Outcome]:
                         payload = await read_as_job(client, job, args, show_pages)
                     else:
                         payload = await client.ocr(
-                            job.source, format=args.format, **_read_options(args)
+                            job.source,
+                            format=args.format,
+                            layout=args.layout,
+                            **_read_options(args),
                         )
                 except OCRError as error:
                     return Outcome(job, error=error)
@@ -386,6 +422,8 @@ def run_read(args: argparse.Namespace) -> int:
     many = len(jobs) > 1
     if args.out is None and many and args.format in ("pdf", "hocr", "alto", "tsv"):
         raise UsageError(f"--format {args.format} with several files needs --out DIR")
+    if args.layout == "preserve" and args.format != "text":
+        raise UsageError(f"--layout preserve lays out plain text: not --format {args.format}")
     outcomes = asyncio.run(read_all(args, jobs))
     if args.out is None:
         _print(outcomes, args.format, many)

@@ -51,6 +51,19 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Language:
+    """A language found on a page read with `lang="auto"`, and how sure the service is of it
+    (0 to 1; on a page that mixes languages, its share of the page)."""
+
+    language: str
+    confidence: float
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Language:
+        return cls(str(data["language"]), float(data.get("confidence", 0.0)))
+
+
+@dataclass(frozen=True)
 class Page:
     number: int
     width: int
@@ -66,6 +79,8 @@ class Page:
     """`ocr`, or `text-layer` for a PDF page whose own text was taken."""
     engine: str = "tesseract"
     """Which engine read the page: `tesseract`, `neural`, `tesseract+neural` or `text-layer`."""
+    languages: list[Language] = field(default_factory=list)
+    """With `lang="auto"`: the languages found on the page and read with, likeliest first."""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -81,6 +96,7 @@ class Page:
             steps=[str(step) for step in data.get("steps", [])],
             source=str(data.get("source", "ocr")),
             engine=str(data.get("engine", "tesseract")),
+            languages=[Language.from_json(found) for found in data.get("languages") or []],
             raw=data,
         )
 
