@@ -14,7 +14,7 @@ import requests
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, Response, Route, expect
 
-from bench.documents import COUNTRIES, receipt, tables
+from bench.documents import COUNTRIES, Document, receipt, tables
 from tests.api.routes.v1.test_ocr import document_page
 from tests.conftest import TEST_TOKEN, LiveServer, text_image
 from tests.helpers.documents import dense_page, scanned_pdf
@@ -639,18 +639,27 @@ def test_a_busy_service_while_polling_is_asked_again(
     expect(page.locator("#status")).to_have_text("Done.")
 
 
-def test_a_receipt_read_as_data_shows_its_fields_beside_the_image(
-    page: Page, live_server: LiveServer, tmp_path: Path
-) -> None:
+def read_a_receipt_as_data(
+    page: Page, live_server: LiveServer, tmp_path: Path, lang: str | None = None
+) -> Document:
+    """A generated US receipt read through the page as data (in `lang`, else Automatic)."""
     document = receipt(random.Random(11), COUNTRIES[0], "DejaVuSansMono.ttf", "clean", "r")
     path = tmp_path / "receipt.png"
     document.image.save(path)
     open_page(page, live_server)
     page.select_option("#read-as", "extract")
-    # Named: what is shown of the fields, not which language "Automatic" finds (below).
-    page.select_option("#lang", "eng")
+    if lang is not None:
+        page.select_option("#lang", lang)
     read(page, path)
     expect(page.locator("#status")).to_have_text("Done.")
+    return document
+
+
+def test_a_receipt_read_as_data_shows_its_fields_beside_the_image(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    # Named: what is shown of the fields, not which language "Automatic" finds (below).
+    document = read_a_receipt_as_data(page, live_server, tmp_path, lang="eng")
     total = page.locator('.fields dd[data-field="total"]')
     expect(total).to_have_text(document.fields["total"])
     expect(page.locator('.fields dd[data-field="transaction_date"]')).to_have_text(
@@ -684,13 +693,7 @@ def test_a_receipt_read_as_data_shows_its_fields_beside_the_image(
 def test_a_receipt_read_in_the_automatic_language_keeps_its_date(
     page: Page, live_server: LiveServer, tmp_path: Path
 ) -> None:
-    document = receipt(random.Random(11), COUNTRIES[0], "DejaVuSansMono.ttf", "clean", "r")
-    path = tmp_path / "receipt.png"
-    document.image.save(path)
-    open_page(page, live_server)
-    page.select_option("#read-as", "extract")
-    read(page, path)
-    expect(page.locator("#status")).to_have_text("Done.")
+    document = read_a_receipt_as_data(page, live_server, tmp_path)
     expect(page.locator('.fields dd[data-field="transaction_date"]')).to_have_text(
         document.fields["transaction_date"], timeout=2000
     )

@@ -3,7 +3,6 @@ Retry-After, waits over the bound; a job's every state on cue; an upload's memor
 httpx's mock transport. HTTP only: no OCR here; the `ocr` command's job path too."""
 
 import asyncio
-import functools
 import json
 import time
 import tracemalloc
@@ -545,14 +544,6 @@ class FakeService:
 
     def routes(self) -> list[str]:
         return [f"{request.method} {request.url.path}" for request in self.seen]
-
-
-@pytest.fixture
-def service(monkeypatch: pytest.MonkeyPatch) -> FakeService:
-    fake = FakeService()
-    with_fake = functools.partial(AsyncOCRClient, transport=httpx.MockTransport(fake))
-    monkeypatch.setattr(cli, "AsyncOCRClient", with_fake)
-    return fake
 
 
 def test_cli_reads_a_pdf_through_a_job_with_a_bar_of_its_pages(

@@ -4,7 +4,6 @@ Through httpx's mock transport, the query each sends; against the service's own 
 of its parameters, their names; against the real server, that it hears them."""
 
 import asyncio
-import functools
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +83,7 @@ def test_submit_sends_every_reading_option_and_refuses_a_layout(tmp_path: Path) 
         # POST /v1/jobs has no layout (a job's text is laid out when it is fetched): an error
         # here, rather than an option the service would pass over without a word.
         with pytest.raises(TypeError, match="'layout'"):
+            # The wrong keyword on purpose: what the type checker would refuse, refused at run time.
             ocr.submit(document, layout="preserve")  # type: ignore[call-arg]
     assert job.id == "j_1"
     assert len(seen) == 1
@@ -154,14 +154,6 @@ def test_the_options_sent_are_the_ones_the_service_declares(app_instance: FastAP
 
 
 # The `ocr` command: its flags, and the query they make on either path (a job or one request).
-
-
-@pytest.fixture
-def service(monkeypatch: pytest.MonkeyPatch) -> FakeService:
-    fake = FakeService()
-    with_fake = functools.partial(AsyncOCRClient, transport=httpx.MockTransport(fake))
-    monkeypatch.setattr(cli, "AsyncOCRClient", with_fake)
-    return fake
 
 
 FLAGS = [
