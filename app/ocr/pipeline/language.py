@@ -2,7 +2,7 @@
 first reading of a sample of its lines, told by the language identifier among the installed
 languages of that script."""
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from PIL import Image
 
@@ -24,6 +24,20 @@ MIN_SCRIPT_CONFIDENCE = 1.0  # Tesseract's script confidence: under this, the sc
 MIN_ROTATION_CONFIDENCE = 2.0  # a sideways sample is turned before it is read
 MIN_SAMPLE_LETTERS = 200  # a sample with fewer: a page of short lines, read whole instead
 UNSURE_SAMPLE_CONFIDENCE = 50.0  # a sample read with less is perhaps not upright
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageFinding:
+    """The languages to read a page with, likeliest first; and `whole_reading`, the first
+    reading of the whole page when it was read whole to tell its language (a page of few or
+    short lines), in `FIRST_READING_LANGUAGE`."""
+
+    languages: tuple[DetectedLanguage, ...]
+    whole_reading: Page | None = None
+
+    @property
+    def lang(self) -> str:
+        return "+".join(found.language for found in self.languages)
 
 
 def candidates(engine: OcrEngine, options: PageOptions) -> list[str]:
@@ -50,7 +64,7 @@ def warm_language(lang: str) -> str:
 
 def detect_languages(
     image: Image.Image, engine: OcrEngine, options: PageOptions
-) -> tuple[DetectedLanguage, ...]:
+) -> LanguageFinding:
     """The languages to read `image` with, likeliest first, each with its confidence; the
     fallback language at confidence 0 when the page says too little to tell.
 
@@ -66,16 +80,19 @@ def detect_languages(
     first = fallback_language(choices)
     sample = text_sample(image)
     reading = _read_sample(sample, engine, options, first)
-    if sample is not image and _letters(reading.text) < MIN_SAMPLE_LETTERS:
+    whole = reading if sample is image else None
+    if whole is None and _letters(reading.text) < MIN_SAMPLE_LETTERS:
         # Six short lines (a receipt's, a form's) say too little to tell a language by:
         # Lingua takes "Date: Orange juice Coffee Subtotal" for Dutch. The whole page is read.
-        reading = _read_sample(image, engine, options, first)
+        whole = reading = _read_sample(image, engine, options, first)
     if reading.confidence < UNSURE_SAMPLE_CONFIDENCE:
         guess = guess or _script(image, engine)
         if guess.rotation % 360 and guess.rotation_confidence >= MIN_ROTATION_CONFIDENCE:
             turned = text_sample(image.rotate(guess.rotation, expand=True))
             reading = _read_sample(turned, engine, options, first)
-    return identify(reading.text, choices) or (DetectedLanguage(first, 0.0),)
+            whole = None  # not a reading of the page as it stands
+    languages = identify(reading.text, choices) or (DetectedLanguage(first, 0.0),)
+    return LanguageFinding(languages, whole)
 
 
 def _letters(text: str) -> int:
@@ -98,5 +115,14 @@ def _read_sample(sample: Image.Image, engine: OcrEngine, options: PageOptions, l
     )
 
 
-def with_languages(options: PageOptions, languages: tuple[DetectedLanguage, ...]) -> PageOptions:
-    return replace(options, lang="+".join(found.language for found in languages))
+def with_languages(options: PageOptions, finding: LanguageFinding) -> PageOptions:
+    return replace(options, lang=finding.lang)
+
+
+def reusable_reading(finding: LanguageFinding, options: PageOptions) -> Page | None:
+    """The page's whole first reading where it is the very reading the pipeline would begin
+    with: the page found to be in the first reading's language alone, read without the
+    request's character sets or words (the sample is read without them)."""
+    if finding.lang != FIRST_READING_LANGUAGE or options.vocabulary.constrained:
+        return None
+    return finding.whole_reading

@@ -5,6 +5,8 @@ preparation the engine's input gets (orientation, deskew, scaling, ...) applies 
 and the boxes always come back in the pixels of the page as the client sent it."""
 
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import replace
 from functools import partial
 
@@ -14,7 +16,7 @@ from app.ocr.decoding.documents import Limits
 from app.ocr.decoding.images import decode_image, upright
 from app.ocr.engines.protocol import OcrEngine
 from app.ocr.pipeline.floor import UNREAD_CONFIDENCE, Floor, lost_text, suspect
-from app.ocr.pipeline.language import detect_languages, with_languages
+from app.ocr.pipeline.language import detect_languages, reusable_reading, with_languages
 from app.ocr.pipeline.neural import (
     as_much_text,
     auto_neural,
@@ -50,6 +52,21 @@ from app.ocr.reading.rows import rows_apart
 from app.ocr.results import Page
 
 
+def already_read(reading: Page, spare: Spare | None) -> Spare:
+    """A Spare whose first reading, of the page as sent, is `reading`, made before; later
+    ones go to `spare`."""
+    given: list[Page] = [reading]
+
+    def run(work: Callable[[], Page]) -> "Future[Page] | None":
+        if given:
+            done: Future[Page] = Future()
+            done.set_result(given.pop())
+            return done
+        return spare(work) if spare is not None else None
+
+    return run
+
+
 def recognize_page(
     image: Image.Image, engine: OcrEngine, options: PageOptions, spare: Spare | None = None
 ) -> Page:
@@ -62,9 +79,15 @@ def recognize_page(
     With `lang=auto` the page's languages are found first (language.py) and the page read in
     them, as if they had been named."""
     if options.lang == AUTO_LANGUAGE:
-        languages = detect_languages(image, engine, options)
-        page = recognize_page(image, engine, with_languages(options, languages), spare)
-        page.languages = languages
+        # Told from the page in grey, as it is first read: a page read whole to tell its
+        # language is then already read, when the language is the first reading's.
+        finding = detect_languages(plain(image).image, engine, options)
+        named = with_languages(options, finding)
+        reading = reusable_reading(finding, named)
+        if reading is not None:
+            spare = already_read(reading, spare)
+        page = recognize_page(image, engine, named, spare)
+        page.languages = finding.languages
         return page
     started = time.monotonic()
     if options.engine == "neural":

@@ -12,6 +12,9 @@ PLACES = (0.25, 0.5, 0.75)  # a page that mixes languages shows more than one of
 LINES_A_PLACE = 2  # six lines: some sixty words of a full page, plenty to tell a language by
 MIN_INK = 0.005  # a row with less of its pixels inked is between lines
 GAP = 24  # white pixels between stacked lines
+# A sample that would hold this share of the page's lines is the page: read whole, its reading
+# can be the page's own when the page is in the first reading's language.
+MOST_OF_THE_PAGE = 0.75
 
 
 def text_rows(page: Image.Image) -> list[tuple[int, int]]:
@@ -46,10 +49,10 @@ def text_rows(page: Image.Image) -> list[tuple[int, int]]:
 
 def text_sample(page: Image.Image) -> Image.Image:
     """A few of `page`'s lines (upright) stacked with white between them; the page itself when
-    it has no more lines than the sample would take."""
+    the sample would take most of its lines."""
     rows = text_rows(page)
     wanted = len(PLACES) * LINES_A_PLACE
-    if len(rows) <= wanted:
+    if wanted >= MOST_OF_THE_PAGE * len(rows):
         return page
     chosen: list[tuple[int, int]] = []
     for place in PLACES:

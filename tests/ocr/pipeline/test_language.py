@@ -34,13 +34,14 @@ def test_auto_finds_the_language_and_reads_as_if_it_had_been_named(
 def test_a_sideways_page_is_turned_for_its_sample(engine: OcrEngine) -> None:
     page = language_page("ita", 2, size=28, width=1600, repeats=2).image.rotate(90, expand=True)
     found = detect_languages(page, engine, PageOptions(lang="auto", engine="tesseract"))
-    assert [item.language for item in found] == ["ita"]
+    assert [item.language for item in found.languages] == ["ita"]
+    assert found.whole_reading is None  # the turned sample is no reading of the page as sent
 
 
 def test_a_page_with_too_little_text_falls_back_to_english_unsure(engine: OcrEngine) -> None:
     blank = Image.new("L", (600, 200), 255)
     found = detect_languages(blank, engine, PageOptions(lang="auto"))
-    assert [(item.language, item.confidence) for item in found] == [("eng", 0.0)]
+    assert [(item.language, item.confidence) for item in found.languages] == [("eng", 0.0)]
 
 
 @dataclass
@@ -74,4 +75,42 @@ def test_a_page_of_short_lines_is_told_from_all_of_it(engine: OcrEngine) -> None
     receipt_page = receipt(random.Random(11), COUNTRIES[0], "DejaVuSansMono.ttf", "clean", "r")
     assert COUNTRIES[0].language == "eng"
     found = detect_languages(receipt_page.image.convert("L"), engine, PageOptions(lang="auto"))
-    assert [item.language for item in found] == ["eng"]
+    assert [item.language for item in found.languages] == ["eng"]
+    assert found.whole_reading is not None
+
+
+class CountsReadings:
+    """The real engine, counting the readings asked of it."""
+
+    def __init__(self, engine: OcrEngine) -> None:
+        self.engine = engine
+        self.readings = 0
+
+    def recognize(self, image: Image.Image, options: RecognizeOptions) -> Page:
+        self.readings += 1
+        return self.engine.recognize(image, options)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+
+def test_a_short_english_page_read_whole_for_its_language_is_not_read_again(
+    engine: OcrEngine,
+) -> None:
+    short = language_page("eng", 3, size=28, width=1600, repeats=1).image  # seven lines
+    named, auto = CountsReadings(engine), CountsReadings(engine)
+    by_name = recognize_page(short, named, PageOptions(lang="eng", engine="tesseract"))
+    found = recognize_page(short, auto, PageOptions(lang="auto", engine="tesseract"))
+    assert [item.language for item in found.languages] == ["eng"]
+    assert found.text == by_name.text
+    assert auto.readings == named.readings  # the reading that told the language is the page's
+
+
+def test_a_short_french_page_is_read_again_in_french(engine: OcrEngine) -> None:
+    short = language_page("fra", 3, size=28, width=1600, repeats=1).image
+    named, auto = CountsReadings(engine), CountsReadings(engine)
+    by_name = recognize_page(short, named, PageOptions(lang="fra", engine="tesseract"))
+    found = recognize_page(short, auto, PageOptions(lang="auto", engine="tesseract"))
+    assert [item.language for item in found.languages] == ["fra"]
+    assert found.text == by_name.text  # its accents, which the English first reading lacks
+    assert auto.readings == named.readings + 1

@@ -23,3 +23,12 @@ def test_a_page_of_few_lines_is_its_own_sample() -> None:
     page = generated.image
     assert len(text_rows(page)) == len(generated.truth.splitlines()) <= len(PLACES) * LINES_A_PLACE
     assert text_sample(page) is page
+
+
+def test_a_page_the_sample_would_mostly_take_is_its_own_sample() -> None:
+    # Read whole, a short page's first reading can be its reading (pipeline/language.py).
+    eight = language_page("deu", 0, repeats=1, width=1600).image
+    nine = language_page("deu", 0, repeats=1, width=1400).image
+    assert [len(text_rows(page)) for page in (eight, nine)] == [8, 9]
+    assert text_sample(eight) is eight
+    assert text_sample(nine) is not nine
