@@ -148,7 +148,6 @@ bench-jobs: system-deps venv
 bench-cluster: system-deps-cluster venv
 	$(BIN)/python -m bench.cluster_bench $(if $(QUICK),--quick)
 
-# Accuracy on real photos, ../shared/eval and generated pages: plain Tesseract, engine=tesseract, engine=neural, auto and bare RapidOCR side by side: make bench-accuracy [QUICK=1] [NO_NEURAL=1].
 # Receipts and invoices as data: fields right on real SROIE receipts and on generated documents, engines side by side: make bench-extract [QUICK=1].
 bench-extract: system-deps venv
 	$(BIN)/python -m bench.extract $(if $(QUICK),--quick)
@@ -158,5 +157,6 @@ bench-extract: system-deps venv
 bench-options: system-deps venv
 	$(BIN)/python -m bench.options $(if $(QUICK),--quick)
 
+# Accuracy on real photos, ../shared/eval and generated pages: plain Tesseract, engine=tesseract, engine=neural, auto and bare RapidOCR side by side: make bench-accuracy [QUICK=1] [NO_NEURAL=1].
 bench-accuracy: system-deps venv
 	$(BIN)/python -m bench.accuracy $(if $(QUICK),--quick) $(if $(NO_NEURAL),--no-neural)
