@@ -83,8 +83,7 @@ def test_submit_sends_every_reading_option_and_refuses_a_layout(tmp_path: Path) 
         # POST /v1/jobs has no layout (a job's text is laid out when it is fetched): an error
         # here, rather than an option the service would pass over without a word.
         with pytest.raises(TypeError, match="'layout'"):
-            # The wrong keyword on purpose: what the type checker would refuse, refused at run time.
-            ocr.submit(document, layout="preserve")  # type: ignore[call-arg]
+            ocr.submit(document, layout="preserve")  # type: ignore[call-arg]  # wrong on purpose
     assert job.id == "j_1"
     assert len(seen) == 1
     assert seen[0].url.path == "/v1/jobs"
