@@ -12,8 +12,9 @@ PLACES = (0.25, 0.5, 0.75)  # a page that mixes languages shows more than one of
 LINES_A_PLACE = 2  # six lines: some sixty words of a full page, plenty to tell a language by
 MIN_INK = 0.005  # a row with less of its pixels inked is between lines
 GAP = 24  # white pixels between stacked lines
-# A sample that would hold this share of the page's lines is the page: read whole, its reading
-# can be the page's own when the page is in the first reading's language.
+# A sample that would hold this share of the page's lines, or be this share of its height, is
+# the page: read whole, its reading can be the page's own when the page is in the first
+# reading's language.
 MOST_OF_THE_PAGE = 0.75
 
 
@@ -58,8 +59,10 @@ def text_sample(page: Image.Image) -> Image.Image:
     for place in PLACES:
         first = min(int(place * len(rows)), len(rows) - LINES_A_PLACE)
         chosen += [row for row in rows[first : first + LINES_A_PLACE] if row not in chosen]
+    height = sum(bottom - top for top, bottom in chosen) + GAP * (len(chosen) + 1)
+    if height >= MOST_OF_THE_PAGE * page.height:
+        return page  # a small page: its sample, with the gaps, would be as tall as itself
     crops = [page.crop((0, top, page.width, bottom)) for top, bottom in chosen]
-    height = sum(crop.height for crop in crops) + GAP * (len(crops) + 1)
     sample = Image.new(page.mode, (page.width, height), _white(page))
     y = GAP
     for crop in crops:

@@ -32,3 +32,13 @@ def test_a_page_the_sample_would_mostly_take_is_its_own_sample() -> None:
     assert [len(text_rows(page)) for page in (eight, nine)] == [8, 9]
     assert text_sample(eight) is eight
     assert text_sample(nine) is not nine
+
+
+def test_a_page_of_small_print_is_its_own_sample() -> None:
+    # Ten lines each; in small print six of them with the white stacked between them would be
+    # about as tall as the page, and no quicker to read than the page itself.
+    small = language_page("eng", 0, size=12, width=700, repeats=1).image
+    large = language_page("eng", 0, size=16, width=800, repeats=1).image
+    assert [len(text_rows(page)) for page in (small, large)] == [10, 10]
+    assert text_sample(small) is small
+    assert text_sample(large) is not large
