@@ -105,7 +105,9 @@ def test_a_burst_of_full_pages_after_small_work_is_judged_by_its_pages(
         if status == 503:
             assert retry_after is not None
             assert int(retry_after) >= 1
-            assert seconds < one_page  # refused at once, not after waiting
+            # Refused at once, not after waiting: a held request waits up to the 15 s limit,
+            # and a hundred uploads arriving together take a while to be read on two cores.
+            assert seconds < MAX_WAIT_SECONDS / 4
 
 
 def test_departed_clients_leave_no_work_behind(default_server: LiveServer, page: bytes) -> None:
