@@ -133,9 +133,10 @@ def recognize_page(
                 prepared, page = turned, second
     neural = auto_neural(options)
     neural_page = None
-    if neural is not None and page.lines and worth_neural(page, prepared, image):
+    if neural is not None and worth_neural(page, prepared, image):
         # Decided on Tesseract's first reading: the retries below are Tesseract's own, spent
-        # only when the neural reading is not taken whole.
+        # only when the neural reading is not taken whole. A page with ink that Tesseract
+        # reads as nothing (small blurred print) is the most doubtful of all.
         neural_page = neural_opinion(image, engine, neural, options, started)
         if neural_page is not None and as_much_text(neural_page, page):
             # The neural recogniser misreads fewer words of receipts, forms and photos; where

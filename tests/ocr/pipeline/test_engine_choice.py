@@ -236,3 +236,16 @@ def test_auto_keeps_a_page_with_a_tesseract_layout_asked_for_to_tesseract(
 ) -> None:
     page = recognize_page(hesitant_page(), engine, PageOptions(psm=6, neural=neural))
     assert page.engine == "tesseract"
+
+
+def test_auto_asks_the_neural_reader_about_a_page_tesseract_reads_as_nothing(
+    engine: OcrEngine, neural: NeuralEngine
+) -> None:
+    # An amount in small blurred print: Tesseract sees no text in it at all.
+    amount = Image.open(BytesIO(text_image("3518.04", size=12, padding=12))).convert("L")
+    image = amount.filter(ImageFilter.GaussianBlur(2.2))
+    alone = recognize_page(image, engine, PageOptions(engine="tesseract"))
+    assert alone.text.strip() == ""
+    page = recognize_page(image, engine, PageOptions(neural=neural))
+    assert page.engine == "neural"
+    assert page.text.strip() == "3518.04"
