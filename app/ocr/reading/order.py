@@ -20,6 +20,7 @@ MIN_CUT_DOWN = 0.3  # of the median line height (boxes are padded): a gutter, no
 MIN_COLUMN_LINES = 2
 FILLED_COLUMN = 0.5  # of its column's width: the median line of a column of prose is wider
 MIN_COLUMN_SHARE = 0.25  # of the region's width: narrower, a column of figures or labels
+MIN_PROSE_LETTERS = 0.5  # of a column's characters: fewer, it is figures (amounts, a table's)
 PARAGRAPH_GAP = 0.8  # a gap above a line taller than this share of its height starts a paragraph
 
 
@@ -80,10 +81,19 @@ def _widest_gap(lines: list[Line], axis: int) -> tuple[int, int] | None:
 
 
 def _prose(column: list[Line], region_width: int) -> bool:
-    """Lines that fill a column a good share of the region wide, as running text does."""
+    """Lines of words that fill a column a good share of the region wide, as running text
+    does."""
     if len(column) < MIN_COLUMN_LINES:
         return False
     width = max(line.bbox[2] for line in column) - min(line.bbox[0] for line in column)
     if width < MIN_COLUMN_SHARE * region_width:
         return False
-    return median(line.bbox[2] - line.bbox[0] for line in column) >= FILLED_COLUMN * width
+    if median(line.bbox[2] - line.bbox[0] for line in column) < FILLED_COLUMN * width:
+        return False
+    # A receipt's amounts ("2,305.80 SR") fill their column too, on a narrow slip a good
+    # share of its width; but prose is words.
+    characters = [
+        character for line in column for character in line.text if not character.isspace()
+    ]
+    letters = sum(character.isalpha() for character in characters)
+    return letters >= MIN_PROSE_LETTERS * len(characters)

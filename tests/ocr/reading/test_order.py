@@ -33,6 +33,15 @@ def test_a_receipts_items_and_amounts_are_read_row_by_row() -> None:
     assert texts(reading_order(rows)) == texts(rows)
 
 
+def test_a_narrow_slips_wide_amounts_are_read_in_their_rows() -> None:
+    # On a till slip the amounts' column is a third of its width and they fill it, as a
+    # column of prose fills its own; but they are figures.
+    items = [line(f"{n}20 PCS @ 18.90", 20, 100 + 30 * n, 250) for n in range(4)]
+    amounts = [line(f"{n},305.80 SR", 300, 101 + 30 * n, 440) for n in range(4)]
+    rows = [piece for pair in zip(items, amounts, strict=True) for piece in pair]
+    assert texts(reading_order(rows)) == texts(rows)
+
+
 def test_a_wide_gap_starts_a_paragraph() -> None:
     first = [line(f"first {n}", 50, 100 + 26 * n, 900) for n in range(3)]
     second = [line(f"second {n}", 50, 230 + 26 * n, 900) for n in range(3)]
