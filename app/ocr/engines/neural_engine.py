@@ -153,9 +153,18 @@ class NeuralEngine:
     name = "neural"
 
     def __init__(
-        self, *, max_readers: int, models: Path | None = None, device: str = "cpu"
+        self,
+        *,
+        max_readers: int,
+        models: Path | None = None,
+        device: str = "cpu",
+        lines_turn_alone: bool = False,
     ) -> None:
+        """`lines_turn_alone`: each line is turned when the classifier calls it upside down,
+        as RapidOCR does (the benchmarks' bare reader); by default lines turn only with most
+        of the page's."""
         self._paths = model_paths(models)
+        self.lines_turn_alone = lines_turn_alone
         self.device = device
         self.providers = providers(device)
         self._max_readers = max(1, max_readers)
@@ -306,11 +315,19 @@ class NeuralEngine:
             local.turned = sum(
                 1 for label, score in verdicts.cls_res or () if "180" in label and score > threshold
             )
+            judged = not self.lines_turn_alone and len(crops) >= MIN_LINES_TO_JUDGE
+            if judged and local.turned <= len(crops) / 2:
+                # An upright page: a line the classifier calls upside down is a misjudged
+                # short one ("GST (6%)" read as "(%9) 1S9"). Most lines turned, the page is
+                # upside down, and the pipeline turns it whole (page.upside_down).
+                return crops, verdicts
             return rotated, verdicts
 
         ocr.cls_and_rotate = classify_and_keep
         return _Reader(ocr, local, sessions, tuple(stages[2].postprocess_op.character))
 
+
+MIN_LINES_TO_JUDGE = 4  # lines of a page, for most of them to say which way up it is
 
 # The detector scales the longer side to DETECTION_MAX_SIDE and each side to a multiple of 32:
 # a strip narrower than this share of its length would scale to no pixel at all.
