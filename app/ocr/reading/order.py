@@ -1,18 +1,18 @@
 """Reading order for lines found without a layout analysis (the neural reader's): blocks
-and columns by a recursive XY-cut over the lines' boxes, the engine's own order within each
-block, paragraphs where the gap above a line is wide.
+and columns by a recursive XY-cut over the lines' boxes, visual rows within each block,
+paragraphs where the gap above a line is wide.
 
 A region is cut where a band of whitespace crosses it whole: across (between a title and
 the columns below it, between paragraphs) or down (between columns). A cut down is taken
 only between columns of prose, whose lines fill their column; the items and amounts of a
-receipt, a price list or a form's labels and values also stand apart, but read row by row
-(reading/rows.py then joins a row's pieces).
+receipt, a price list or a form's labels and values also stand apart, but read row by row.
 """
 
 from collections.abc import Sequence
 from dataclasses import replace
 from statistics import median
 
+from app.ocr.reading.visual_rows import visual_rows
 from app.ocr.results import Line
 
 MIN_CUT_ACROSS = 0.9  # of the median line height: a gap between blocks, not line spacing
@@ -25,9 +25,9 @@ PARAGRAPH_GAP = 0.8  # a gap above a line taller than this share of its height s
 
 
 def reading_order(lines: Sequence[Line]) -> list[Line]:
-    """`lines` in reading order, each with its paragraph number. Within a block the lines
-    keep the order they came in (the engine's, top to bottom): a detector's boxes are padded
-    and overlap their neighbours, so they are no ground to re-sort rows on."""
+    """`lines` in reading order, each with its paragraph number. Within a block they are
+    read row by row, the rows told by the lines' centres (visual_rows.py): a detector's
+    boxes are padded and overlap their neighbours, so their tops are no ground to."""
     if not lines:
         return []
     height = median(max(1, line.bbox[3] - line.bbox[1]) for line in lines)
@@ -36,13 +36,22 @@ def reading_order(lines: Sequence[Line]) -> list[Line]:
     paragraph = -1
     for block in _blocks(list(lines), height):
         previous: Line | None = None
-        for line in sorted(block, key=lambda line: position[id(line)]):
+        for line in _by_rows(block, position):
             gap = line.bbox[1] - previous.bbox[3] if previous is not None else 0
             if previous is None or gap > PARAGRAPH_GAP * (line.bbox[3] - line.bbox[1]):
                 paragraph += 1
             ordered.append(replace(line, paragraph=paragraph))
             previous = line
     return ordered
+
+
+def _by_rows(block: list[Line], position: dict[int, int]) -> list[Line]:
+    """The block's lines row by row, each row left to right: a form's label and the value
+    beside it, whose padded boxes stand a little higher or lower than each other."""
+    rows = visual_rows(block)
+    if sum(len(row) for row in rows) != len(block):  # a line without words
+        return sorted(block, key=lambda line: position[id(line)])
+    return [line for row in rows for line in row]
 
 
 def _blocks(lines: list[Line], height: float) -> list[list[Line]]:

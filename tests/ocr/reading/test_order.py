@@ -42,6 +42,20 @@ def test_a_narrow_slips_wide_amounts_are_read_in_their_rows() -> None:
     assert texts(reading_order(rows)) == texts(rows)
 
 
+def test_a_forms_label_is_read_before_the_value_beside_it() -> None:
+    # The detector orders its boxes by their tops, and a value's padded box may stand a
+    # little higher than its label's: read row by row, each label comes first.
+    names = ["Date:", "To:", "Re:"]
+    labels = [line(name, 40, 100 + 40 * n, 160) for n, name in enumerate(names)]
+    said = ["10 Oct 2017", "Wong Pei Har", "Maintenance"]
+    values = [line(value, 300, 96 + 40 * n, 560, height=26) for n, value in enumerate(said)]
+    by_tops = sorted([*labels, *values], key=lambda piece: piece.bbox[1])
+    assert texts(by_tops)[:2] == ["10 Oct 2017", "Date:"]
+    assert texts(reading_order(by_tops)) == [
+        "Date:", "10 Oct 2017", "To:", "Wong Pei Har", "Re:", "Maintenance"
+    ]  # fmt: skip
+
+
 def test_a_wide_gap_starts_a_paragraph() -> None:
     first = [line(f"first {n}", 50, 100 + 26 * n, 900) for n in range(3)]
     second = [line(f"second {n}", 50, 230 + 26 * n, 900) for n in range(3)]
