@@ -138,7 +138,8 @@ def improve(prepared: Prepared, options: PageOptions, engine: OcrEngine) -> Prep
     if decide(options.deskew, not level and not slight) and look.skew_degrees:
         prepared.turn(-look.skew_degrees, f"deskew:{look.skew_degrees:.1f}")
         level = True
-        look = analyse(prepared.image)  # a tilt breaks rules into pieces too short to count
+        if _decided_by_the_look(options):
+            look = analyse(prepared.image)  # a tilt breaks rules into pieces too short to count
     # Rules are painted over as straight horizontal and vertical runs: on a page left tilted
     # they are not, and only their pieces would go.
     ruled = look.rules >= MIN_RULE_SHARE and level
@@ -160,6 +161,13 @@ def improve(prepared: Prepared, options: PageOptions, engine: OcrEngine) -> Prep
     prepared.psm = options.psm if options.psm is not None else choose_psm(look, source_size)
     prepared.lines_seen = look.line_count
     return prepared
+
+
+def _decided_by_the_look(options: PageOptions) -> bool:
+    """Whether a step after deskewing is left to the look of the page: rules, scale or
+    thresholding (the neural reader's preparation has none of them)."""
+    return not (options.remove_lines is False and options.rescale is False
+                and options.binarize is False)  # fmt: skip
 
 
 def thresholding(look: PageLook, options: PageOptions) -> tuple[tuple[str, str], ...]:
