@@ -27,7 +27,7 @@ PARAGRAPH_GAP = 0.8  # a gap above a line taller than this share of its height s
 def reading_order(lines: Sequence[Line]) -> list[Line]:
     """`lines` in reading order, each with its paragraph number. Within a block they are
     read row by row, the rows told by the lines' centres (visual_rows.py): a detector's
-    boxes are padded and overlap their neighbours, so their tops are no ground to."""
+    boxes are padded and overlap their neighbours, so their tops do not tell rows apart."""
     if not lines:
         return []
     height = median(max(1, line.bbox[3] - line.bbox[1]) for line in lines)
