@@ -150,9 +150,11 @@ def main() -> int:
         accurate_tessdata=find_accurate_tessdata(),
         max_handles=3 * args.workers,
     )
-    neural = NeuralEngine(max_readers=args.workers) if args.neural else None
-    # The bare reader turns each line on the classifier's word alone, as RapidOCR does.
-    bare_neural = NeuralEngine(max_readers=args.workers, lines_turn_alone=True)
+    neural, bare_neural = None, None
+    if args.neural:
+        neural = NeuralEngine(max_readers=args.workers)
+        # The bare reader turns each line on the classifier's word alone, as RapidOCR does.
+        bare_neural = NeuralEngine(max_readers=args.workers, lines_turn_alone=True)
     scores: dict[tuple[str, str, str], Score] = defaultdict(Score)
 
     def run(row: dict[str, str]) -> None:
@@ -171,7 +173,7 @@ def main() -> int:
         page = recognize_page(image, engine, PageOptions(lang=lang, engine="tesseract"))
         ours_seconds = time.thread_time() - started
         results = {"defaults": (plain, plain_seconds), "pipeline": (page.text, ours_seconds)}
-        if neural is not None:
+        if neural is not None and bare_neural is not None:
             started = time.thread_time()
             bare = bare_neural.recognize(image, RecognizeOptions(lang=lang)).text
             results["neural"] = (bare, time.thread_time() - started)
@@ -206,7 +208,7 @@ def main() -> int:
     neural_report: list[object] = []
     print(f"\n{len(rows)} pages in {time.monotonic() - started:.0f} s\n")
     table = _table(scores, "defaults", "plain", report)
-    if neural is not None:
+    if neural is not None and bare_neural is not None:
         neural_table = _table(scores, "neural", "neural", neural_report)
         print("The bare neural reader (RapidOCR, PP-OCRv6, the page as sent) against ours:")
         print("\n".join(neural_table) + "\n")

@@ -25,33 +25,24 @@ PARAGRAPH_GAP = 0.8  # a gap above a line taller than this share of its height s
 
 
 def reading_order(lines: Sequence[Line]) -> list[Line]:
-    """`lines` in reading order, each with its paragraph number. Within a block they are
-    read row by row, the rows told by the lines' centres (visual_rows.py): a detector's
-    boxes are padded and overlap their neighbours, so their tops do not tell rows apart."""
+    """`lines` (each with its words, as the neural reader's always are) in reading order,
+    each with its paragraph number. Within a block they are read row by row, the rows told
+    by the lines' centres (visual_rows.py): a detector's boxes are padded and overlap their
+    neighbours, so their tops do not tell rows apart."""
     if not lines:
         return []
     height = median(max(1, line.bbox[3] - line.bbox[1]) for line in lines)
-    position = {id(line): index for index, line in enumerate(lines)}
     ordered: list[Line] = []
     paragraph = -1
     for block in _blocks(list(lines), height):
         previous: Line | None = None
-        for line in _by_rows(block, position):
+        for line in (line for row in visual_rows(block) for line in row):
             gap = line.bbox[1] - previous.bbox[3] if previous is not None else 0
             if previous is None or gap > PARAGRAPH_GAP * (line.bbox[3] - line.bbox[1]):
                 paragraph += 1
             ordered.append(replace(line, paragraph=paragraph))
             previous = line
     return ordered
-
-
-def _by_rows(block: list[Line], position: dict[int, int]) -> list[Line]:
-    """The block's lines row by row, each row left to right: a form's label and the value
-    beside it, whose padded boxes stand a little higher or lower than each other."""
-    rows = visual_rows(block)
-    if sum(len(row) for row in rows) != len(block):  # a line without words
-        return sorted(block, key=lambda line: position[id(line)])
-    return [line for row in rows for line in row]
 
 
 def _blocks(lines: list[Line], height: float) -> list[list[Line]]:
